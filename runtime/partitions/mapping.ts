@@ -1,0 +1,121 @@
+// How a downstream partition maps to the upstream partitions it reads, and back: same day,
+// all partitions, the latest one, or a window of N days ending on the same day.
+import { DefinitionError } from "../errors.ts";
+import { DailyPartitions } from "./daily_partitions.ts";
+import type { PartitionsDefinition } from "./definition.ts";
+import type { PartitionKey } from "./partition_key.ts";
+import { UNPARTITIONED } from "./partition_key.ts";
+
+export interface PartitionMapping {
+  readonly name: string;
+  /** The upstream partitions `downstreamKey` reads. */
+  upstreamKeys(
+    downstreamKey: PartitionKey,
+    downstream: PartitionsDefinition,
+    upstream: PartitionsDefinition,
+    now: Date,
+  ): readonly PartitionKey[];
+  /** The downstream partitions that read `upstreamKey`. */
+  downstreamKeys(
+    upstreamKey: PartitionKey,
+    upstream: PartitionsDefinition,
+    downstream: PartitionsDefinition,
+    now: Date,
+  ): readonly PartitionKey[];
+}
+
+const NONE: readonly PartitionKey[] = [];
+const ONLY_UNPARTITIONED: readonly PartitionKey[] = [UNPARTITIONED];
+
+/** The same key upstream (same day, same static name). */
+export function identity(): PartitionMapping {
+  return {
+    name: "identity",
+    upstreamKeys(key, _downstream, upstream, now) {
+      if (upstream.kind === "unpartitioned") return ONLY_UNPARTITIONED;
+      return upstream.contains(key, now) ? [key] : NONE;
+    },
+    downstreamKeys(key, _upstream, downstream, now) {
+      if (downstream.kind === "unpartitioned") return ONLY_UNPARTITIONED;
+      return downstream.contains(key, now) ? [key] : NONE;
+    },
+  };
+}
+
+/** Every upstream partition (an unpartitioned summary over a partitioned table). */
+export function allPartitions(): PartitionMapping {
+  return {
+    name: "all",
+    upstreamKeys: (_key, _downstream, upstream, now) => upstream.keys(now),
+    downstreamKeys: (_key, _upstream, downstream, now) => downstream.keys(now),
+  };
+}
+
+/** Only the newest upstream partition that exists now. */
+export function latestPartition(): PartitionMapping {
+  return {
+    name: "latest",
+    upstreamKeys(_key, _downstream, upstream, now) {
+      const keys = upstream.keys(now);
+      return keys.length === 0 ? NONE : [keys[keys.length - 1]];
+    },
+    downstreamKeys(key, upstream, downstream, now) {
+      const keys = upstream.keys(now);
+      return keys[keys.length - 1] === key ? downstream.keys(now) : NONE;
+    },
+  };
+}
+
+/** The `days` upstream days ending on the downstream day (a 30-day rolling window). */
+export function windowDays(days: number): PartitionMapping {
+  if (!Number.isInteger(days) || days < 1) {
+    throw new DefinitionError(
+      `Cannot map a window of ${days} days: expected a positive whole number of days`,
+    );
+  }
+  return {
+    name: `window(${days}d)`,
+    upstreamKeys(key, downstream, upstream, now) {
+      const [down, up] = requireDaily(downstream, upstream, this.name);
+      const day = down.dayOf(key);
+      if (day === undefined) return NONE;
+      const first = Math.max(day - days + 1, up.startDay);
+      const last = Math.min(day, up.lastDay(now));
+      const keys: PartitionKey[] = [];
+      for (let d = first; d <= last; d++) keys.push(up.keyOf(d));
+      return keys;
+    },
+    downstreamKeys(key, upstream, downstream, now) {
+      const [down, up] = requireDaily(downstream, upstream, this.name);
+      const day = up.dayOf(key);
+      if (day === undefined) return NONE;
+      const first = Math.max(day, down.startDay);
+      const last = Math.min(day + days - 1, down.lastDay(now));
+      const keys: PartitionKey[] = [];
+      for (let d = first; d <= last; d++) keys.push(down.keyOf(d));
+      return keys;
+    },
+  };
+}
+
+/** The mapping used when a dependency names none. */
+export function defaultMapping(
+  downstream: PartitionsDefinition,
+  upstream: PartitionsDefinition,
+): PartitionMapping {
+  if (upstream.kind === "unpartitioned" || downstream.kind === upstream.kind) return identity();
+  return allPartitions();
+}
+
+function requireDaily(
+  downstream: PartitionsDefinition,
+  upstream: PartitionsDefinition,
+  name: string,
+): [DailyPartitions, DailyPartitions] {
+  if (!(downstream instanceof DailyPartitions) || !(upstream instanceof DailyPartitions)) {
+    throw new DefinitionError(
+      `Cannot use the ${name} mapping between ${downstream.describe()} and ${upstream.describe()}: both must be daily`,
+    );
+  }
+  return [downstream, upstream];
+}

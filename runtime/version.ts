@@ -1,0 +1,65 @@
+// Version values and the hashes that make them: a data version per materialized partition, a
+// code version per definition, and the input signature of what a partition consumed.
+import { createHash } from "node:crypto";
+
+export type DataVersion = string & { readonly __brand: "DataVersion" };
+export type CodeVersion = string & { readonly __brand: "CodeVersion" };
+/** A digest of the (upstream, partition, data version) triples a materialization read. */
+export type InputSignature = string & { readonly __brand: "InputSignature" };
+
+/**
+ * SHA-256 over length-prefixed parts, so ("ab","c") and ("a","bc") never collide.
+ * Truncated to 128 bits: versions detect change, they are not signatures of trust.
+ */
+export function hashParts(parts: readonly (string | Uint8Array)[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) {
+    const bytes = typeof part === "string" ? new TextEncoder().encode(part) : part;
+    hash.update(`${bytes.length}:`);
+    hash.update(bytes);
+  }
+  return hash.digest("hex").slice(0, 32);
+}
+
+export function dataVersion(value: string): DataVersion {
+  return value as DataVersion;
+}
+
+export function codeVersionOf(source: string): CodeVersion {
+  return hashParts(["code", source]) as CodeVersion;
+}
+
+export interface ConsumedInput {
+  readonly assetKey: string;
+  readonly partition: string;
+  readonly dataVersion: DataVersion;
+}
+
+/**
+ * The signature of a set of consumed inputs, independent of their order. This runs once per
+ * partition when every status is computed, so it uses a fast non-cryptographic 64-bit hash
+ * (two 32-bit lanes) over length-prefixed fields rather than SHA-256.
+ */
+export function inputSignature(inputs: readonly ConsumedInput[]): InputSignature {
+  const fields = inputs.map((input) =>
+    `${input.assetKey.length}:${input.assetKey}${input.partition.length}:${input.partition}${input.dataVersion.length}:${input.dataVersion}`
+  ).sort();
+  let h1 = 0x811c9dc5 ^ fields.length;
+  let h2 = 0x01000193 ^ fields.length;
+  for (const field of fields) {
+    for (let i = 0; i < field.length; i++) {
+      const c = field.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x9e3779b1);
+      h2 = Math.imul(h2 ^ c, 0x85ebca77);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 15), 0x2c1b3c6d);
+    h2 = Math.imul(h2 ^ (h2 >>> 13), 0x297a2d39);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) ^ Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b) ^ Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
+  return `${hex32(h1)}${hex32(h2)}` as InputSignature;
+}
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}
