@@ -20,7 +20,6 @@ export interface UpstreamPartition {
   readonly dataVersion: DataVersion;
   /** Where its files are; absent for observable sources, which have no files in the lake. */
   readonly location: LakeLocation | undefined;
-  readonly metadata: Readonly<Record<string, JsonValue>>;
 }
 
 export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {

@@ -36,14 +36,42 @@ export interface ConsumedInput {
 }
 
 /**
- * The signature of a set of consumed inputs, independent of their order. This runs once per
- * partition when every status is computed, so it uses a fast non-cryptographic 64-bit hash
- * (two 32-bit lanes) over length-prefixed fields rather than SHA-256.
+ * The signature of what a partition consumed: one 64-bit digest per upstream asset, as
+ * `key=digest` joined by `;` in key order. Comparing two signatures is one string comparison
+ * when nothing changed, and names the upstreams that did when something did, without reading
+ * the lineage edges. It runs once per partition when every status is computed, so the digest
+ * is a fast non-cryptographic hash (two 32-bit lanes) over length-prefixed fields.
  */
 export function inputSignature(inputs: readonly ConsumedInput[]): InputSignature {
-  const fields = inputs.map((input) =>
-    `${input.assetKey.length}:${input.assetKey}${input.partition.length}:${input.partition}${input.dataVersion.length}:${input.dataVersion}`
-  ).sort();
+  const byAsset = new Map<string, string[]>();
+  for (const input of inputs) {
+    const fields = byAsset.get(input.assetKey) ?? [];
+    fields.push(
+      `${input.partition.length}:${input.partition}${input.dataVersion.length}:${input.dataVersion}`,
+    );
+    byAsset.set(input.assetKey, fields);
+  }
+  return [...byAsset.keys()].sort().map((key) => `${key}=${digest64(byAsset.get(key)!.sort())}`)
+    .join(";") as InputSignature;
+}
+
+/** The upstream asset keys whose part of the signature differs (changed, added or removed). */
+export function changedUpstreams(before: InputSignature, after: InputSignature): string[] {
+  if (before === after) return [];
+  const parse = (signature: string) =>
+    new Map(
+      signature === "" ? [] : signature.split(";").map((part) => {
+        const eq = part.indexOf("=");
+        return [part.slice(0, eq), part.slice(eq + 1)] as const;
+      }),
+    );
+  const a = parse(before);
+  const b = parse(after);
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys].filter((key) => a.get(key) !== b.get(key)).sort();
+}
+
+function digest64(fields: readonly string[]): string {
   let h1 = 0x811c9dc5 ^ fields.length;
   let h2 = 0x01000193 ^ fields.length;
   for (const field of fields) {
@@ -57,7 +85,7 @@ export function inputSignature(inputs: readonly ConsumedInput[]): InputSignature
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) ^ Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b) ^ Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
-  return `${hex32(h1)}${hex32(h2)}` as InputSignature;
+  return `${hex32(h1)}${hex32(h2)}`;
 }
 
 function hex32(value: number): string {
