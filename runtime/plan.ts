@@ -50,7 +50,7 @@ export function buildPlan(request: PlanRequest): Plan {
   for (const key of graph.order) {
     const asset = graph.get(key);
     if (!request.selection.has(key) || asset.kind !== "asset") continue;
-    for (const partition of partitionsToRun(asset.partitions, request.partitions, now)) {
+    for (const partition of partitionsToRun(asset.partitions, request.partitions, now, key)) {
       const id = stepId(key, partition);
       const upstreamSteps = plannedUpstreams(graph, planned, key, partition, now);
       const status = statuses.partition(key, partition);

@@ -1,0 +1,153 @@
+// `sluice assets`: every asset with its status and the reasons, as a table or JSON. Naming
+// assets (or a selection) shows each of their partitions.
+import { parseArgs } from "node:util";
+import type { AnyAsset } from "../asset.ts";
+import { systemClock } from "../clock.ts";
+import { observeSources } from "../observe.ts";
+import { displayPartition } from "../partitions/partition_key.ts";
+import { resolveSelection } from "../selection.ts";
+import { describeCause, describeStatus, type PartitionStatus } from "../status.ts";
+import { type AssetStatusSummary, StatusResolver } from "../status_resolver.ts";
+import type { Instance } from "./instance.ts";
+import { renderTable } from "./table.ts";
+
+export const ASSETS_USAGE = `Usage: sluice assets [SELECTION...] [options]
+
+Lists every asset with its status (fresh, stale, overdue, never, failed, running) and why.
+With a selection, lists each partition of the selected assets.
+
+Options:
+  --json          machine-readable output
+  --no-observe    do not ask sources for new data first`;
+
+const MAX_REASONS = 3;
+
+export async function assetsCommand(instance: Instance, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      "no-observe": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(ASSETS_USAGE);
+    return 0;
+  }
+  const { graph, store } = instance;
+  const now = systemClock.now();
+  const selected = resolveSelection(graph, positionals.join(","));
+  if (!values["no-observe"]) {
+    await observeSources(
+      graph,
+      graph.withAncestors(selected),
+      store,
+      instance.resources,
+      instance.log,
+      now,
+    );
+  }
+  const statuses = await StatusResolver.load(graph, store, now);
+  const assets = graph.order.filter((key) => selected.has(key)).map((key) => graph.get(key));
+  const summaries = assets.map((asset) => statuses.asset(asset.key));
+  const detailed = positionals.length > 0;
+
+  if (values.json) {
+    console.log(
+      JSON.stringify(assets.map((asset, i) => toJson(asset, summaries[i], detailed)), null, 2),
+    );
+    return 0;
+  }
+  if (detailed) {
+    for (const [i, asset] of assets.entries()) printPartitions(asset, summaries[i]);
+    return 0;
+  }
+  console.log(renderTable(
+    ["ASSET", "KIND", "GROUP", "PARTITIONS", "STATUS", "WHY"],
+    assets.map((asset, i) => [
+      asset.key,
+      asset.kind === "source" ? "source" : asset.sql === undefined ? "ts" : "sql",
+      asset.group,
+      partitionCounts(summaries[i]),
+      summaries[i].status,
+      topReasons(summaries[i]),
+    ]),
+  ));
+  return 0;
+}
+
+function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
+  console.log(
+    `${asset.key} (${asset.partitions.describe()})${
+      asset.description ? ` — ${asset.description}` : ""
+    }`,
+  );
+  console.log(renderTable(
+    ["PARTITION", "STATUS", "WHY"],
+    [...summary.partitions].map(([partition, status]) => [
+      displayPartition(partition),
+      status.status,
+      describeStatus(status),
+    ]),
+  ));
+  console.log();
+}
+
+function partitionCounts(summary: AssetStatusSummary): string {
+  const total = summary.partitions.size;
+  if (total === 1) return "1";
+  const notable = Object.entries(summary.counts).filter(([status, n]) =>
+    n > 0 && status !== "fresh"
+  );
+  return notable.length === 0
+    ? `${total}`
+    : `${total} (${notable.map(([s, n]) => `${n} ${s}`).join(", ")})`;
+}
+
+/** The distinct reasons across partitions, most common first. */
+function topReasons(summary: AssetStatusSummary): string {
+  const counts = new Map<string, number>();
+  for (const status of summary.partitions.values()) {
+    for (const cause of status.causes) {
+      const text = describeCause(cause);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+  }
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, MAX_REASONS).map(([text, n]) =>
+    summary.partitions.size > 1 ? `${text} (${n})` : text
+  );
+  if (sorted.length > MAX_REASONS) shown.push(`… ${sorted.length - MAX_REASONS} more`);
+  return shown.join("; ");
+}
+
+function toJson(asset: AnyAsset, summary: AssetStatusSummary, detailed: boolean) {
+  const partition = (status: PartitionStatus) => ({
+    status: status.status,
+    reasons: status.causes.map(describeCause),
+    causes: status.causes,
+  });
+  return {
+    key: asset.key,
+    kind: asset.kind,
+    group: asset.group,
+    tags: asset.tags,
+    description: asset.description,
+    partitions: asset.partitions.describe(),
+    upstreams: asset.kind === "asset" ? asset.deps.map((d) => d.key) : [],
+    status: summary.status,
+    counts: summary.counts,
+    reasons: topReasons(summary),
+    ...(detailed
+      ? {
+        partitionStatuses: Object.fromEntries(
+          [...summary.partitions].map((
+            [key, status],
+          ) => [displayPartition(key), partition(status)]),
+        ),
+      }
+      : {}),
+  };
+}

@@ -1,0 +1,49 @@
+// Opens what a command needs, from the configuration: the asset graph, the metadata store
+// (PGlite or Postgres), the lake, the application's resources, and a logger.
+import type { Config } from "../../resources/config.ts";
+import { FsLake } from "../../resources/lake/fs_lake.ts";
+import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
+import type { Definitions } from "../definitions.ts";
+import { AssetGraph } from "../graph.ts";
+import type { Lake } from "../lake.ts";
+import { createLogger, type Logger, stderrSink } from "../logger.ts";
+import type { Resources } from "../resources.ts";
+import type { MetadataStore } from "../store/metadata_store.ts";
+
+export interface Instance {
+  readonly config: Config;
+  readonly graph: AssetGraph;
+  readonly store: MetadataStore;
+  readonly lake: Lake;
+  readonly resources: Resources;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+export async function openInstance(definitions: Definitions, config: Config): Promise<Instance> {
+  // Building the graph first makes a bad definition fail before anything is opened.
+  const graph = AssetGraph.build(definitions.assets);
+  const log = createLogger([stderrSink(config.logFormat)], config.logLevel);
+  const store = await openMetadataStore({
+    databaseUrl: config.databaseUrl,
+    embeddedDir: `${config.home}/pg`,
+  });
+  try {
+    const opened = await definitions.resources?.({ home: config.home, env: Deno.env.toObject() });
+    return {
+      config,
+      graph,
+      store,
+      lake: new FsLake(config.lakeRoot),
+      resources: opened?.resources ?? {},
+      log,
+      async close() {
+        await opened?.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
