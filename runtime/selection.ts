@@ -126,7 +126,7 @@ function matchTarget(graph: AssetGraph, target: SelectionTarget): AssetKey[] {
       return assets.map((asset) => asset.key);
     case "key": {
       if (graph.has(target.key)) return [target.key];
-      const keys = assets.map((asset) => asset.key);
+      const keys = unique(assets.map((asset) => asset.key));
       throw new RequestError(
         `Cannot select '${target.key}': no such asset${suggest(target.key, keys)}`,
       );
