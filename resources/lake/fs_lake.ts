@@ -1,0 +1,306 @@
+// The lake on a local filesystem (the embedded default): one fresh directory per materialization,
+// made durable with fsync and identified by a streamed SHA-256 digest of its files.
+import { createHash } from "node:crypto";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
+import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
+import type { Lake, LakeLocation, SealedLocation } from "../../runtime/lake.ts";
+import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
+import { dataVersion, hashParts } from "../../runtime/version.ts";
+
+/** Where the embedded lake lives, relative to the working directory. */
+export const DEFAULT_LAKE_ROOT = ".sluice/lake";
+
+/** The directory name of the single partition of an unpartitioned asset. */
+export const UNPARTITIONED_DIR = "_unpartitioned";
+
+/**
+ * Marks a directory as a partition directory, whose subdirectories are materialization locations.
+ * Without it `bronze/orders/<id>` (asset `bronze`, partition `orders`) and
+ * `bronze/orders/_unpartitioned` (asset `bronze.orders`) could not be told apart, so listing and
+ * removal would guess. It sits beside the locations, never inside one, so locations stay empty
+ * for writers and their digest covers only what the asset wrote.
+ */
+export const PARTITION_MARKER = ".sluice-partition";
+
+export interface FsLakeOptions {
+  /** The lake directory; relative paths resolve against the working directory. */
+  readonly root?: string;
+}
+
+/** A `Lake` whose locations are `<root>/<key as path>/<partition>/<materializationId>/`. */
+export class FsLake implements Lake {
+  /** The absolute lake directory. */
+  readonly root: string;
+
+  constructor(options: FsLakeOptions = {}) {
+    this.root = resolve(options.root ?? DEFAULT_LAKE_ROOT);
+  }
+
+  async allocate(
+    key: AssetKey,
+    partition: PartitionKey,
+    materializationId: string,
+  ): Promise<LakeLocation> {
+    const keyDir = join(this.root, ...assetKey(key).split("."));
+    const partitionDir = join(keyDir, partitionDirName(key, partition));
+    const dir = join(partitionDir, pathSegment("materialization id", materializationId, key));
+    await this.#claimPartitionDir(key, keyDir, partitionDir);
+    try {
+      await Deno.mkdir(dir);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new RuntimeInvariantError(
+          `Cannot allocate lake location '${dir}' for asset '${key}': it already exists; ` +
+            `use a new materialization id for every attempt`,
+          key,
+        );
+      }
+      throw error;
+    }
+    return { uri: pathToFileURL(dir).href, dir };
+  }
+
+  async seal(location: LakeLocation): Promise<SealedLocation> {
+    const dir = this.#locationDir(location.uri, "seal");
+    if (await statOrNull(dir) === null) {
+      throw new RuntimeInvariantError(
+        `Cannot seal lake location '${dir}' (${this.#describe(dir)}): it does not exist; ` +
+          `allocate a location before writing and sealing it`,
+      );
+    }
+    const files = await listFiles(dir);
+    if (files.length === 0) {
+      throw new RuntimeInvariantError(
+        `Cannot seal lake location '${dir}' (${this.#describe(dir)}): it holds no files; ` +
+          `the materialization must write its output into the location before sealing it`,
+      );
+    }
+    const parts: string[] = ["sluice-lake-location-v1"];
+    let bytes = 0;
+    for (const file of files) {
+      const { digest, size } = await syncAndDigest(join(dir, file));
+      parts.push(file, digest);
+      bytes += size;
+    }
+    // Directories last: their entries must be durable once the files they name are.
+    for (const subdir of await listSubdirs(dir)) await syncPath(join(dir, subdir));
+    await this.#syncAncestors(dir);
+    return { dataVersion: dataVersion(hashParts(parts)), bytes, files: files.length };
+  }
+
+  async open(uri: string): Promise<LakeLocation> {
+    const dir = this.#locationDir(uri, "open");
+    const info = await statOrNull(dir);
+    if (info === null || !info.isDirectory) {
+      throw new RuntimeInvariantError(
+        `Cannot open lake location '${uri}': no such directory; ` +
+          `it was removed or never sealed, so re-materialize ${this.#describe(dir)}`,
+      );
+    }
+    return { uri: pathToFileURL(dir).href, dir };
+  }
+
+  /** Deletes a location and everything in it. Removing a location that is already gone is a no-op. */
+  async remove(uri: string): Promise<void> {
+    const dir = this.#locationDir(uri, "remove");
+    const info = await statOrNull(dir);
+    if (info === null) return;
+    if (!info.isDirectory) {
+      throw new RuntimeInvariantError(
+        `Cannot remove lake location '${uri}': it is not a directory; delete it by hand if it is junk`,
+      );
+    }
+    // The real path guards against a symlink inside the lake pointing at data outside it.
+    const real = await Deno.realPath(dir);
+    if (!isInside(await Deno.realPath(this.root), real)) {
+      throw new RuntimeInvariantError(
+        `Refusing to remove '${uri}': it resolves to '${real}', outside the lake root '${this.root}'`,
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+
+  /** The URI of every materialization location in the lake, sealed or not, in no set order. */
+  async *listLocations(): AsyncIterable<string> {
+    if (await statOrNull(this.root) === null) return;
+    const pending = [this.root];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const isPartitionDir = await statOrNull(join(dir, PARTITION_MARKER)) !== null;
+      for (const name of await childDirs(dir)) {
+        const child = join(dir, name);
+        if (isPartitionDir) yield pathToFileURL(child).href;
+        else pending.push(child);
+      }
+    }
+  }
+
+  /** Creates the partition directory and its marker, refusing a path another asset owns. */
+  async #claimPartitionDir(key: AssetKey, keyDir: string, partitionDir: string): Promise<void> {
+    for (let dir = keyDir; isInside(this.root, dir); dir = dirname(dir)) {
+      if (await statOrNull(join(dir, PARTITION_MARKER)) !== null) {
+        throw new RuntimeInvariantError(
+          `Cannot allocate a lake location for asset '${key}': its directory '${keyDir}' lies ` +
+            `inside the partition directory '${dir}' of another asset; rename one of the two assets`,
+          key,
+        );
+      }
+    }
+    const marker = join(partitionDir, PARTITION_MARKER);
+    if (await statOrNull(marker) !== null) return;
+    // An empty unmarked directory is our own claim cut short by a crash, not another asset's.
+    if (await statOrNull(partitionDir) !== null && !await isEmptyDir(partitionDir)) {
+      throw new RuntimeInvariantError(
+        `Cannot allocate a lake location for asset '${key}': '${partitionDir}' already holds ` +
+          `the directories of another asset; rename one of the two assets`,
+        key,
+      );
+    }
+    await Deno.mkdir(partitionDir, { recursive: true });
+    // The marker must survive a crash, or this partition's locations would become unlisted.
+    await Deno.writeFile(marker, new Uint8Array());
+    await syncPath(marker);
+    await this.#syncAncestors(marker);
+  }
+
+  /** The local directory of a `file://` URI under the root, or a clear error for anything else. */
+  #locationDir(uri: string, action: string): string {
+    let dir: string;
+    try {
+      dir = fileURLToPath(uri);
+    } catch {
+      throw new RequestError(
+        `Cannot ${action} lake location '${uri}': expected a file:// URI from this lake`,
+      );
+    }
+    const inside = relative(this.root, dir);
+    if (!isInside(this.root, dir) || inside.split(sep).length < 3) {
+      throw new RuntimeInvariantError(
+        `Refusing to ${action} '${uri}': it is not a materialization location under the lake ` +
+          `root '${this.root}'`,
+      );
+    }
+    return dir;
+  }
+
+  /** Fsyncs every directory from `path`'s parent up to the root, so new entries survive a crash. */
+  async #syncAncestors(path: string): Promise<void> {
+    for (let dir = dirname(path); isInside(this.root, dir); dir = dirname(dir)) {
+      await syncPath(dir);
+    }
+    await syncPath(this.root);
+  }
+
+  /** "asset 'a.b' partition 'p'" for a location directory, for error messages. */
+  #describe(dir: string): string {
+    const segments = relative(this.root, dir).split(sep);
+    const partition = segments.at(-2);
+    const key = segments.slice(0, -2).join(".");
+    return partition === UNPARTITIONED_DIR
+      ? `asset '${key}'`
+      : `asset '${key}' partition '${partition}'`;
+  }
+}
+
+function partitionDirName(key: AssetKey, partition: PartitionKey): string {
+  return partition === UNPARTITIONED ? UNPARTITIONED_DIR : pathSegment("partition", partition, key);
+}
+
+/** A caller's value used as one directory name: no separators, no traversal, nothing hidden. */
+function pathSegment(what: string, value: string, key: AssetKey): string {
+  if (value === "" || value.startsWith(".") || /[/\\\0]/.test(value)) {
+    throw new RequestError(
+      `Cannot use ${what} '${value}' of asset '${key}' as a lake directory name: expected a ` +
+        `non-empty name without '/', '\\' or a leading '.'`,
+    );
+  }
+  return value;
+}
+
+/** True when `path` is strictly below `root` (both absolute). */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/** Relative paths of every regular file under `dir`, '/'-separated and sorted by code unit. */
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(join(dir, prefix))) {
+    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory) files.push(...await listFiles(dir, path));
+    else if (entry.isFile) files.push(path);
+    else {
+      throw new RuntimeInvariantError(
+        `Cannot seal lake location '${dir}': '${path}' is not a regular file or directory; ` +
+          `write plain files only`,
+      );
+    }
+  }
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Names of the directories directly inside `dir`. */
+async function childDirs(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) names.push(entry.name);
+  }
+  return names;
+}
+
+/** Relative paths of every directory under `dir`, deepest first. */
+async function listSubdirs(dir: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory) continue;
+    for (const nested of await listSubdirs(join(dir, entry.name))) {
+      dirs.push(`${entry.name}/${nested}`);
+    }
+    dirs.push(entry.name);
+  }
+  return dirs;
+}
+
+/** Fsyncs a file and streams it through SHA-256, so large Parquet files never sit in memory. */
+async function syncAndDigest(path: string): Promise<{ digest: string; size: number }> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.sync();
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of file.readable) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { digest: hash.digest("hex"), size };
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await Deno.open(path, { read: true });
+  try {
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
+}
+
+async function isEmptyDir(path: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(path)) return false;
+  return true;
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}

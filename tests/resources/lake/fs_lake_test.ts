@@ -1,0 +1,149 @@
+// FsLake: the shared Lake contract plus what only a filesystem lake promises — its layout, no
+// directory reuse, removal confined to the root, and listing every location for vacuum.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { FsLake, PARTITION_MARKER } from "../../../resources/lake/fs_lake.ts";
+import { assetKey } from "../../../runtime/asset_key.ts";
+import { RequestError, RuntimeInvariantError } from "../../../runtime/errors.ts";
+import { partitionKey, UNPARTITIONED } from "../../../runtime/partitions/partition_key.ts";
+import { lakeContract } from "./lake_contract.ts";
+
+lakeContract("FsLake", async () => {
+  const root = await Deno.makeTempDir({ prefix: "sluice-fs-lake-" });
+  return {
+    lake: new FsLake({ root }),
+    cleanup: () => Deno.remove(root, { recursive: true }),
+  };
+});
+
+const ORDERS = assetKey("bronze.orders");
+const DAY = partitionKey("2026-11-01");
+
+async function withLake(body: (lake: FsLake, root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "sluice-fs-lake-" });
+  try {
+    await body(new FsLake({ root: join(root, "lake") }), root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("FsLake.allocate() lays locations out as <key path>/<partition>/<id>", async () => {
+  await withLake(async (lake) => {
+    const daily = await lake.allocate(ORDERS, DAY, "m1");
+    assert.equal(daily.dir, join(lake.root, "bronze", "orders", "2026-11-01", "m1"));
+    assert.equal(daily.uri, pathToFileURL(daily.dir).href);
+    assert.ok(daily.uri.startsWith("file:///"));
+    const whole = await lake.allocate(assetKey("silver.users"), UNPARTITIONED, "m2");
+    assert.equal(whole.dir, join(lake.root, "silver", "users", "_unpartitioned", "m2"));
+  });
+});
+
+Deno.test("FsLake.allocate() never reuses an existing directory", async () => {
+  await withLake(async (lake) => {
+    const location = await lake.allocate(ORDERS, DAY, "m1");
+    await Deno.writeTextFile(join(location.dir, "part-0.parquet"), "first attempt");
+    await assert.rejects(
+      () => lake.allocate(ORDERS, DAY, "m1"),
+      (error: Error) =>
+        error instanceof RuntimeInvariantError && /already exists/.test(error.message),
+    );
+    assert.equal(await Deno.readTextFile(join(location.dir, "part-0.parquet")), "first attempt");
+  });
+});
+
+Deno.test("FsLake.allocate() rejects partition and id values that would escape their directory", async () => {
+  await withLake(async (lake) => {
+    for (const [partition, id] of [["../x", "m"], ["..", "m"], ["2026", "a/b"], ["2026", ""]]) {
+      await assert.rejects(
+        () => lake.allocate(ORDERS, partitionKey(partition), id),
+        RequestError,
+      );
+    }
+  });
+});
+
+Deno.test("FsLake.allocate() refuses an asset nested inside another asset's partitions", async () => {
+  await withLake(async (lake) => {
+    await lake.allocate(assetKey("bronze"), partitionKey("orders"), "m1");
+    await assert.rejects(
+      () => lake.allocate(ORDERS, DAY, "m2"),
+      /inside the partition directory/,
+    );
+    await lake.allocate(assetKey("silver.users"), UNPARTITIONED, "m3");
+    await assert.rejects(
+      () => lake.allocate(assetKey("silver"), partitionKey("users"), "m4"),
+      /already holds the directories of another asset/,
+    );
+  });
+});
+
+Deno.test("FsLake.seal() of an empty location names the asset and partition", async () => {
+  await withLake(async (lake) => {
+    const location = await lake.allocate(ORDERS, DAY, "m1");
+    await Deno.mkdir(join(location.dir, "empty-subdir"));
+    await assert.rejects(
+      () => lake.seal(location),
+      /asset 'bronze\.orders' partition '2026-11-01'.*no files/,
+    );
+  });
+});
+
+Deno.test("FsLake.remove() refuses anything outside the lake root", async () => {
+  await withLake(async (lake, tmp) => {
+    const outside = join(tmp, "precious", "a", "b", "c");
+    await Deno.mkdir(outside, { recursive: true });
+    for (const uri of [pathToFileURL(outside).href, pathToFileURL(lake.root).href]) {
+      await assert.rejects(() => lake.remove(uri), /Refusing to remove/);
+    }
+    const traversal = `${pathToFileURL(lake.root).href}/bronze/../../precious/a/b`;
+    await assert.rejects(() => lake.remove(traversal), /Refusing to remove/);
+    await assert.rejects(() => lake.remove("s3://bucket/x"), /expected a file:\/\/ URI/);
+    assert.ok((await Deno.stat(outside)).isDirectory);
+  });
+});
+
+Deno.test("FsLake.remove() refuses a symlink inside the root that points outside it", async () => {
+  await withLake(async (lake, tmp) => {
+    const outside = join(tmp, "precious");
+    await Deno.mkdir(outside);
+    await Deno.writeTextFile(join(outside, "keep"), "x");
+    const location = await lake.allocate(ORDERS, DAY, "m1");
+    await Deno.remove(location.dir);
+    await Deno.symlink(outside, location.dir);
+    await assert.rejects(() => lake.remove(location.uri), /outside the lake root/);
+    assert.equal(await Deno.readTextFile(join(outside, "keep")), "x");
+  });
+});
+
+Deno.test("FsLake.remove() of a location that is already gone is a no-op", async () => {
+  await withLake(async (lake) => {
+    const location = await lake.allocate(ORDERS, DAY, "m1");
+    await lake.remove(location.uri);
+    await lake.remove(location.uri);
+  });
+});
+
+Deno.test("FsLake.open() of a missing location fails with a clear message", async () => {
+  await withLake(async (lake) => {
+    const uri = pathToFileURL(join(lake.root, "bronze", "orders", "2026-11-01", "gone")).href;
+    await assert.rejects(() => lake.open(uri), /Cannot open lake location .*no such directory/);
+  });
+});
+
+Deno.test("FsLake.listLocations() yields every location, and only locations", async () => {
+  await withLake(async (lake) => {
+    assert.deepEqual(await Array.fromAsync(lake.listLocations()), []);
+    const a = await lake.allocate(ORDERS, DAY, "m1");
+    await Deno.mkdir(join(a.dir, "hive=1"), { recursive: true });
+    await Deno.writeTextFile(join(a.dir, "hive=1", "part-0.parquet"), "x");
+    await lake.seal(a);
+    const b = await lake.allocate(ORDERS, partitionKey("2026-11-02"), "m2");
+    const c = await lake.allocate(assetKey("bronze"), partitionKey("users"), "m3");
+    const d = await lake.allocate(assetKey("silver.users"), UNPARTITIONED, "m4");
+    const listed = (await Array.fromAsync(lake.listLocations())).sort();
+    assert.deepEqual(listed, [a.uri, b.uri, c.uri, d.uri].sort());
+    await Deno.stat(join(lake.root, "bronze", "orders", "2026-11-01", PARTITION_MARKER));
+  });
+});
