@@ -1,0 +1,26 @@
+// The extension point for SQL assets: an engine (DuckDB, Postgres) materializes one SQL file, and
+// the loader hands it the file already parsed into what it needs.
+import type { AssetKey } from "../asset_key.ts";
+import type { MaterializeContext, MaterializeResult } from "../context.ts";
+import type { RefSpan } from "./ref_parser.ts";
+
+/** One SQL asset file, as its engine sees it. */
+export interface SqlAssetSource {
+  readonly key: AssetKey;
+  /** The file it came from, for messages. */
+  readonly path: string;
+  /** The SQL after the header comment, with `ref()` calls still in it. */
+  readonly body: string;
+  /** The `ref()` calls in `body`; offsets are into `body`. */
+  readonly refs: readonly RefSpan[];
+  /** The header fields the runtime does not own (materialized, unique_key, tests, ...). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** `body` with each `ref()` replaced by the relation `relationFor` names. */
+  render(relationFor: (key: AssetKey) => string): string;
+}
+
+export interface SqlEngine {
+  readonly name: string;
+  /** Runs the SQL of `source` for `ctx.partition`. */
+  materialize(ctx: MaterializeContext, source: SqlAssetSource): Promise<MaterializeResult>;
+}
