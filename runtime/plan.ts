@@ -80,7 +80,7 @@ export function buildPlan(request: PlanRequest): Plan {
 
 /** Why a partition must run, empty when it need not. */
 function reasonsToRun(status: PartitionStatus, planned: ReadonlySet<string>): string[] {
-  if (status.status === "fresh" || status.status === "running") return [];
+  if (status.status === "fresh") return [];
   const reasons: string[] = [];
   for (const cause of status.causes) {
     if (cause.kind === "running") continue;

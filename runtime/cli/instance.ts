@@ -34,7 +34,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
       config,
       graph,
       store,
-      lake: new FsLake(config.lakeRoot),
+      lake: new FsLake({ root: config.lakeRoot }),
       resources: opened?.resources ?? {},
       log,
       async close() {

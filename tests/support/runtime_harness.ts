@@ -1,0 +1,70 @@
+// A runtime wired for tests: a fresh metadata store (in-memory PGlite unless given), a
+// filesystem lake in a temp dir and a fake clock, with `materialize()` preset to use them.
+import type { AnyAsset } from "../../runtime/asset.ts";
+import { AssetGraph } from "../../runtime/graph.ts";
+import { createLogger, type LogEvent } from "../../runtime/logger.ts";
+import {
+  materialize,
+  type MaterializeOutcome,
+  type MaterializeRequest,
+} from "../../runtime/materialize.ts";
+import { StatusResolver } from "../../runtime/status_resolver.ts";
+import type { MetadataStore } from "../../runtime/store/metadata_store.ts";
+import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
+import type { AssetKey } from "../../runtime/asset_key.ts";
+import type { PartitionStatus } from "../../runtime/status.ts";
+import { FsLake } from "../../resources/lake/fs_lake.ts";
+import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
+import { FakeClock } from "./fake_clock.ts";
+
+export interface Harness {
+  readonly graph: AssetGraph;
+  readonly store: MetadataStore;
+  readonly lake: FsLake;
+  readonly lakeRoot: string;
+  readonly clock: FakeClock;
+  readonly logs: LogEvent[];
+  run(request?: Partial<MaterializeRequest>): Promise<MaterializeOutcome>;
+  status(key: string, partition?: string): Promise<PartitionStatus>;
+  close(): Promise<void>;
+}
+
+export async function openHarness(
+  assets: readonly AnyAsset[],
+  options: { store?: MetadataStore; clock?: FakeClock } = {},
+): Promise<Harness> {
+  const graph = AssetGraph.build(assets);
+  const store = options.store ?? await openMetadataStore({ embeddedDir: ":memory:" });
+  const lakeRoot = await Deno.makeTempDir({ prefix: "sluice-lake-" });
+  const lake = new FsLake({ root: lakeRoot });
+  const clock = options.clock ?? new FakeClock();
+  const logs: LogEvent[] = [];
+  const log = createLogger([(event) => logs.push(event)], "debug");
+  return {
+    graph,
+    store,
+    lake,
+    lakeRoot,
+    clock,
+    logs,
+    run: (request = {}) =>
+      materialize({
+        graph,
+        store,
+        lake,
+        log,
+        clock,
+        random: () => 0.5,
+        concurrency: 2,
+        ...request,
+      }),
+    async status(key, partition = "") {
+      const resolver = await StatusResolver.load(graph, store, clock.now());
+      return resolver.partition(key as AssetKey, partition as PartitionKey);
+    },
+    async close() {
+      await store.close();
+      await Deno.remove(lakeRoot, { recursive: true });
+    },
+  };
+}
