@@ -26,7 +26,8 @@ export class StaticPartitions implements PartitionsDefinition {
       }
       index.set(name, index.size);
     }
-    this.#keys = names as readonly PartitionKey[];
+    // A copy: the caller's array may change later, these partitions must not.
+    this.#keys = Object.freeze([...names]) as readonly PartitionKey[];
     this.#index = index;
   }
 
