@@ -35,8 +35,9 @@ export function identity(): PartitionMapping {
       if (upstream.kind === "unpartitioned") return ONLY_UNPARTITIONED;
       return upstream.contains(key, now) ? [key] : NONE;
     },
-    downstreamKeys(key, _upstream, downstream, now) {
-      if (downstream.kind === "unpartitioned") return ONLY_UNPARTITIONED;
+    downstreamKeys(key, upstream, downstream, now) {
+      // The inverse of upstreamKeys: every downstream partition reads an unpartitioned upstream.
+      if (upstream.kind === "unpartitioned") return downstream.keys(now);
       return downstream.contains(key, now) ? [key] : NONE;
     },
   };
