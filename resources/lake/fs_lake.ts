@@ -112,6 +112,13 @@ export class FsLake implements Lake {
         `Cannot remove lake location '${uri}': it is not a directory; delete it by hand if it is junk`,
       );
     }
+    // Only a child of a partition directory is a location: never wipe a whole partition or asset.
+    if (await statOrNull(join(dirname(dir), PARTITION_MARKER)) === null) {
+      throw new RuntimeInvariantError(
+        `Refusing to remove '${uri}': it is not a materialization location (its parent has no ` +
+          `'${PARTITION_MARKER}' marker); pass the URI of one location`,
+      );
+    }
     // The real path guards against a symlink inside the lake pointing at data outside it.
     const real = await Deno.realPath(dir);
     if (!isInside(await Deno.realPath(this.root), real)) {

@@ -104,6 +104,21 @@ Deno.test("FsLake.remove() refuses anything outside the lake root", async () => 
   });
 });
 
+Deno.test("FsLake.remove() refuses a partition or asset directory inside the root", async () => {
+  await withLake(async (lake) => {
+    const location = await lake.allocate(assetKey("bronze.orders.eu"), DAY, "m1");
+    await Deno.writeTextFile(join(location.dir, "part-0.parquet"), "x");
+    const partitionDir = join(lake.root, "bronze", "orders", "eu", "2026-11-01");
+    for (const dir of [partitionDir, join(lake.root, "bronze", "orders", "eu")]) {
+      await assert.rejects(
+        () => lake.remove(pathToFileURL(dir).href),
+        /not a materialization location/,
+      );
+    }
+    assert.equal(await Deno.readTextFile(join(location.dir, "part-0.parquet")), "x");
+  });
+});
+
 Deno.test("FsLake.remove() refuses a symlink inside the root that points outside it", async () => {
   await withLake(async (lake, tmp) => {
     const outside = join(tmp, "precious");
