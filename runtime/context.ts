@@ -37,6 +37,8 @@ export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {
   readonly output: LakeLocation;
   /** The upstream partitions of `asset` that this partition depends on. */
   input(asset: Upstream): readonly UpstreamPartition[];
+  /** The same by key, for code that only knows keys (SQL engines rendering `ref()`). */
+  inputByKey(key: AssetKey): readonly UpstreamPartition[];
 }
 
 export interface MaterializeResult {

@@ -259,12 +259,15 @@ function materializeContext(
     signal,
     output,
     input(asset) {
-      if (!declared.has(asset.key)) {
+      return this.inputByKey(asset.key);
+    },
+    inputByKey(key) {
+      if (!declared.has(key)) {
         throw new SluiceError(
-          `Asset '${step.key}' read '${asset.key}', which is not one of its upstreams: add it to its deps`,
+          `Asset '${step.key}' read '${key}', which is not one of its upstreams: add it to its deps`,
         );
       }
-      return upstream.filter((u) => u.key === asset.key);
+      return upstream.filter((u) => u.key === key);
     },
   };
 }
