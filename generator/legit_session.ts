@@ -1,0 +1,148 @@
+// An ordinary visit: device and location signals, the profile on first sight, and often an
+// order with its payment, sometimes refunded; a little noise (VPNs, gifts abroad, new phones)
+// keeps legitimate traffic from being trivially separable from fraud.
+import type { Shopper } from "./population.ts";
+import { newDevice } from "./population.ts";
+import {
+  deviceEvent,
+  geoEvent,
+  homePlace,
+  type MerchantCategory,
+  orderEvent,
+  type PaymentMethod,
+  type Place,
+  refundEvent,
+  type RefundReason,
+  remotePlace,
+  userEvent,
+  type Visit,
+} from "./event_factory.ts";
+import { SHOPPER_COUNTRIES } from "./geography.ts";
+import { LEGIT_PAYMENT, payForOrder } from "./payment_flow.ts";
+import { Weighted } from "./random.ts";
+import type { SessionDraft } from "./session_draft.ts";
+import type { PAYMENT_METHODS } from "../contracts/events/mod.ts";
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+const LEGIT_CATEGORIES = new Weighted<MerchantCategory>([
+  ["fashion", 18],
+  ["home", 14],
+  ["electronics", 12],
+  ["beauty", 10],
+  ["grocery", 12],
+  ["sports", 8],
+  ["toys", 6],
+  ["books", 8],
+  ["digital_goods", 5],
+  ["gift_cards", 2],
+  ["jewelry", 2],
+  ["travel", 3],
+]);
+
+const LEGIT_REFUND_REASONS = new Weighted<RefundReason>([
+  ["damaged", 25],
+  ["not_as_described", 25],
+  ["changed_mind", 35],
+  ["item_not_received", 10],
+  ["duplicate_charge", 5],
+]);
+
+const ALL_METHODS: readonly PaymentMethod[] = [
+  "credit_card",
+  "debit_card",
+  "paypal",
+  "apple_pay",
+  "google_pay",
+  "bank_transfer",
+  "buy_now_pay_later",
+] satisfies readonly typeof PAYMENT_METHODS[number][];
+
+/** Emits one legitimate session of `shopper` starting at `draft.start`. */
+export function legitSession(draft: SessionDraft, shopper: Shopper, isSignup: boolean): void {
+  const rng = draft.rng;
+  let t = draft.start;
+  const isNewDevice = isSignup || rng.chance(0.02);
+  const device = isNewDevice
+    ? newDevice(rng)
+    : rng.chance(0.7)
+    ? shopper.devices[0]
+    : rng.pick(shopper.devices);
+  if (isNewDevice && !isSignup) shopper.devices.push(device);
+  const visit: Visit = {
+    shopper,
+    sessionId: rng.id("ses_"),
+    device,
+    place: legitPlace(draft, shopper),
+  };
+
+  if (isSignup) {
+    draft.emit("users", shopper, t, userEvent(rng, t, "signup", shopper));
+    shopper.announced = true;
+  }
+  draft.emit("devices", shopper, t, deviceEvent(rng, t, visit, { isNew: isNewDevice }));
+  t += rng.int(200, 1500);
+  draft.emit("geo_events", shopper, t, geoEvent(rng, t, visit));
+  if (!shopper.announced) {
+    t += rng.int(50, 500);
+    draft.emit("users", shopper, t, userEvent(rng, t, "profile_snapshot", shopper));
+    shopper.announced = true;
+  } else if (rng.chance(0.004)) {
+    shopper.phoneVerified = true;
+    if (shopper.kycStatus === "pending") shopper.kycStatus = "verified";
+    t += rng.int(50, 500);
+    draft.emit("users", shopper, t, userEvent(rng, t, "profile_update", shopper));
+  }
+
+  if (rng.chance(isSignup ? 0.6 : 0.5)) {
+    t += 20_000 + Math.min(rng.exponential(4 * MINUTE_MS), 40 * MINUTE_MS);
+    const orders = rng.chance(0.92) ? 1 : 2;
+    for (let i = 0; i < orders; i++) {
+      if (rng.chance(0.35)) {
+        draft.emit("geo_events", shopper, t - 3000, geoEvent(rng, t - 3000, visit));
+      }
+      t = placeLegitOrder(draft, visit, t);
+      t += rng.int(MINUTE_MS, 8 * MINUTE_MS);
+    }
+  }
+  shopper.busyUntil = Math.max(shopper.busyUntil, t + MINUTE_MS);
+}
+
+function legitPlace(draft: SessionDraft, shopper: Shopper): Place {
+  const rng = draft.rng;
+  const u = rng.float();
+  // Privacy-minded shoppers exist: anonymized traffic is a signal, not proof.
+  if (u < 0.03) return remotePlace(rng, rng.pick(SHOPPER_COUNTRIES), { vpn: true });
+  if (u < 0.036) return remotePlace(rng, shopper.country, { proxy: true });
+  if (u < 0.037) return remotePlace(rng, rng.pick(SHOPPER_COUNTRIES), { tor: true });
+  return homePlace(rng, shopper);
+}
+
+/** Places an order with its payment (and maybe a refund) at `at`; returns when it was paid. */
+function placeLegitOrder(draft: SessionDraft, visit: Visit, at: number): number {
+  const rng = draft.rng;
+  const shopper = visit.shopper;
+  const home = shopper.country.code;
+  const order = orderEvent(rng, at, visit, {
+    usd: Math.max(3, rng.logNormal(shopper.baselineUsd, 0.35)),
+    category: LEGIT_CATEGORIES.sample(rng),
+    paymentMethod: rng.chance(0.75) ? shopper.paymentMethod : rng.pick(ALL_METHODS),
+    billingCountry: home,
+    // Gifts to family abroad: a mismatch that is not fraud.
+    shippingCountry: rng.chance(0.97) ? home : rng.pick(SHOPPER_COUNTRIES).code,
+    fraudPattern: null,
+  });
+  draft.emit("orders", shopper, at, order);
+  const paidAt = at + rng.int(800, 6000);
+  const status = payForOrder(draft, visit, order, paidAt, LEGIT_PAYMENT);
+  if (status === "SUCCEEDED" && rng.chance(0.035)) {
+    const refundAt = paidAt + rng.int(HOUR_MS, 18 * HOUR_MS);
+    if (draft.fits(refundAt)) {
+      const fraction = rng.chance(0.8) ? 1 : 0.5;
+      const refund = refundEvent(rng, refundAt, order, LEGIT_REFUND_REASONS.sample(rng), fraction);
+      draft.emit("refunds", shopper, refundAt, refund);
+    }
+  }
+  return paidAt;
+}
