@@ -64,10 +64,11 @@ function describeIssue(topic: Topic, parsed: object, issue: z.core.$ZodIssue): R
   const field = formatPath(issue.path);
   const value = valueAt(parsed, issue.path);
   const last = issue.path[issue.path.length - 1];
+  // Zod reports an absent enum field as a bad value, not a bad type: absence is checked first.
+  if (value === undefined && issue.path.length > 0) {
+    return reject("missing_field", `Missing required field '${field}' in ${topic} event`);
+  }
   if (issue.code === "invalid_type") {
-    if (value === undefined) {
-      return reject("missing_field", `Missing required field '${field}' in ${topic} event`);
-    }
     return reject(
       "wrong_type",
       `Wrong type for field '${field}' in ${topic} event: expected ${issue.expected}, got ${
