@@ -331,6 +331,16 @@ function openVisit(
   draft.emit("devices", shopper, at, deviceEvent(rng, at, visit, { ...verdict, isNew }));
   const geoAt = at + rng.int(200, 1500);
   draft.emit("geo_events", shopper, geoAt, geoEvent(rng, geoAt, visit));
+  if (!shopper.announced) {
+    // The account service publishes the profile on first sight, whoever is at the keyboard.
+    draft.emit(
+      "users",
+      shopper,
+      geoAt + 100,
+      userEvent(rng, geoAt + 100, "profile_snapshot", shopper),
+    );
+    shopper.announced = true;
+  }
   return visit;
 }
 
