@@ -65,27 +65,30 @@ export function payForOrder(
   const isCard = CARD_METHODS.has(method);
   const [riskLow, riskHigh] = profile.riskRange;
   const risk = Math.round((riskLow + (riskHigh - riskLow) * rng.float() ** 1.5) * 1000) / 1000;
-  const base = {
-    payment_id: rng.id("pay_"),
-    order_id: order.order_id,
-    user_id: order.user_id,
-    amount: order.amount,
-    currency: order.currency,
-    payment_method: method,
-    provider: providerFor(rng, method),
-    card_bin: isCard ? (profile.card?.bin ?? visit.shopper.cardBin) : null,
-    card_country: isCard ? (profile.card?.country ?? visit.shopper.country.code) : null,
-    is_3ds_authenticated: isCard && rng.chance(profile.threeDsProbability),
-    provider_risk_score: risk,
-    attempt: 1,
-  };
+  const paymentId = rng.id("pay_");
+  const provider = providerFor(rng, method);
+  const cardBin = isCard ? (profile.card?.bin ?? visit.shopper.cardBin) : null;
+  const cardCountry = isCard ? (profile.card?.country ?? visit.shopper.country.code) : null;
+  const threeDs = isCard && rng.chance(profile.threeDsProbability);
   const payment = (when: number, status: PaymentStatus, reason: string | null): void => {
+    // Built in contract order so the raw payload reads like the schema.
     const event: PaymentEvent = {
       event_id: rng.id("evt_"),
       event_time: iso(when),
-      ...base,
+      payment_id: paymentId,
+      order_id: order.order_id,
+      user_id: order.user_id,
       status,
+      amount: order.amount,
+      currency: order.currency,
+      payment_method: method,
+      provider,
+      card_bin: cardBin,
+      card_country: cardCountry,
+      is_3ds_authenticated: threeDs,
+      provider_risk_score: risk,
       decline_reason: reason,
+      attempt: 1,
     };
     draft.emit("payments", visit.shopper, when, event);
   };
