@@ -2,12 +2,13 @@
 // live leases. Everything after that read is pure computation (see staleness.ts).
 import type { AssetKey } from "./asset_key.ts";
 import type { AssetGraph } from "./graph.ts";
-import { consumedInputs, mappedInputs } from "./inputs.ts";
+import type { PartitionsDefinition } from "./partitions/definition.ts";
+import type { PartitionMapping } from "./partitions/mapping.ts";
 import type { PartitionKey } from "./partitions/partition_key.ts";
 import { partitionStatus } from "./staleness.ts";
 import { FRESH, type PartitionStatus, type Status } from "./status.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "./store/metadata_store.ts";
-import { inputSignature } from "./version.ts";
+import { inputField, type InputSignature, signaturePart } from "./version.ts";
 
 const NEVER_OBSERVED: PartitionStatus = Object.freeze({
   status: "never",
@@ -24,6 +25,8 @@ export interface AssetStatusSummary {
 
 export class StatusResolver {
   readonly #memo = new Map<AssetKey, Map<PartitionKey, PartitionStatus>>();
+  readonly #edgeMemo = new Map<AssetKey, readonly ResolvedEdge[]>();
+  readonly #isSource = (key: AssetKey) => this.graph.get(key).kind === "source";
 
   private constructor(
     readonly graph: AssetGraph,
@@ -83,15 +86,29 @@ export class StatusResolver {
     const asset = this.graph.get(key);
     const state = this.state(key, partition);
     if (asset.kind === "source") return state?.current ? FRESH : NEVER_OBSERVED;
-    const inputs = mappedInputs(this.graph, this.states, key, partition, this.now);
-    const failedUpstreams = [];
-    for (const input of inputs) {
-      if (this.#ownFailure(input.assetKey as AssetKey, input.partition as PartitionKey)) {
-        failedUpstreams.push({
-          upstream: input.assetKey as AssetKey,
-          partition: input.partition as PartitionKey,
-        });
+    // The hot loop of every status request: build the expected input signature straight from
+    // the states, without intermediate input objects (see inputSignature for the format).
+    const parts: string[] = [];
+    let failedUpstreams: { upstream: AssetKey; partition: PartitionKey }[] | undefined;
+    for (const edge of this.#edges(key)) {
+      let fields: string[] | undefined;
+      const upstreamKeys = edge.mapping.upstreamKeys(
+        partition,
+        asset.partitions,
+        edge.partitions,
+        this.now,
+      );
+      for (const upstreamPartition of upstreamKeys) {
+        const upstreamState = edge.states?.get(upstreamPartition);
+        if (upstreamState === undefined) continue;
+        if (upstreamState.current) {
+          (fields ??= []).push(inputField(upstreamPartition, upstreamState.current.dataVersion));
+        }
+        if (this.#ownFailure(edge.upstream, upstreamPartition, upstreamState)) {
+          (failedUpstreams ??= []).push({ upstream: edge.upstream, partition: upstreamPartition });
+        }
       }
+      if (fields) parts.push(signaturePart(edge.upstream, fields));
     }
     return partitionStatus({
       codeVersion: asset.codeVersion,
@@ -99,24 +116,49 @@ export class StatusResolver {
       partitions: asset.partitions,
       partition,
       state,
-      lease: this.leases.get(leaseKey(key, partition)),
-      expectedInputs: inputSignature(consumedInputs(inputs)),
-      isSource: (upstream) => this.graph.get(upstream).kind === "source",
-      failedUpstreams,
+      lease: this.leases.size === 0 ? undefined : this.leases.get(leaseKey(key, partition)),
+      expectedInputs: parts.join(";") as InputSignature,
+      isSource: this.#isSource,
+      failedUpstreams: failedUpstreams ?? NO_FAILURES,
       now: this.now,
     });
   }
 
+  /** The upstream edges of `key` sorted by upstream key, with what the hot loop needs. */
+  #edges(key: AssetKey): readonly ResolvedEdge[] {
+    let edges = this.#edgeMemo.get(key);
+    if (!edges) {
+      edges = [...this.graph.upstreamEdges(key)]
+        .sort((a, b) => a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0)
+        .map((edge) => ({
+          upstream: edge.upstream,
+          mapping: edge.mapping,
+          partitions: this.graph.get(edge.upstream).partitions,
+          states: this.states.get(edge.upstream),
+        }));
+      this.#edgeMemo.set(key, edges);
+    }
+    return edges;
+  }
+
   /** Whether the partition's own last attempt failed or was abandoned (ignores its upstreams). */
-  #ownFailure(key: AssetKey, partition: PartitionKey): boolean {
-    const state = this.state(key, partition);
-    const attempt = state?.lastAttempt;
-    if (!attempt) return false;
+  #ownFailure(key: AssetKey, partition: PartitionKey, state: PartitionState): boolean {
+    const attempt = state.lastAttempt;
+    if (!attempt || attempt.status === "succeeded") return false;
     if (state.current && attempt.at.getTime() < state.current.at.getTime()) return false;
     if (attempt.status === "failed") return true;
     return attempt.status === "running" && !this.leases.has(leaseKey(key, partition));
   }
 }
+
+interface ResolvedEdge {
+  readonly upstream: AssetKey;
+  readonly mapping: PartitionMapping;
+  readonly partitions: PartitionsDefinition;
+  readonly states: ReadonlyMap<PartitionKey, PartitionState> | undefined;
+}
+
+const NO_FAILURES: readonly { upstream: AssetKey; partition: PartitionKey }[] = Object.freeze([]);
 
 function leaseKey(key: AssetKey, partition: PartitionKey): string {
   return `${key}\u0000${partition}`;

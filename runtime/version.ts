@@ -51,8 +51,18 @@ export function inputSignature(inputs: readonly ConsumedInput[]): InputSignature
     );
     byAsset.set(input.assetKey, fields);
   }
-  return [...byAsset.keys()].sort().map((key) => `${key}=${digest64(byAsset.get(key)!.sort())}`)
+  return [...byAsset.keys()].sort().map((key) => signaturePart(key, byAsset.get(key)!))
     .join(";") as InputSignature;
+}
+
+/** One consumed upstream partition, length-prefixed, as the signature hashes it. */
+export function inputField(partition: string, dataVersion: string): string {
+  return `${partition.length}:${partition}${dataVersion.length}:${dataVersion}`;
+}
+
+/** The signature part of one upstream asset; sorts `fields` in place. */
+export function signaturePart(upstreamKey: string, fields: string[]): string {
+  return `${upstreamKey}=${digest64(fields.sort())}`;
 }
 
 /** The upstream asset keys whose part of the signature differs (changed, added or removed). */

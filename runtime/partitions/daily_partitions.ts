@@ -19,7 +19,8 @@ export class DailyPartitions implements PartitionsDefinition {
   readonly timezone: string;
   readonly startDay: number;
   readonly endDay: number | undefined;
-  #cache: { today: number; keys: readonly PartitionKey[] } | undefined;
+  #today: { at: number; day: number } | undefined;
+  #cache: { today: number; keys: readonly PartitionKey[]; set?: ReadonlySet<string> } | undefined;
 
   constructor(options: DailyPartitionsOptions) {
     const startDay = parseIsoDate(options.start);
@@ -60,9 +61,14 @@ export class DailyPartitions implements PartitionsDefinition {
   /** The last day that exists at `now`. */
   lastDay(now: Date): number {
     if (this.endDay !== undefined) return this.endDay;
-    const today = Temporal.Instant.fromEpochMilliseconds(now.getTime())
+    // Asked once per partition during status resolution, always with the same `now`.
+    const at = now.getTime();
+    if (this.#today?.at === at) return this.#today.day;
+    const today = Temporal.Instant.fromEpochMilliseconds(at)
       .toZonedDateTimeISO(this.timezone).toPlainDate().toString();
-    return parseIsoDate(today)!;
+    const day = parseIsoDate(today)!;
+    this.#today = { at, day };
+    return day;
   }
 
   keys(now: Date): readonly PartitionKey[] {
@@ -75,6 +81,12 @@ export class DailyPartitions implements PartitionsDefinition {
   }
 
   contains(key: PartitionKey, now: Date): boolean {
+    // Status resolution asks this once per partition and edge: answer from a set of the keys.
+    const cache = this.#cache;
+    if (cache !== undefined && cache.today === this.lastDay(now)) {
+      const set = cache.set ?? (cache.set = new Set(this.keys(now)));
+      return set.has(key);
+    }
     const day = this.dayOf(key);
     return day !== undefined && day >= this.startDay && day <= this.lastDay(now);
   }
