@@ -1,6 +1,7 @@
 // What an application hands the runtime: its assets and how to open the resources they use.
 // The runtime never imports the application's assets; the entry point passes them in.
 import type { AnyAsset } from "./asset.ts";
+import type { Logger } from "./logger.ts";
 import type { Resources } from "./resources.ts";
 
 export interface OpenResources {
@@ -18,6 +19,18 @@ export interface Definitions {
   readonly assets: readonly AnyAsset[];
   /** Opens the resources assets use; called once per command. */
   readonly resources?: (environment: ResourceEnvironment) => Promise<OpenResources>;
+  /**
+   * Runs before `materialize` plans, with the opened resources: the place for an application to
+   * prepare its inputs (the embedded pipeline generates a default day when nothing has landed).
+   */
+  readonly beforeMaterialize?: (context: PrepareContext) => Promise<void>;
+}
+
+export interface PrepareContext extends ResourceEnvironment {
+  readonly resources: Resources;
+  readonly log: Logger;
+  /** Prints a line for the person at the terminal. */
+  say(line: string): void;
 }
 
 export type DefinitionsLoader = () => Promise<Definitions>;

@@ -12,6 +12,7 @@ import type { MetadataStore } from "../store/metadata_store.ts";
 
 export interface Instance {
   readonly config: Config;
+  readonly definitions: Definitions;
   readonly graph: AssetGraph;
   readonly store: MetadataStore;
   readonly lake: Lake;
@@ -32,6 +33,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
     const opened = await definitions.resources?.({ home: config.home, env: Deno.env.toObject() });
     return {
       config,
+      definitions,
       graph,
       store,
       lake: new FsLake({ root: config.lakeRoot }),

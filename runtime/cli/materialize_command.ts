@@ -43,6 +43,16 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
   const concurrency = values.concurrency === undefined
     ? instance.config.concurrency
     : parseConcurrency(values.concurrency);
+  // A dry run changes nothing, so it does not prepare inputs either.
+  if (!values["dry-run"]) {
+    await instance.definitions.beforeMaterialize?.({
+      home: instance.config.home,
+      env: Deno.env.toObject(),
+      resources: instance.resources,
+      log: instance.log,
+      say: (line) => console.log(line),
+    });
+  }
   const cancel = new AbortController();
   const onSignal = () => {
     if (cancel.signal.aborted) Deno.exit(130);
