@@ -1,0 +1,695 @@
+// The metadata store over any SqlClient: the same SQL runs on PGlite and on a Postgres server.
+// Batches travel as one JSON parameter, so no statement depends on a driver's array encoding.
+import type { AssetKey } from "../asset_key.ts";
+import type { CheckResult, CheckSeverity } from "../check.ts";
+import type { JsonValue } from "../context.ts";
+import { RuntimeInvariantError } from "../errors.ts";
+import type { LogEvent, LogLevel } from "../logger.ts";
+import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
+import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../version.ts";
+import type {
+  AttemptStatus,
+  ClaimResult,
+  LastAttempt,
+  Lease,
+  MaterializationId,
+  MaterializationRecord,
+  MetadataStore,
+  NewMaterialization,
+  NewRun,
+  PartitionState,
+  RunId,
+  RunRecord,
+  RunStatus,
+  StateIndex,
+  StepRecord,
+  StepStatus,
+} from "./metadata_store.ts";
+import { migrate } from "./migrate.ts";
+import type { SqlClient } from "./sql_client.ts";
+
+type Json = Readonly<Record<string, JsonValue>>;
+type LatestCheck = CheckResult & { readonly at: Date };
+
+export class SqlMetadataStore implements MetadataStore {
+  constructor(private readonly sql: SqlClient, private readonly migrationsDir?: URL) {}
+
+  async migrate(): Promise<void> {
+    await migrate(this.sql, this.migrationsDir);
+  }
+
+  // --- runs, steps and logs -------------------------------------------------------------------
+
+  async startRun(run: NewRun): Promise<void> {
+    await this.sql.query(
+      `insert into platform.runs (id, command, selection, partitions, host, pid, started_at)
+       values ($1, $2, $3, $4, $5, $6, $7::timestamptz)`,
+      [run.id, run.command, run.selection, run.partitions, run.host, run.pid, run.startedAt],
+    );
+  }
+
+  async finishRun(id: RunId, status: RunStatus, summary: Json, at: Date): Promise<void> {
+    const rows = await this.sql.query(
+      `update platform.runs set status = $2, summary = $3::text::jsonb, finished_at = $4::timestamptz
+       where id = $1 returning id`,
+      [id, status, toJson(summary), at],
+    );
+    if (rows.length === 0) {
+      throw new RuntimeInvariantError(
+        `Cannot finish run '${id}': it was never started; call startRun() first`,
+      );
+    }
+  }
+
+  async getRun(id: RunId): Promise<RunRecord | undefined> {
+    const rows = await this.sql.query<RunRow>(`${RUN_SELECT} where id = $1`, [id]);
+    return rows.length === 0 ? undefined : toRun(rows[0]);
+  }
+
+  async listRuns(limit: number): Promise<readonly RunRecord[]> {
+    const rows = await this.sql.query<RunRow>(
+      `${RUN_SELECT} order by started_at desc, id desc limit $1`,
+      [limit],
+    );
+    return rows.map(toRun);
+  }
+
+  /** Steps recorded again for the same run and partition replace the earlier record. */
+  async recordSteps(runId: RunId, steps: readonly StepRecord[]): Promise<void> {
+    if (steps.length === 0) return;
+    // One upsert cannot touch a row twice, so a partition listed twice keeps its last record.
+    const latest = new Map(steps.map((step) => [`${step.assetKey}\u0000${step.partition}`, step]));
+    const payload = [...latest.values()].map((step) => ({
+      asset_key: step.assetKey,
+      partition_key: step.partition,
+      status: step.status,
+      attempts: step.attempts,
+      rows: step.rows ?? null,
+      duration_ms: Math.round(step.durationMs),
+      reason: step.reason,
+      materialization_id: step.materializationId ?? null,
+    }));
+    await this.sql.query(
+      `insert into platform.run_steps
+         (run_id, asset_key, partition_key, status, attempts, rows, duration_ms, reason,
+          materialization_id)
+       select $1, s.asset_key, s.partition_key, s.status, s.attempts, s.rows, s.duration_ms,
+              s.reason, s.materialization_id
+       from rows from (jsonb_to_recordset($2::text::jsonb) as (
+         asset_key text, partition_key text, status text, attempts integer, rows bigint,
+         duration_ms bigint, reason text, materialization_id text))
+         with ordinality as s(asset_key, partition_key, status, attempts, rows, duration_ms,
+                              reason, materialization_id, ord)
+       order by s.ord
+       on conflict (run_id, asset_key, partition_key) do update set
+         status = excluded.status, attempts = excluded.attempts, rows = excluded.rows,
+         duration_ms = excluded.duration_ms, reason = excluded.reason,
+         materialization_id = excluded.materialization_id`,
+      [runId, JSON.stringify(payload)],
+    );
+  }
+
+  async listSteps(runId: RunId): Promise<readonly StepRecord[]> {
+    const rows = await this.sql.query<StepRow>(
+      `select asset_key, partition_key, status, attempts, rows::float8 as rows,
+              duration_ms::float8 as duration_ms, reason, materialization_id
+       from platform.run_steps where run_id = $1 order by seq`,
+      [runId],
+    );
+    return rows.map((row) => ({
+      assetKey: row.asset_key as AssetKey,
+      partition: row.partition_key as PartitionKey,
+      status: row.status,
+      attempts: row.attempts,
+      rows: row.rows ?? undefined,
+      durationMs: row.duration_ms,
+      reason: row.reason,
+      materializationId: (row.materialization_id ?? undefined) as MaterializationId | undefined,
+    }));
+  }
+
+  async appendLogs(runId: RunId, events: readonly LogEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const payload = events.map((event) => ({
+      at: event.at.toISOString(),
+      level: event.level,
+      message: event.message,
+      fields: event.fields,
+    }));
+    await this.sql.query(
+      `insert into platform.run_logs (run_id, at, level, message, fields)
+       select $1, (e.value->>'at')::timestamptz, e.value->>'level', e.value->>'message',
+              coalesce(e.value->'fields', '{}'::jsonb)
+       from jsonb_array_elements($2::text::jsonb) with ordinality as e(value, ord)
+       order by e.ord`,
+      [runId, toJson(payload)],
+    );
+  }
+
+  async listLogs(runId: RunId): Promise<readonly LogEvent[]> {
+    const rows = await this.sql.query<
+      { at: Date; level: LogLevel; message: string; fields: Record<string, unknown> }
+    >(
+      "select at, level, message, fields from platform.run_logs where run_id = $1 order by id",
+      [runId],
+    );
+    return rows.map((row) => ({
+      at: row.at,
+      level: row.level,
+      message: row.message,
+      fields: row.fields,
+    }));
+  }
+
+  // --- states, materializations and lineage ---------------------------------------------------
+
+  /**
+   * One row per asset, its partitions aggregated server-side into a JSON array of tuples with
+   * epoch-millisecond times: one JSON.parse per asset is much cheaper than a row object and two
+   * driver-parsed Dates per partition (see bench/store_load_states.ts).
+   */
+  async loadStates(): Promise<StateIndex> {
+    const rows = await this.sql.query<{ asset_key: string; states: string }>(LOAD_STATES_SQL);
+    const index = new Map<AssetKey, Map<PartitionKey, PartitionState>>();
+    for (const row of rows) {
+      const partitions = new Map<PartitionKey, PartitionState>();
+      for (const tuple of JSON.parse(row.states) as StateTuple[]) {
+        partitions.set(tuple[0] as PartitionKey, toPartitionState(tuple));
+      }
+      index.set(row.asset_key as AssetKey, partitions);
+    }
+    return index;
+  }
+
+  async loadInputs(
+    ids: readonly MaterializationId[],
+  ): Promise<ReadonlyMap<MaterializationId, readonly ConsumedInput[]>> {
+    const inputs = new Map<MaterializationId, ConsumedInput[]>();
+    if (ids.length === 0) return inputs;
+    const rows = await this.sql.query<InputRow>(
+      `select materialization_id, upstream_key, upstream_partition, data_version
+       from platform.materialization_inputs
+       where materialization_id in (select jsonb_array_elements_text($1::text::jsonb))
+       order by materialization_id, ordinal`,
+      [JSON.stringify(ids)],
+    );
+    for (const id of ids) inputs.set(id, []);
+    for (const row of rows) {
+      inputs.get(row.materialization_id as MaterializationId)?.push({
+        assetKey: row.upstream_key,
+        partition: row.upstream_partition,
+        dataVersion: row.data_version as DataVersion,
+      });
+    }
+    return inputs;
+  }
+
+  async getMaterialization(id: MaterializationId): Promise<MaterializationRecord | undefined> {
+    const rows = await this.sql.query<MaterializationRow>(
+      `${MATERIALIZATION_SELECT} where id = $1`,
+      [id],
+    );
+    return (await this.withInputs(rows))[0];
+  }
+
+  async listMaterializations(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    limit: number,
+  ): Promise<readonly MaterializationRecord[]> {
+    const rows = await this.sql.query<MaterializationRow>(
+      `${MATERIALIZATION_SELECT}
+       where asset_key = $1 and partition_key = $2
+       order by committed_at desc, seq desc limit $3`,
+      [assetKey, partition, limit],
+    );
+    return await this.withInputs(rows);
+  }
+
+  private async withInputs(rows: MaterializationRow[]): Promise<MaterializationRecord[]> {
+    const inputs = await this.loadInputs(rows.map((row) => row.id as MaterializationId));
+    return rows.map((row) => toMaterialization(row, inputs.get(row.id as MaterializationId) ?? []));
+  }
+
+  // --- leases ---------------------------------------------------------------------------------
+
+  async claim(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    runId: RunId,
+    owner: string,
+    ttlMs: number,
+  ): Promise<ClaimResult> {
+    // The holder we lost to can release between our two statements; then simply try again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const claimed = await this.sql.query(
+        `insert into platform.leases as l (asset_key, partition_key, run_id, owner, expires_at)
+         values ($1, $2, $3, $4, now() + $5::float8 * interval '1 millisecond')
+         on conflict (asset_key, partition_key) do update set
+           run_id = excluded.run_id, owner = excluded.owner, expires_at = excluded.expires_at
+         where l.expires_at <= now() or l.run_id = excluded.run_id
+         returning run_id`,
+        [assetKey, partition, runId, owner, ttlMs],
+      );
+      if (claimed.length > 0) return { claimed: true };
+      const holder = await this.leaseOf(this.sql, assetKey, partition);
+      if (holder) return { claimed: false, heldBy: holder };
+    }
+    throw new RuntimeInvariantError(
+      `Cannot claim '${assetKey}' partition ${
+        displayPartition(partition)
+      }: its lease changed hands five times in a row; retry the run`,
+      assetKey,
+    );
+  }
+
+  async renewLeases(runId: RunId, ttlMs: number): Promise<number> {
+    const [{ n }] = await this.sql.query<{ n: number }>(
+      `with renewed as (
+         update platform.leases set expires_at = now() + $2::float8 * interval '1 millisecond'
+         where run_id = $1 returning 1)
+       select count(*)::int as n from renewed`,
+      [runId, ttlMs],
+    );
+    return n;
+  }
+
+  async release(assetKey: AssetKey, partition: PartitionKey, runId: RunId): Promise<void> {
+    await this.sql.query(
+      "delete from platform.leases where asset_key = $1 and partition_key = $2 and run_id = $3",
+      [assetKey, partition, runId],
+    );
+  }
+
+  async listLeases(): Promise<readonly Lease[]> {
+    const rows = await this.sql.query<LeaseRow>(
+      `${LEASE_SELECT} where expires_at > now() order by asset_key, partition_key`,
+    );
+    return rows.map(toLease);
+  }
+
+  private async leaseOf(
+    sql: SqlClient,
+    assetKey: AssetKey,
+    partition: PartitionKey,
+  ): Promise<Lease | undefined> {
+    const rows = await sql.query<LeaseRow>(
+      `${LEASE_SELECT} where asset_key = $1 and partition_key = $2`,
+      [assetKey, partition],
+    );
+    return rows.length === 0 ? undefined : toLease(rows[0]);
+  }
+
+  // --- attempts and commits -------------------------------------------------------------------
+
+  async recordAttempt(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    attempt: LastAttempt,
+  ): Promise<void> {
+    await this.sql.query(
+      `insert into platform.asset_partitions
+         (asset_key, partition_key, last_run_id, last_status, last_at, last_error)
+       values ($1, $2, $3, $4, $5::timestamptz, $6)
+       on conflict (asset_key, partition_key) do update set
+         last_run_id = excluded.last_run_id, last_status = excluded.last_status,
+         last_at = excluded.last_at, last_error = excluded.last_error`,
+      [assetKey, partition, attempt.runId, attempt.status, attempt.at, attempt.error ?? null],
+    );
+  }
+
+  commitMaterialization(m: NewMaterialization): Promise<void> {
+    return this.sql.transaction(async (tx) => {
+      // Deleting our own lease row first both proves we still hold it and locks the partition
+      // against a claimer until this transaction ends.
+      const released = await tx.query(
+        `delete from platform.leases
+         where asset_key = $1 and partition_key = $2 and run_id = $3 returning run_id`,
+        [m.assetKey, m.partition, m.runId],
+      );
+      if (released.length === 0) throw await this.lostLease(tx, m);
+      await tx.query(
+        `insert into platform.materializations
+           (id, run_id, asset_key, partition_key, data_version, code_version, input_signature,
+            location, rows, bytes, metadata, started_at, committed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint, $10::bigint, $11::text::jsonb,
+                 $12::timestamptz, $13::timestamptz)`,
+        [
+          m.id,
+          m.runId,
+          m.assetKey,
+          m.partition,
+          m.dataVersion,
+          m.codeVersion,
+          m.inputSignature,
+          m.location,
+          m.rows ?? null,
+          m.bytes ?? null,
+          toJson(m.metadata),
+          m.startedAt,
+          m.committedAt,
+        ],
+      );
+      if (m.inputs.length > 0) {
+        await tx.query(
+          `insert into platform.materialization_inputs
+             (materialization_id, ordinal, upstream_key, upstream_partition, data_version)
+           select $1, i.ord, i.asset_key, i.partition, i.version
+           from rows from (jsonb_to_recordset($2::text::jsonb)
+             as (asset_key text, partition text, version text))
+             with ordinality as i(asset_key, partition, version, ord)`,
+          [m.id, JSON.stringify(m.inputs.map(toInputJson))],
+        );
+      }
+      await tx.query(
+        `insert into platform.asset_partitions
+           (asset_key, partition_key, materialization_id, data_version, code_version,
+            input_signature, location, rows, current_at,
+            last_run_id, last_status, last_at, last_error)
+         values ($1, $2, $3, $4, $5, $6, $7, $8::bigint, $9::timestamptz,
+                 $10, 'succeeded', $9::timestamptz, null)
+         on conflict (asset_key, partition_key) do update set
+           materialization_id = excluded.materialization_id,
+           data_version = excluded.data_version, code_version = excluded.code_version,
+           input_signature = excluded.input_signature, location = excluded.location,
+           rows = excluded.rows, current_at = excluded.current_at,
+           last_run_id = excluded.last_run_id, last_status = excluded.last_status,
+           last_at = excluded.last_at, last_error = null`,
+        [
+          m.assetKey,
+          m.partition,
+          m.id,
+          m.dataVersion,
+          m.codeVersion,
+          m.inputSignature,
+          m.location,
+          m.rows ?? null,
+          m.committedAt,
+          m.runId,
+        ],
+      );
+    });
+  }
+
+  private async lostLease(tx: SqlClient, m: NewMaterialization): Promise<RuntimeInvariantError> {
+    const holder = await this.leaseOf(tx, m.assetKey, m.partition);
+    const where = `'${m.assetKey}' partition ${displayPartition(m.partition)}`;
+    const why = holder
+      ? `the lease is held by run ${holder.runId} (${holder.owner})`
+      : "it holds no lease on it (claim() the partition first)";
+    return new RuntimeInvariantError(
+      `Cannot commit materialization ${m.id} of ${where} for run ${m.runId}: ${why}; the old version stays current and the run should retry`,
+      m.assetKey,
+    );
+  }
+
+  // --- observations and checks ----------------------------------------------------------------
+
+  async recordObservation(
+    assetKey: AssetKey,
+    versions: ReadonlyMap<PartitionKey, DataVersion>,
+    metadata: Json,
+    at: Date,
+  ): Promise<number> {
+    if (versions.size === 0) return 0;
+    const [{ changed }] = await this.sql.query<{ changed: number }>(
+      `with observed as (
+         select key as partition_key, value as data_version from jsonb_each_text($2::text::jsonb)
+       ),
+       moved as (
+         insert into platform.asset_partitions as p
+           (asset_key, partition_key, materialization_id, data_version, current_at)
+         select $1, partition_key, null, data_version, $4::timestamptz from observed
+         on conflict (asset_key, partition_key) do update set
+           materialization_id = null, data_version = excluded.data_version,
+           code_version = null, input_signature = null, location = null, rows = null,
+           current_at = excluded.current_at
+         where p.data_version is distinct from excluded.data_version
+         returning partition_key, data_version
+       ),
+       history as (
+         insert into platform.asset_observations
+           (asset_key, partition_key, data_version, metadata, observed_at)
+         select $1, partition_key, data_version, $3::text::jsonb, $4::timestamptz from moved
+       )
+       select count(*)::int as changed from moved`,
+      [assetKey, JSON.stringify(Object.fromEntries(versions)), toJson(metadata), at],
+    );
+    return changed;
+  }
+
+  async recordCheckResults(
+    runId: RunId,
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    materializationId: MaterializationId,
+    results: readonly CheckResult[],
+    at: Date,
+  ): Promise<void> {
+    if (results.length === 0) return;
+    const payload = results.map((result) => ({
+      name: result.name,
+      severity: result.severity,
+      passed: result.passed,
+      message: result.message,
+      failing_rows: result.failingRows ?? null,
+      failing_count: result.failingCount ?? null,
+    }));
+    await this.sql.query(
+      `insert into platform.check_results
+         (run_id, asset_key, partition_key, materialization_id, check_name, severity, passed,
+          message, failing_rows, failing_count, at)
+       select $1, $2, $3, $4, r.name, r.severity, r.passed, r.message, r.failing_rows,
+              r.failing_count, $6::timestamptz
+       from rows from (jsonb_to_recordset($5::text::jsonb) as (
+         name text, severity text, passed boolean, message text, failing_rows jsonb,
+         failing_count bigint))
+         with ordinality as r(name, severity, passed, message, failing_rows, failing_count, ord)
+       order by r.ord`,
+      [runId, assetKey, partition, materializationId, toJson(payload), at],
+    );
+  }
+
+  async latestCheckResults(
+    assetKey: AssetKey,
+  ): Promise<ReadonlyMap<PartitionKey, readonly LatestCheck[]>> {
+    const rows = await this.sql.query<CheckRow>(
+      `select distinct on (partition_key, check_name)
+         partition_key, check_name, severity, passed, message, failing_rows,
+         failing_count::float8 as failing_count, at
+       from platform.check_results where asset_key = $1
+       order by partition_key, check_name, at desc, id desc`,
+      [assetKey],
+    );
+    const latest = new Map<PartitionKey, LatestCheck[]>();
+    for (const row of rows) {
+      const partition = row.partition_key as PartitionKey;
+      const list = latest.get(partition) ?? [];
+      list.push(toCheck(row));
+      latest.set(partition, list);
+    }
+    return latest;
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+}
+
+// --- SQL and row mapping ------------------------------------------------------------------------
+
+/** Fields in tuple order; times are epoch milliseconds so parsing them costs one `new Date`. */
+const LOAD_STATES_SQL = `
+  select asset_key, json_agg(json_build_array(
+    partition_key, materialization_id, data_version, code_version, input_signature, location,
+    rows::float8, (extract(epoch from current_at) * 1000)::float8,
+    last_run_id, last_status, (extract(epoch from last_at) * 1000)::float8, last_error
+  ))::text as states
+  from platform.asset_partitions
+  group by asset_key`;
+
+type StateTuple = [
+  partition: string,
+  materializationId: string | null,
+  dataVersion: string | null,
+  codeVersion: string | null,
+  inputSignature: string | null,
+  location: string | null,
+  rows: number | null,
+  currentAt: number | null,
+  lastRunId: string | null,
+  lastStatus: AttemptStatus | null,
+  lastAt: number | null,
+  lastError: string | null,
+];
+
+function toPartitionState(t: StateTuple): PartitionState {
+  return {
+    current: t[7] === null ? undefined : {
+      materializationId: (t[1] ?? undefined) as MaterializationId | undefined,
+      dataVersion: t[2] as DataVersion,
+      codeVersion: (t[3] ?? undefined) as CodeVersion | undefined,
+      inputSignature: (t[4] ?? undefined) as InputSignature | undefined,
+      location: t[5] ?? undefined,
+      at: new Date(t[7]),
+      rows: t[6] ?? undefined,
+    },
+    lastAttempt: t[10] === null ? undefined : {
+      runId: t[8] as RunId,
+      status: t[9] as AttemptStatus,
+      at: new Date(t[10]),
+      error: t[11] ?? undefined,
+    },
+  };
+}
+
+const RUN_SELECT = `
+  select id, command, selection, partitions, host, pid, status, started_at, finished_at, summary
+  from platform.runs`;
+
+interface RunRow {
+  id: string;
+  command: string;
+  selection: string;
+  partitions: string;
+  host: string;
+  pid: number;
+  status: RunStatus;
+  started_at: Date;
+  finished_at: Date | null;
+  summary: Record<string, JsonValue>;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id as RunId,
+    command: row.command,
+    selection: row.selection,
+    partitions: row.partitions,
+    host: row.host,
+    pid: row.pid,
+    startedAt: row.started_at,
+    status: row.status,
+    finishedAt: row.finished_at ?? undefined,
+    summary: row.summary,
+  };
+}
+
+interface StepRow {
+  asset_key: string;
+  partition_key: string;
+  status: StepStatus;
+  attempts: number;
+  rows: number | null;
+  duration_ms: number;
+  reason: string;
+  materialization_id: string | null;
+}
+
+interface InputRow {
+  materialization_id: string;
+  upstream_key: string;
+  upstream_partition: string;
+  data_version: string;
+}
+
+function toInputJson(input: ConsumedInput): Record<string, string> {
+  return { asset_key: input.assetKey, partition: input.partition, version: input.dataVersion };
+}
+
+const MATERIALIZATION_SELECT = `
+  select id, run_id, asset_key, partition_key, data_version, code_version, input_signature,
+         location, rows::float8 as rows, bytes::float8 as bytes, metadata, started_at,
+         committed_at
+  from platform.materializations`;
+
+interface MaterializationRow {
+  id: string;
+  run_id: string;
+  asset_key: string;
+  partition_key: string;
+  data_version: string;
+  code_version: string;
+  input_signature: string;
+  location: string;
+  rows: number | null;
+  bytes: number | null;
+  metadata: Record<string, JsonValue>;
+  started_at: Date;
+  committed_at: Date;
+}
+
+function toMaterialization(
+  row: MaterializationRow,
+  inputs: readonly ConsumedInput[],
+): MaterializationRecord {
+  return {
+    id: row.id as MaterializationId,
+    runId: row.run_id as RunId,
+    assetKey: row.asset_key as AssetKey,
+    partition: row.partition_key as PartitionKey,
+    dataVersion: row.data_version as DataVersion,
+    codeVersion: row.code_version as CodeVersion,
+    inputSignature: row.input_signature as InputSignature,
+    location: row.location,
+    rows: row.rows ?? undefined,
+    bytes: row.bytes ?? undefined,
+    metadata: row.metadata,
+    inputs,
+    startedAt: row.started_at,
+    committedAt: row.committed_at,
+  };
+}
+
+const LEASE_SELECT = `
+  select asset_key, partition_key, run_id, owner, expires_at from platform.leases`;
+
+interface LeaseRow {
+  asset_key: string;
+  partition_key: string;
+  run_id: string;
+  owner: string;
+  expires_at: Date;
+}
+
+function toLease(row: LeaseRow): Lease {
+  return {
+    assetKey: row.asset_key as AssetKey,
+    partition: row.partition_key as PartitionKey,
+    runId: row.run_id as RunId,
+    owner: row.owner,
+    expiresAt: row.expires_at,
+  };
+}
+
+interface CheckRow {
+  partition_key: string;
+  check_name: string;
+  severity: CheckSeverity;
+  passed: boolean;
+  message: string;
+  failing_rows: unknown[] | null;
+  failing_count: number | null;
+  at: Date;
+}
+
+/** Optional fields stay absent rather than `undefined`, as the caller wrote them. */
+function toCheck(row: CheckRow): LatestCheck {
+  return {
+    name: row.check_name,
+    severity: row.severity,
+    passed: row.passed,
+    message: row.message,
+    ...(row.failing_rows === null ? {} : { failingRows: row.failing_rows }),
+    ...(row.failing_count === null ? {} : { failingCount: row.failing_count }),
+    at: row.at,
+  };
+}
+
+/** JSON for a jsonb parameter; bigint values (a row count from a driver) become numbers. */
+function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) => typeof v === "bigint" ? Number(v) : v,
+  );
+}
