@@ -328,6 +328,8 @@ async function withTimeout<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(runSignal.reason);
+  // A run cancelled while this step was still starting never fires the event again.
+  if (runSignal.aborted) onRunAbort();
   runSignal.addEventListener("abort", onRunAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new TimeoutError(key, timeoutMs)), timeoutMs);
   try {

@@ -6,7 +6,7 @@ import { openMetadataStore } from "../../resources/postgres/open_metadata_store.
 import type { Definitions } from "../definitions.ts";
 import { AssetGraph } from "../graph.ts";
 import type { Lake } from "../lake.ts";
-import { createLogger, type Logger, stderrSink } from "../logger.ts";
+import { createLogger, type Logger, type LogSink, stderrSink } from "../logger.ts";
 import type { Resources } from "../resources.ts";
 import type { MetadataStore } from "../store/metadata_store.ts";
 
@@ -18,13 +18,16 @@ export interface Instance {
   readonly lake: Lake;
   readonly resources: Resources;
   readonly log: Logger;
+  /** Where run logs are echoed besides the metadata store: the terminal (stderr). */
+  readonly logSink: LogSink;
   close(): Promise<void>;
 }
 
 export async function openInstance(definitions: Definitions, config: Config): Promise<Instance> {
   // Building the graph first makes a bad definition fail before anything is opened.
   const graph = AssetGraph.build(definitions.assets);
-  const log = createLogger([stderrSink(config.logFormat)], config.logLevel);
+  const logSink = stderrSink(config.logFormat);
+  const log = createLogger([logSink], config.logLevel);
   const store = await openMetadataStore({
     databaseUrl: config.databaseUrl,
     embeddedDir: `${config.home}/pg`,
@@ -39,6 +42,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
       lake: new FsLake({ root: config.lakeRoot }),
       resources: opened?.resources ?? {},
       log,
+      logSink,
       async close() {
         await opened?.close();
         await store.close();

@@ -70,6 +70,7 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
       lake: instance.lake,
       resources: instance.resources,
       log: instance.log,
+      logSinks: [instance.logSink],
       selection: positionals.join(","),
       exclude: values.exclude,
       partitions: values.partition,

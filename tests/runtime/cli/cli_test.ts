@@ -158,3 +158,37 @@ Deno.test({
       });
     }),
 });
+
+Deno.test("Ctrl-C cancels a run cleanly, records it as cancelled and exits 130", async () => {
+  await withHome(async (home) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", APP, "materialize", "demo.root"],
+      env: { SLUICE_HOME: home, NO_COLOR: "1", SLOW_MS: "20000" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let stderr = "";
+    while (!/run \S+ started/.test(stderr)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`The run never started: ${stderr}`);
+      stderr += value;
+    }
+    child.kill("SIGINT");
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      (async () => {
+        for (;;) {
+          const { done } = await reader.read();
+          if (done) return;
+        }
+      })(),
+    ]);
+    assert.equal(status.code, 130);
+    assert.match(stdout, /demo\.root\s+-\s+cancelled\s+.*run cancelled/);
+    assert.match(stdout, /Run \S+ cancelled/);
+    const runs = await sluice(home, ["assets", "demo.root", "--json", "--no-observe"]);
+    assert.equal(JSON.parse(runs.stdout)[0].status, "never");
+  });
+});
