@@ -8,7 +8,6 @@ import type { LogEvent, LogLevel } from "../logger.ts";
 import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../version.ts";
 import type {
-  AttemptStatus,
   ClaimResult,
   LastAttempt,
   Lease,
@@ -26,6 +25,7 @@ import type {
   StepStatus,
 } from "./metadata_store.ts";
 import { migrate } from "./migrate.ts";
+import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
 import type { SqlClient } from "./sql_client.ts";
 
 type Json = Readonly<Record<string, JsonValue>>;
@@ -163,21 +163,11 @@ export class SqlMetadataStore implements MetadataStore {
 
   // --- states, materializations and lineage ---------------------------------------------------
 
-  /**
-   * One row per asset, its partitions aggregated server-side into a JSON array of tuples with
-   * epoch-millisecond times: one JSON.parse per asset is much cheaper than a row object and two
-   * driver-parsed Dates per partition (see bench/store_load_states.ts).
-   */
+  /** One row per asset, its partitions packed server-side into one string (packed_states.ts). */
   async loadStates(): Promise<StateIndex> {
-    const rows = await this.sql.query<{ asset_key: string; states: string }>(LOAD_STATES_SQL);
-    const index = new Map<AssetKey, Map<PartitionKey, PartitionState>>();
-    for (const row of rows) {
-      const partitions = new Map<PartitionKey, PartitionState>();
-      for (const tuple of JSON.parse(row.states) as StateTuple[]) {
-        partitions.set(tuple[0] as PartitionKey, toPartitionState(tuple));
-      }
-      index.set(row.asset_key as AssetKey, partitions);
-    }
+    const rows = await this.sql.query<PackedRow>(LOAD_STATES_SQL);
+    const index = new Map<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>();
+    for (const row of rows) index.set(row.asset_key as AssetKey, unpackStates(row));
     return index;
   }
 
@@ -307,6 +297,7 @@ export class SqlMetadataStore implements MetadataStore {
     partition: PartitionKey,
     attempt: LastAttempt,
   ): Promise<void> {
+    assertPackable(assetKey, { partition, "run id": attempt.runId });
     await this.sql.query(
       `insert into platform.asset_partitions
          (asset_key, partition_key, last_run_id, last_status, last_at, last_error)
@@ -318,8 +309,16 @@ export class SqlMetadataStore implements MetadataStore {
     );
   }
 
-  commitMaterialization(m: NewMaterialization): Promise<void> {
-    return this.sql.transaction(async (tx) => {
+  async commitMaterialization(m: NewMaterialization): Promise<void> {
+    assertPackable(m.assetKey, {
+      partition: m.partition,
+      "materialization id": m.id,
+      "run id": m.runId,
+      "data version": m.dataVersion,
+      "code version": m.codeVersion,
+      "input signature": m.inputSignature,
+    });
+    await this.sql.transaction(async (tx) => {
       // Deleting our own lease row first both proves we still hold it and locks the partition
       // against a claimer until this transaction ends.
       const released = await tx.query(
@@ -412,6 +411,9 @@ export class SqlMetadataStore implements MetadataStore {
     at: Date,
   ): Promise<number> {
     if (versions.size === 0) return 0;
+    for (const [partition, version] of versions) {
+      assertPackable(assetKey, { partition, "data version": version });
+    }
     const [{ changed }] = await this.sql.query<{ changed: number }>(
       `with observed as (
          select key as partition_key, value as data_version from jsonb_each_text($2::text::jsonb)
@@ -497,51 +499,6 @@ export class SqlMetadataStore implements MetadataStore {
 }
 
 // --- SQL and row mapping ------------------------------------------------------------------------
-
-/** Fields in tuple order; times are epoch milliseconds so parsing them costs one `new Date`. */
-const LOAD_STATES_SQL = `
-  select asset_key, json_agg(json_build_array(
-    partition_key, materialization_id, data_version, code_version, input_signature, location,
-    rows::float8, (extract(epoch from current_at) * 1000)::float8,
-    last_run_id, last_status, (extract(epoch from last_at) * 1000)::float8, last_error
-  ))::text as states
-  from platform.asset_partitions
-  group by asset_key`;
-
-type StateTuple = [
-  partition: string,
-  materializationId: string | null,
-  dataVersion: string | null,
-  codeVersion: string | null,
-  inputSignature: string | null,
-  location: string | null,
-  rows: number | null,
-  currentAt: number | null,
-  lastRunId: string | null,
-  lastStatus: AttemptStatus | null,
-  lastAt: number | null,
-  lastError: string | null,
-];
-
-function toPartitionState(t: StateTuple): PartitionState {
-  return {
-    current: t[7] === null ? undefined : {
-      materializationId: (t[1] ?? undefined) as MaterializationId | undefined,
-      dataVersion: t[2] as DataVersion,
-      codeVersion: (t[3] ?? undefined) as CodeVersion | undefined,
-      inputSignature: (t[4] ?? undefined) as InputSignature | undefined,
-      location: t[5] ?? undefined,
-      at: new Date(t[7]),
-      rows: t[6] ?? undefined,
-    },
-    lastAttempt: t[10] === null ? undefined : {
-      runId: t[8] as RunId,
-      status: t[9] as AttemptStatus,
-      at: new Date(t[10]),
-      error: t[11] ?? undefined,
-    },
-  };
-}
 
 const RUN_SELECT = `
   select id, command, selection, partitions, host, pid, status, started_at, finished_at, summary

@@ -425,6 +425,28 @@ export function metadataStoreContract(
     assert.ok(current?.at instanceof Date);
   });
 
+  test("loadStates() returns free text holding its separator characters with them blanked", async (store) => {
+    const error = "Line one\x1fcolumn\x1erow\x15null";
+    await store.recordAttempt(ORDERS, DAY1, {
+      runId: "run-1" as RunId,
+      status: "failed",
+      at: T0,
+      error,
+    });
+    const state = (await store.loadStates()).get(ORDERS)?.get(DAY1);
+    assert.equal(state?.lastAttempt?.error, "Line one column row null");
+  });
+
+  test("commitMaterialization() rejects a data version holding a reserved control character", async (store) => {
+    await store.startRun(newRun("run-1"));
+    await store.claim(ENRICHED, DAY1, "run-1" as RunId, "worker-1", LONG_TTL);
+    const m = newMaterialization("m-1", "run-1", { dataVersion: "v\x1e1" as DataVersion });
+    await assert.rejects(
+      store.commitMaterialization(m),
+      (e) => e instanceof RuntimeInvariantError && /data version "v\\u001e1"/.test(e.message),
+    );
+  });
+
   test("recordObservation() records only partitions whose version changed", async (store) => {
     const first = new Map([[DAY1, "v1"], [DAY2, "v1"]]) as Map<PartitionKey, DataVersion>;
     assert.equal(await store.recordObservation(SOURCE, first, { lag: 3 }, at(0)), 2);
