@@ -137,7 +137,7 @@ export function defineAsset<const D extends readonly DependencyInput[] = readonl
     ...described,
     deps: Object.freeze(deps),
     freshness: spec.freshness && validateFreshness(key, spec.freshness),
-    retry: validateRetry(key, { ...DEFAULT_RETRY, ...spec.retry }),
+    retry: validateRetry(key, { ...DEFAULT_RETRY, ...definedFields(spec.retry ?? {}) }),
     timeoutMs: validateTimeout(key, spec.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     checks: Object.freeze([...(spec.checks ?? [])]),
     codeVersion: codeVersionOf(spec.codeVersion ?? spec.sql ?? spec.materialize.toString()),
@@ -171,4 +171,9 @@ function describe(spec: DescribedSpec): Described {
     description: spec.description ?? "",
     partitions: spec.partitions ?? unpartitioned,
   };
+}
+
+/** Drops fields set to undefined, so `{ maxAttempts: undefined }` keeps the default. */
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

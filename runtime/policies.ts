@@ -39,7 +39,10 @@ export function validateRetry(key: string, policy: RetryPolicy): RetryPolicy {
       key,
     );
   }
-  if (policy.initialDelayMs < 0 || policy.maxDelayMs < policy.initialDelayMs) {
+  if (
+    policy.initialDelayMs < 0 || policy.maxDelayMs < policy.initialDelayMs ||
+    !Number.isFinite(policy.maxDelayMs)
+  ) {
     throw new DefinitionError(
       `Asset '${key}' has retry delays ${policy.initialDelayMs}..${policy.maxDelayMs} ms: expected 0 <= initialDelayMs <= maxDelayMs`,
       key,
@@ -55,7 +58,7 @@ export function validateRetry(key: string, policy: RetryPolicy): RetryPolicy {
 }
 
 export function validateFreshness(key: string, policy: FreshnessPolicy): FreshnessPolicy {
-  if (!(policy.maximumLagMinutes > 0)) {
+  if (!(policy.maximumLagMinutes > 0) || !Number.isFinite(policy.maximumLagMinutes)) {
     throw new DefinitionError(
       `Asset '${key}' has freshness maximumLagMinutes ${policy.maximumLagMinutes}: expected a positive number`,
       key,

@@ -171,3 +171,13 @@ Deno.test("defineSource() describes an observable source", () => {
   assert.deepEqual(source.tags, ["kafka"]);
   assert.equal(source.description, "The orders topic.");
 });
+
+Deno.test("defineAsset() keeps the retry default for a field given as undefined", () => {
+  const asset = defineAsset({
+    key: "demo.partial_retry",
+    retry: { maxAttempts: undefined, initialDelayMs: 5 },
+    materialize: () => Promise.resolve({}),
+  });
+  assert.equal(asset.retry.maxAttempts, 3);
+  assert.equal(asset.retry.initialDelayMs, 5);
+});
