@@ -1,6 +1,7 @@
 // The wire format of loadStates(): one row per asset whose partitions the server packs into one
-// string (fields split by U+001F, partitions by U+001E, null as U+0015). Measured faster than one
-// row object per partition on PGlite (2-6x) and as fast on Postgres: bench/store_load_states.ts.
+// string (fields split by U+001F, partitions by U+001E, null as U+0015). On 365,000 partitions
+// it is 4x faster than one row object per partition on PGlite, within 15% of it on Postgres, and
+// faster than a per-asset json_agg on both (bench/store_load_states.ts).
 import type { AssetKey } from "../asset_key.ts";
 import { RuntimeInvariantError } from "../errors.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
