@@ -1,0 +1,65 @@
+// The DuckDB transforms of the medallion pipeline: seeds, silver and gold as SQL files under
+// sql/, run by the DuckDB engine, with the feature contract enforced on silver.orders_enriched.
+import { fileURLToPath } from "node:url";
+import { type AssetDefinition, defineAsset } from "../runtime/asset.ts";
+import type { AssetKey } from "../runtime/asset_key.ts";
+import type { AssetCheck } from "../runtime/check.ts";
+import { loadSqlAssets } from "../runtime/sql/sql_asset.ts";
+import { duckDbSqlEngine } from "../resources/duckdb/duckdb_sql_engine.ts";
+import { featureContractCheck } from "../models/feature_contract_check.ts";
+import { ordersEnrichedDdl } from "../models/features.ts";
+
+/** The SQL folders, in dependency order (each only refs the ones before it or bronze). */
+export const TRANSFORM_SQL_DIRS = ["seeds", "silver", "gold"] as const;
+
+const SQL_ROOT = fileURLToPath(new URL("../sql/", import.meta.url));
+
+/** Bronze's columns, the same for every topic: the raw payload plus where it came from. */
+export const BRONZE_DDL =
+  "_topic VARCHAR, _partition INTEGER, _offset BIGINT, _ingested_at TIMESTAMPTZ, " +
+  "event_date DATE, payload VARCHAR";
+
+/** Columns of the upstreams whose partitions may hold no file, for empty typed relations. */
+export function transformSchemaOf(key: AssetKey): string | undefined {
+  if (key.startsWith("bronze.")) return BRONZE_DDL;
+  if (key === "silver.orders_enriched") return ordersEnrichedDdl();
+  return undefined;
+}
+
+/** The checks that SQL headers cannot declare, by asset key. */
+const CHECKS: Readonly<Record<string, readonly AssetCheck[]>> = {
+  "silver.orders_enriched": [featureContractCheck()],
+};
+
+/** Every seed, silver and gold asset, loaded from `sql/`. */
+export async function loadTransforms(sqlRoot = SQL_ROOT): Promise<AssetDefinition[]> {
+  const engine = duckDbSqlEngine({ schemaOf: transformSchemaOf });
+  const assets: AssetDefinition[] = [];
+  for (const dir of TRANSFORM_SQL_DIRS) {
+    const loaded = await loadSqlAssets(`${sqlRoot}${dir}`, {
+      engines: { duckdb: engine },
+      defaultEngine: "duckdb",
+    });
+    assets.push(...loaded.map((asset) => withChecks(asset, CHECKS[asset.key] ?? [])));
+  }
+  return assets;
+}
+
+/** The same SQL asset with `checks` added; its code version stays the hash of its SQL. */
+export function withChecks(asset: AssetDefinition, checks: readonly AssetCheck[]): AssetDefinition {
+  if (checks.length === 0) return asset;
+  return defineAsset({
+    key: asset.key,
+    group: asset.group,
+    tags: asset.tags,
+    description: asset.description,
+    partitions: asset.partitions,
+    refs: asset.deps.map((edge) => ({ key: edge.key, mapping: edge.mapping })),
+    freshness: asset.freshness,
+    retry: asset.retry,
+    timeoutMs: asset.timeoutMs,
+    checks: [...asset.checks, ...checks],
+    sql: asset.sql,
+    materialize: (ctx) => asset.materialize(ctx),
+  });
+}

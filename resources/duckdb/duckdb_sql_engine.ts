@@ -1,0 +1,150 @@
+// The DuckDB SQL engine: runs one SQL asset over the Parquet files of its upstream partitions
+// and writes the result as one deterministic Parquet file, so equal inputs give equal versions.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { AssetKey } from "../../runtime/asset_key.ts";
+import type { MaterializeContext, MaterializeResult } from "../../runtime/context.ts";
+import { SluiceError } from "../../runtime/errors.ts";
+import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
+import { type DuckDb, type DuckDbOptions, openDuckDb } from "./duckdb.ts";
+
+/** The file every DuckDB-built asset partition holds. */
+export const DATA_FILE = "data.parquet";
+
+/** Column list (`name TYPE, ...`) of an upstream, used when none of its partitions has a file. */
+export type SchemaOf = (key: AssetKey) => string | undefined;
+
+export interface DuckDbSqlEngineOptions {
+  /** Schemas of upstreams, so a ref to partitions without files still has typed columns. */
+  readonly schemaOf?: SchemaOf;
+  /** Options of the database opened when `ctx.resources` holds no `duckdb`. */
+  readonly open?: DuckDbOptions;
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine {
+  return {
+    name: "duckdb",
+    async materialize(ctx, source) {
+      const sql = renderDuckDbSql(ctx, source, options.schemaOf ?? (() => undefined));
+      const shared = sharedDuckDb(ctx);
+      const db = shared ?? await openDuckDb(options.open);
+      try {
+        return await writeParquet(db, sql, join(ctx.output.dir, DATA_FILE));
+      } finally {
+        if (shared === undefined) db.close();
+      }
+    },
+  };
+}
+
+/** The SQL of `source` for `ctx.partition`, with refs and placeholders replaced. */
+export function renderDuckDbSql(
+  ctx: MaterializeContext,
+  source: SqlAssetSource,
+  schemaOf: SchemaOf,
+): string {
+  const withRefs = source.render((key) => relationFor(ctx, source, key, schemaOf));
+  return renderPlaceholders(withRefs, ctx, source);
+}
+
+async function writeParquet(db: DuckDb, sql: string, file: string): Promise<MaterializeResult> {
+  // Parallel sinks may reorder rows and split row groups by timing; insertion order must hold
+  // so the file's bytes, and therefore its data version, depend on the inputs only.
+  await db.run("SET preserve_insertion_order = true");
+  const rows = await db.copyToParquet(sql, file);
+  return { rows, metadata: { engine: "duckdb", file: DATA_FILE } };
+}
+
+/** `read_parquet` over the upstream files, or an empty typed relation when there are none. */
+function relationFor(
+  ctx: MaterializeContext,
+  source: SqlAssetSource,
+  key: AssetKey,
+  schemaOf: SchemaOf,
+): string {
+  const files = ctx.inputByKey(key)
+    .map((input) => input.location && join(input.location.dir, DATA_FILE))
+    .filter((file): file is string => file !== undefined && existsSync(file))
+    .sort();
+  if (files.length > 0) {
+    const list = files.map(sqlString).join(", ");
+    return `(SELECT * FROM read_parquet([${list}], union_by_name = true))`;
+  }
+  const columns = schemaOf(key);
+  if (columns === undefined) {
+    throw new SluiceError(
+      `Cannot render ref('${key}') in ${source.path} for partition '${ctx.partition}': no ` +
+        `upstream partition has a ${DATA_FILE} and no schema is known for '${key}'; declare ` +
+        `its columns in the engine's schemaOf option`,
+    );
+  }
+  return emptyRelation(columns);
+}
+
+/** `a VARCHAR, b INTEGER` → a relation with those columns and no rows. */
+export function emptyRelation(columns: string): string {
+  const casts = splitColumns(columns).map(({ name, type }) => `CAST(NULL AS ${type}) AS ${name}`);
+  return `(SELECT ${casts.join(", ")} WHERE false)`;
+}
+
+function splitColumns(columns: string): { name: string; type: string }[] {
+  // Types such as DECIMAL(18, 2) hold commas: split only at depth zero.
+  const parts: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const char of columns) {
+    if (char === "(") depth++;
+    if (char === ")") depth--;
+    if (char === "," && depth === 0) {
+      parts.push(current);
+      current = "";
+    } else current += char;
+  }
+  parts.push(current);
+  return parts.map((part) => part.trim()).filter((part) => part !== "").map((part) => {
+    const space = part.search(/\s/);
+    if (space === -1) {
+      throw new SluiceError(`Cannot read column '${part}': expected 'name TYPE'`);
+    }
+    return { name: part.slice(0, space), type: part.slice(space + 1).trim() };
+  });
+}
+
+function renderPlaceholders(
+  sql: string,
+  ctx: MaterializeContext,
+  source: SqlAssetSource,
+): string {
+  const values: Record<string, string | undefined> = {
+    partition: ctx.partition,
+    partition_start: ctx.window?.start.toISOString(),
+    partition_end: ctx.window?.end.toISOString(),
+  };
+  return sql.replace(PLACEHOLDER, (whole, name: string) => {
+    if (!(name in values)) {
+      throw new SluiceError(
+        `Cannot render ${whole} in ${source.path}: expected one of {{ partition }}, ` +
+          `{{ partition_start }}, {{ partition_end }}`,
+      );
+    }
+    const value = values[name];
+    if (value === undefined || value === "") {
+      throw new SluiceError(
+        `Cannot render ${whole} in ${source.path}: asset '${source.key}' has no time ` +
+          `partitions; add 'partitions: { daily: { start: ... } }' to its header`,
+      );
+    }
+    return value;
+  });
+}
+
+function sharedDuckDb(ctx: MaterializeContext): DuckDb | undefined {
+  // Declared by the application through module augmentation; absent in bare runtimes and tests.
+  return (ctx.resources as { duckdb?: DuckDb }).duckdb;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
