@@ -1,0 +1,147 @@
+// The DuckDB SQL engine against a real DuckDB: refs become read_parquet over the upstream
+// files (or a typed empty relation), placeholders take the partition, output is reproducible.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openDuckDb } from "../../../resources/duckdb/duckdb.ts";
+import { DATA_FILE, duckDbSqlEngine } from "../../../resources/duckdb/duckdb_sql_engine.ts";
+import type { AssetKey } from "../../../runtime/asset_key.ts";
+import type { MaterializeContext, UpstreamPartition } from "../../../runtime/context.ts";
+import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
+import { sqlAsset } from "../../../runtime/sql/sql_asset.ts";
+import type { DataVersion } from "../../../runtime/version.ts";
+
+const DAILY = `/*
+partitions: { daily: { start: "2026-01-01" } }
+deps: { bronze.x: { mapping: window, days: 3 } }
+*/
+`;
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-engine-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** An upstream partition whose data.parquet holds the rows of `select`. */
+async function upstream(
+  dir: string,
+  partition: string,
+  select: string,
+): Promise<UpstreamPartition> {
+  const location = join(dir, `up-${partition}`);
+  await Deno.mkdir(location);
+  const db = await openDuckDb({ threads: 1 });
+  await db.copyToParquet(select, join(location, DATA_FILE));
+  db.close();
+  return {
+    key: "bronze.x" as AssetKey,
+    partition: partition as PartitionKey,
+    dataVersion: `v-${partition}` as DataVersion,
+    location: { uri: `file://${location}`, dir: location },
+  };
+}
+
+function context(dir: string, partition: string, inputs: UpstreamPartition[]): MaterializeContext {
+  const start = new Date(`${partition}T00:00:00Z`);
+  return {
+    key: "silver.y" as AssetKey,
+    partition: partition as PartitionKey,
+    window: { start, end: new Date(start.getTime() + 86_400_000) },
+    inputByKey: () => inputs,
+    input: () => inputs,
+    resources: {},
+    output: { uri: `file://${dir}`, dir },
+  } as unknown as MaterializeContext;
+}
+
+async function run(sql: string, ctx: MaterializeContext, schema?: string) {
+  const engine = duckDbSqlEngine({ schemaOf: () => schema, open: { threads: 2 } });
+  const asset = sqlAsset("silver/y.sql", "silver/y.sql", sql, {
+    engines: { duckdb: engine },
+    defaultEngine: "duckdb",
+  });
+  const result = await asset.materialize(ctx);
+  const db = await openDuckDb({ threads: 1 });
+  const rows = await db.all(`SELECT * FROM read_parquet(?)`, [join(ctx.output.dir, DATA_FILE)]);
+  db.close();
+  return { result, rows };
+}
+
+Deno.test("duckdb engine reads every upstream partition of a ref and substitutes the partition", async () => {
+  await withDir(async (dir) => {
+    const inputs = [
+      await upstream(dir, "2026-01-01", "SELECT 1 AS n, TIMESTAMPTZ '2026-01-01 10:00:00Z' AS ts"),
+      await upstream(dir, "2026-01-02", "SELECT 2 AS n, TIMESTAMPTZ '2026-01-02 10:00:00Z' AS ts"),
+    ];
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const { result, rows } = await run(
+      DAILY + `SELECT n, '{{ partition }}' AS day FROM {{ ref('bronze.x') }}
+        WHERE ts < TIMESTAMPTZ '{{ partition_end }}' AND ts >= TIMESTAMPTZ '{{ partition_start }}' - INTERVAL 1 DAY
+        ORDER BY n`,
+      context(out, "2026-01-02", inputs),
+    );
+    assert.equal(result.rows, 2);
+    assert.deepEqual(rows, [{ n: 1, day: "2026-01-02" }, { n: 2, day: "2026-01-02" }]);
+  });
+});
+
+Deno.test("duckdb engine renders a ref without files as an empty relation of the known columns", async () => {
+  await withDir(async (dir) => {
+    const { result, rows } = await run(
+      DAILY + "SELECT count(*) AS n, max(payload) AS p FROM ref('bronze.x')",
+      context(dir, "2026-01-01", []),
+      "payload VARCHAR, amount DECIMAL(18, 2)",
+    );
+    assert.equal(result.rows, 1);
+    assert.deepEqual(rows, [{ n: 0, p: null }]);
+  });
+});
+
+Deno.test("duckdb engine says what to do when a ref has no files and no known columns", async () => {
+  await withDir(async (dir) => {
+    await assert.rejects(
+      run(DAILY + "SELECT * FROM ref('bronze.x')", context(dir, "2026-01-01", [])),
+      /Cannot render ref\('bronze.x'\).*declare its columns in the engine's schemaOf option/,
+    );
+  });
+});
+
+Deno.test("duckdb engine rejects an unknown placeholder and names the known ones", async () => {
+  await withDir(async (dir) => {
+    await assert.rejects(
+      run(
+        DAILY + "SELECT '{{ ds }}' FROM ref('bronze.x')",
+        context(dir, "2026-01-01", []),
+        "a INT",
+      ),
+      /Cannot render \{\{ ds \}\}.*expected one of \{\{ partition \}\}/,
+    );
+  });
+});
+
+Deno.test("duckdb engine writes byte-identical Parquet for the same inputs", async () => {
+  await withDir(async (dir) => {
+    const inputs = [
+      await upstream(
+        dir,
+        "2026-01-01",
+        "SELECT i, hash(i) % 1000 AS k, (hash(i) % 100000) / 7.0 AS v FROM range(300000) t(i)",
+      ),
+    ];
+    const sql = DAILY + `SELECT k, count(*) AS n, sum(v) AS s, avg(v) AS a,
+      quantile_cont(v, 0.95) AS p FROM ref('bronze.x') GROUP BY k ORDER BY k`;
+    const digests = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const out = join(dir, `out-${i}`);
+      await Deno.mkdir(out);
+      await run(sql, context(out, "2026-01-01", inputs));
+      const bytes = await Deno.readFile(join(out, DATA_FILE));
+      digests.add(Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))).join());
+    }
+    assert.equal(digests.size, 1);
+  });
+});
