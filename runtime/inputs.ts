@@ -9,7 +9,6 @@ import type { ConsumedInput } from "./version.ts";
 /** One mapped upstream partition and its current version, absent when never materialized. */
 export interface MappedInput extends Omit<ConsumedInput, "dataVersion"> {
   readonly dataVersion: ConsumedInput["dataVersion"] | undefined;
-  readonly location: string | undefined;
 }
 
 export function mappedInputs(
@@ -30,7 +29,6 @@ export function mappedInputs(
         assetKey: edge.upstream,
         partition: upPartition,
         dataVersion: current?.dataVersion,
-        location: current?.location,
       });
     }
   }

@@ -15,16 +15,17 @@ import { displayPartition, type PartitionKey } from "./partitions/partition_key.
 import type { PlanStep } from "./plan.ts";
 import { retryDelayMs } from "./policies.ts";
 import type { Resources } from "./resources.ts";
-import type {
-  MaterializationId,
-  MetadataStore,
-  PartitionState,
-  RunId,
-  StateIndex,
-  StepRecord,
-  StepStatus,
+import {
+  type MaterializationId,
+  type MetadataStore,
+  type PartitionState,
+  pointerKey,
+  type RunId,
+  type StateIndex,
+  type StepRecord,
+  type StepStatus,
 } from "./store/metadata_store.ts";
-import { dataVersion, inputSignature } from "./version.ts";
+import { type ConsumedInput, dataVersion, inputSignature } from "./version.ts";
 
 export interface ExecutorHooks {
   /** Called after the output is sealed and checked, just before the commit (tests crash here). */
@@ -168,7 +169,7 @@ async function attemptOnce(
   const startedAt = env.clock.now();
   const id = crypto.randomUUID() as MaterializationId;
   const output = await env.lake.allocate(step.key, step.partition, id);
-  const upstream = await openInputs(env.lake, inputs);
+  const { upstream, consumed } = await openInputs(env, inputs);
   const result = await withTimeout(
     definition.key,
     definition.timeoutMs,
@@ -204,7 +205,6 @@ async function attemptOnce(
     );
   }
   await env.hooks.beforeCommit?.(step, output);
-  const consumed = consumedInputs(inputs);
   const committedAt = env.clock.now();
   await env.store.commitMaterialization({
     id,
@@ -224,13 +224,10 @@ async function attemptOnce(
   });
   setState(env.states, step.key, step.partition, {
     current: {
-      materializationId: id,
       dataVersion: version,
       codeVersion: definition.codeVersion,
       inputSignature: inputSignature(consumed),
-      location: output.uri,
       at: committedAt,
-      rows: result.rows,
     },
     lastAttempt: { runId: env.runId, status: "succeeded", at: committedAt, error: undefined },
   });
@@ -272,17 +269,37 @@ function materializeContext(
   };
 }
 
+/**
+ * Reads the current pointers of the inputs in one query and opens their files. The versions
+ * recorded as lineage are those of the pointers read here, the files the asset actually sees.
+ */
 async function openInputs(
-  lake: Lake,
+  env: StepEnvironment,
   inputs: readonly MappedInput[],
-): Promise<UpstreamPartition[]> {
-  const present = inputs.filter((i) => i.dataVersion !== undefined);
-  return await Promise.all(present.map(async (input) => ({
-    key: input.assetKey as AssetKey,
-    partition: input.partition as PartitionKey,
-    dataVersion: input.dataVersion!,
-    location: input.location === undefined ? undefined : await lake.open(input.location),
-  })));
+): Promise<{ upstream: UpstreamPartition[]; consumed: ConsumedInput[] }> {
+  const present = consumedInputs(inputs);
+  const pointers = await env.store.loadPointers(
+    present.map((input) => ({
+      assetKey: input.assetKey as AssetKey,
+      partition: input.partition as PartitionKey,
+    })),
+  );
+  const upstream: UpstreamPartition[] = [];
+  const consumed: ConsumedInput[] = [];
+  for (const input of present) {
+    const key = input.assetKey as AssetKey;
+    const partition = input.partition as PartitionKey;
+    const pointer = pointers.get(pointerKey(key, partition));
+    if (pointer === undefined) continue;
+    consumed.push({ assetKey: key, partition, dataVersion: pointer.dataVersion });
+    upstream.push({
+      key,
+      partition,
+      dataVersion: pointer.dataVersion,
+      location: pointer.location === undefined ? undefined : await env.lake.open(pointer.location),
+    });
+  }
+  return { upstream, consumed };
 }
 
 async function runChecks(

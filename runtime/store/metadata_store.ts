@@ -45,14 +45,24 @@ export interface StepRecord {
 }
 
 /** The version a partition currently points at: a materialization, or a source observation. */
-export interface CurrentPointer {
-  readonly materializationId: MaterializationId | undefined;
+export interface CurrentVersion {
   readonly dataVersion: DataVersion;
   readonly codeVersion: CodeVersion | undefined;
   readonly inputSignature: InputSignature | undefined;
-  readonly location: string | undefined;
   readonly at: Date;
+}
+
+/** The current version with where its files are; null fields for a source observation. */
+export interface CurrentPointer extends CurrentVersion {
+  readonly materializationId: MaterializationId | undefined;
+  readonly location: string | undefined;
   readonly rows: number | undefined;
+}
+
+/** One asset partition, as a step names the upstream partitions it reads. */
+export interface PartitionRef {
+  readonly assetKey: AssetKey;
+  readonly partition: PartitionKey;
 }
 
 export interface LastAttempt {
@@ -64,7 +74,7 @@ export interface LastAttempt {
 
 /** Everything the status resolver needs about one asset partition, read in one query. */
 export interface PartitionState {
-  readonly current: CurrentPointer | undefined;
+  readonly current: CurrentVersion | undefined;
   readonly lastAttempt: LastAttempt | undefined;
 }
 
@@ -120,8 +130,10 @@ export interface MetadataStore {
   appendLogs(runId: RunId, events: readonly LogEvent[]): Promise<void>;
   listLogs(runId: RunId): Promise<readonly LogEvent[]>;
 
-  /** Every asset partition's pointer and last attempt, in one query. */
+  /** Every asset partition's current version and last attempt, in one query. */
   loadStates(): Promise<StateIndex>;
+  /** The current pointers of `refs` (absent when never materialized), keyed by pointerKey(). */
+  loadPointers(refs: readonly PartitionRef[]): Promise<ReadonlyMap<string, CurrentPointer>>;
   /** The inputs each materialization consumed (its lineage edges). */
   loadInputs(
     ids: readonly MaterializationId[],
@@ -183,4 +195,19 @@ export interface MetadataStore {
   ): Promise<ReadonlyMap<PartitionKey, readonly (CheckResult & { readonly at: Date })[]>>;
 
   close(): Promise<void>;
+}
+
+/** The key of a ref in loadPointers()' answer. */
+export function pointerKey(assetKey: AssetKey, partition: PartitionKey): string {
+  return `${assetKey}\u0000${partition}`;
+}
+
+/** The current pointer of one asset partition, with where its files are. */
+export async function loadPointer(
+  store: MetadataStore,
+  assetKey: AssetKey,
+  partition: PartitionKey,
+): Promise<CurrentPointer | undefined> {
+  const pointers = await store.loadPointers([{ assetKey, partition }]);
+  return pointers.get(pointerKey(assetKey, partition));
 }

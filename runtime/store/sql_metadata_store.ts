@@ -7,22 +7,25 @@ import { RuntimeInvariantError } from "../errors.ts";
 import type { LogEvent, LogLevel } from "../logger.ts";
 import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../version.ts";
-import type {
-  ClaimResult,
-  LastAttempt,
-  Lease,
-  MaterializationId,
-  MaterializationRecord,
-  MetadataStore,
-  NewMaterialization,
-  NewRun,
-  PartitionState,
-  RunId,
-  RunRecord,
-  RunStatus,
-  StateIndex,
-  StepRecord,
-  StepStatus,
+import {
+  type ClaimResult,
+  type CurrentPointer,
+  type LastAttempt,
+  type Lease,
+  type MaterializationId,
+  type MaterializationRecord,
+  type MetadataStore,
+  type NewMaterialization,
+  type NewRun,
+  type PartitionRef,
+  type PartitionState,
+  pointerKey,
+  type RunId,
+  type RunRecord,
+  type RunStatus,
+  type StateIndex,
+  type StepRecord,
+  type StepStatus,
 } from "./metadata_store.ts";
 import { migrate } from "./migrate.ts";
 import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
@@ -169,6 +172,31 @@ export class SqlMetadataStore implements MetadataStore {
     const index = new Map<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>();
     for (const row of rows) index.set(row.asset_key as AssetKey, unpackStates(row));
     return index;
+  }
+
+  async loadPointers(refs: readonly PartitionRef[]): Promise<ReadonlyMap<string, CurrentPointer>> {
+    const pointers = new Map<string, CurrentPointer>();
+    if (refs.length === 0) return pointers;
+    const rows = await this.sql.query<PointerRow>(
+      `select p.asset_key, p.partition_key, p.materialization_id, p.data_version, p.code_version,
+              p.input_signature, p.location, p.rows::float8 as rows, p.current_at_ms::float8 as at
+       from jsonb_to_recordset($1::text::jsonb) as r(k text, p text)
+       join platform.asset_partitions p on p.asset_key = r.k and p.partition_key = r.p
+       where p.data_version is not null`,
+      [JSON.stringify(refs.map((ref) => ({ k: ref.assetKey, p: ref.partition })))],
+    );
+    for (const row of rows) {
+      pointers.set(pointerKey(row.asset_key as AssetKey, row.partition_key as PartitionKey), {
+        materializationId: (row.materialization_id ?? undefined) as MaterializationId | undefined,
+        dataVersion: row.data_version as DataVersion,
+        codeVersion: (row.code_version ?? undefined) as CodeVersion | undefined,
+        inputSignature: (row.input_signature ?? undefined) as InputSignature | undefined,
+        location: row.location ?? undefined,
+        rows: row.rows ?? undefined,
+        at: new Date(row.at),
+      });
+    }
+    return pointers;
   }
 
   async loadInputs(
@@ -552,6 +580,18 @@ interface InputRow {
 
 function toInputJson(input: ConsumedInput): Record<string, string> {
   return { asset_key: input.assetKey, partition: input.partition, version: input.dataVersion };
+}
+
+interface PointerRow {
+  asset_key: string;
+  partition_key: string;
+  materialization_id: string | null;
+  data_version: string;
+  code_version: string | null;
+  input_signature: string | null;
+  location: string | null;
+  rows: number | null;
+  at: number;
 }
 
 const MATERIALIZATION_SELECT = `

@@ -4,6 +4,7 @@ import { defineAsset } from "../../runtime/asset.ts";
 import { StatusResolver } from "../../runtime/status_resolver.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../runtime/asset_key.ts";
+import { loadPointer } from "../../runtime/store/metadata_store.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import { needsPostgres, withFreshDatabase } from "../support/services.ts";
 
@@ -65,7 +66,7 @@ async function killBetweenWriteAndCommit(target: StoreTarget): Promise<void> {
     assert.equal(await Deno.readTextFile(`${staged.replace("file://", "")}/data`), "v2");
     const store = await target.open();
     try {
-      const current = (await store.loadStates()).get(KEY)!.get(ALL)!.current!;
+      const current = (await loadPointer(store, KEY, ALL))!;
       assert.notEqual(current.location, staged);
       assert.equal(
         await Deno.readTextFile(`${current.location!.replace("file://", "")}/data`),
@@ -94,7 +95,7 @@ async function killBetweenWriteAndCommit(target: StoreTarget): Promise<void> {
     );
     const after = await target.open();
     try {
-      const current = (await after.loadStates()).get(KEY)!.get(ALL)!.current!;
+      const current = (await loadPointer(after, KEY, ALL))!;
       assert.equal(
         await Deno.readTextFile(`${current.location!.replace("file://", "")}/data`),
         "v2",

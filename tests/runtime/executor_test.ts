@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadPointer } from "../../runtime/store/metadata_store.ts";
 import { defineAsset, defineSource, dep } from "../../runtime/asset.ts";
 import { daily } from "../../runtime/partitions/daily_partitions.ts";
 import { windowDays } from "../../runtime/partitions/mapping.ts";
@@ -426,7 +427,7 @@ Deno.test("a failing error-severity check keeps the new version uncommitted; a w
     const second = await h.run({ force: true });
     assert.equal(second.run?.steps[0].status, "failed");
     assert.match(second.run!.steps[0].reason, /check 'not_bad' failed: found 1 bad row/);
-    const after = (await h.store.loadStates()).get(table.key)!.get("" as PartitionKey)!.current!;
+    const after = (await loadPointer(h.store, table.key, "" as PartitionKey))!;
     assert.equal(after.dataVersion, before.dataVersion);
     assert.equal(await Deno.readTextFile(`${after.location!.replace("file://", "")}/data`), "good");
     const results = await h.store.latestCheckResults(table.key);

@@ -23,13 +23,10 @@ const consumed = (version: string, key = UP) =>
 function state(overrides: Partial<PartitionState["current"] & object> = {}): PartitionState {
   return {
     current: {
-      materializationId: undefined,
       dataVersion: "d1" as DataVersion,
       codeVersion: CODE,
       inputSignature: consumed("v1"),
-      location: "file:///x",
       at: T0,
-      rows: 1,
       ...overrides,
     },
     lastAttempt: undefined,

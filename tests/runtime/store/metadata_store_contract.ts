@@ -6,13 +6,15 @@ import type { CheckResult } from "../../../runtime/check.ts";
 import { RuntimeInvariantError } from "../../../runtime/errors.ts";
 import type { LogEvent } from "../../../runtime/logger.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
-import type {
-  MaterializationId,
-  MetadataStore,
-  NewMaterialization,
-  NewRun,
-  RunId,
-  StepRecord,
+import {
+  loadPointer,
+  type MaterializationId,
+  type MetadataStore,
+  type NewMaterialization,
+  type NewRun,
+  pointerKey,
+  type RunId,
+  type StepRecord,
 } from "../../../runtime/store/metadata_store.ts";
 import type {
   CodeVersion,
@@ -228,15 +230,18 @@ export function metadataStoreContract(
     const state = (await store.loadStates()).get(ENRICHED)?.get(DAY1);
     assert.deepEqual(state, {
       current: {
-        materializationId: "m-1",
         dataVersion: m.dataVersion,
         codeVersion: m.codeVersion,
         inputSignature: m.inputSignature,
-        location: m.location,
         at: m.committedAt,
-        rows: 1200,
       },
       lastAttempt: { runId: "run-1", status: "succeeded", at: m.committedAt, error: undefined },
+    });
+    assert.deepEqual(await loadPointer(store, ENRICHED, DAY1), {
+      ...state!.current!,
+      materializationId: "m-1",
+      location: m.location,
+      rows: 1200,
     });
     assert.deepEqual(await store.getMaterialization(m.id), m);
     const inputs = await store.loadInputs([m.id, "m-unknown" as MaterializationId]);
@@ -265,8 +270,8 @@ export function metadataStoreContract(
         error.message.includes("run-2"),
     );
 
-    const state = (await store.loadStates()).get(ENRICHED)?.get(DAY1);
-    assert.equal(state?.current?.materializationId, "m-1");
+    const pointer = await loadPointer(store, ENRICHED, DAY1);
+    assert.equal(pointer?.materializationId, "m-1");
     assert.equal(await store.getMaterialization("m-2" as MaterializationId), undefined);
     assert.deepEqual(
       (await store.loadInputs(["m-2" as MaterializationId])).get(
@@ -293,8 +298,7 @@ export function metadataStoreContract(
     await store.claim(ENRICHED, DAY1, "run-1" as RunId, "worker-1", 1);
     await sleep(20);
     await store.commitMaterialization(newMaterialization("m-1", "run-1"));
-    const state = (await store.loadStates()).get(ENRICHED)?.get(DAY1);
-    assert.equal(state?.current?.materializationId, "m-1");
+    assert.equal((await loadPointer(store, ENRICHED, DAY1))?.materializationId, "m-1");
   });
 
   test("claim() refuses a live lease of another run and reports its holder", async (store) => {
@@ -389,7 +393,7 @@ export function metadataStoreContract(
     };
     await store.recordAttempt(ORDERS, DAY1, failed);
     const state = (await store.loadStates()).get(ORDERS)?.get(DAY1);
-    assert.equal(state?.current?.materializationId, "m-1");
+    assert.equal((await loadPointer(store, ORDERS, DAY1))?.materializationId, "m-1");
     assert.deepEqual(state?.lastAttempt, failed);
   });
 
@@ -407,22 +411,71 @@ export function metadataStoreContract(
     const states = await store.loadStates();
     assert.deepEqual([...states.keys()].sort(), [ORDERS, SOURCE, ENRICHED].sort());
     assert.deepEqual([...states.get(ORDERS)!.keys()].sort(), [DAY1, DAY2]);
-    assert.equal(states.get(ORDERS)?.get(DAY2)?.current?.rows, undefined);
-    assert.equal(states.get(ENRICHED)?.get(NONE)?.current?.materializationId, "m-3");
     assert.deepEqual(states.get(SOURCE)?.get(DAY1), {
       current: {
-        materializationId: undefined,
         dataVersion: "offset-10",
         codeVersion: undefined,
         inputSignature: undefined,
-        location: undefined,
         at: T0,
-        rows: undefined,
       },
       lastAttempt: undefined,
     });
     const current = states.get(ORDERS)?.get(DAY1)?.current;
     assert.ok(current?.at instanceof Date);
+  });
+
+  test("loadPointers() answers the current pointer of each ref that has one, with its files", async (store) => {
+    assert.equal((await store.loadPointers([])).size, 0);
+    await store.startRun(newRun("run-1"));
+    await materialize(store, newMaterialization("m-1", "run-1", { assetKey: ORDERS }));
+    await materialize(
+      store,
+      newMaterialization("m-2", "run-1", { assetKey: ORDERS, partition: DAY2, rows: undefined }),
+    );
+    await materialize(store, newMaterialization("m-3", "run-1", { partition: NONE, inputs: [] }));
+    await store.recordObservation(SOURCE, new Map([[DAY1, "offset-10" as DataVersion]]), {}, T0);
+    await store.recordAttempt(ENRICHED, DAY1, {
+      runId: "run-1" as RunId,
+      status: "failed",
+      at: T0,
+      error: "boom",
+    });
+
+    const pointers = await store.loadPointers([
+      { assetKey: ORDERS, partition: DAY1 },
+      { assetKey: ORDERS, partition: DAY2 },
+      { assetKey: ENRICHED, partition: NONE },
+      { assetKey: SOURCE, partition: DAY1 },
+      { assetKey: ENRICHED, partition: DAY1 },
+      { assetKey: "nowhere.asset" as AssetKey, partition: DAY1 },
+    ]);
+    assert.deepEqual(
+      [...pointers.keys()].sort(),
+      [
+        pointerKey(ORDERS, DAY1),
+        pointerKey(ORDERS, DAY2),
+        pointerKey(ENRICHED, NONE),
+        pointerKey(SOURCE, DAY1),
+      ].sort(),
+    );
+    const first = pointers.get(pointerKey(ORDERS, DAY1))!;
+    const committed = newMaterialization("m-1", "run-1", { assetKey: ORDERS });
+    assert.equal(first.materializationId, "m-1");
+    assert.equal(first.location, committed.location);
+    assert.equal(first.rows, committed.rows);
+    assert.equal(first.dataVersion, committed.dataVersion);
+    assert.equal(first.at.getTime(), committed.committedAt.getTime());
+    assert.equal(pointers.get(pointerKey(ORDERS, DAY2))?.rows, undefined);
+    assert.equal(pointers.get(pointerKey(ENRICHED, NONE))?.materializationId, "m-3");
+    assert.deepEqual(pointers.get(pointerKey(SOURCE, DAY1)), {
+      materializationId: undefined,
+      dataVersion: "offset-10",
+      codeVersion: undefined,
+      inputSignature: undefined,
+      location: undefined,
+      at: T0,
+      rows: undefined,
+    });
   });
 
   test("loadStates() returns free text holding its separator characters with them blanked", async (store) => {

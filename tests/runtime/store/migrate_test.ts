@@ -3,7 +3,11 @@
 import assert from "node:assert/strict";
 import { openPgliteClient } from "../../../resources/postgres/pglite_client.ts";
 import { RuntimeInvariantError } from "../../../runtime/errors.ts";
-import { migrate, PLATFORM_MIGRATIONS_DIR } from "../../../runtime/store/migrate.ts";
+import {
+  migrate,
+  PLATFORM_MIGRATIONS_DIR,
+  readMigrations,
+} from "../../../runtime/store/migrate.ts";
 import type { SqlClient } from "../../../runtime/store/sql_client.ts";
 
 async function withCopyOfMigrations(fn: (dir: URL, sql: SqlClient) => Promise<void>) {
@@ -22,17 +26,22 @@ async function withCopyOfMigrations(fn: (dir: URL, sql: SqlClient) => Promise<vo
 
 Deno.test("migrate() applies pending migrations once, in order, and records their checksums", async () => {
   await withCopyOfMigrations(async (dir, sql) => {
-    assert.deepEqual(await migrate(sql, dir), [1]);
+    const shipped = await readMigrations(dir);
+    assert.deepEqual(await migrate(sql, dir), shipped.map((m) => m.version));
+    assert.equal(shipped[0].version, 1);
     assert.deepEqual(await migrate(sql, dir), []);
     await Deno.writeTextFile(
-      new URL("0002_add_note.sql", dir),
+      new URL("9001_add_note.sql", dir),
       "alter table platform.runs add column note text;",
     );
-    assert.deepEqual(await migrate(sql, dir), [2]);
+    assert.deepEqual(await migrate(sql, dir), [9001]);
     const rows = await sql.query<{ version: number; name: string; checksum: string }>(
       "select version, name, checksum from platform.schema_migrations order by version",
     );
-    assert.deepEqual(rows.map((row) => [row.version, row.name]), [[1, "init"], [2, "add_note"]]);
+    assert.deepEqual(rows.map((row) => [row.version, row.name]), [
+      ...shipped.map((m) => [m.version, m.name]),
+      [9001, "add_note"],
+    ]);
     assert.ok(rows.every((row) => /^[0-9a-f]{64}$/.test(row.checksum)));
   });
 });
@@ -55,7 +64,7 @@ Deno.test("migrate() rolls a failing migration back and applies nothing of it", 
   await withCopyOfMigrations(async (dir, sql) => {
     await migrate(sql, dir);
     await Deno.writeTextFile(
-      new URL("0002_broken.sql", dir),
+      new URL("9001_broken.sql", dir),
       "create table platform.half (a int); select no_such_function();",
     );
     await assert.rejects(migrate(sql, dir), /no_such_function/);
