@@ -29,31 +29,32 @@ export interface StalenessInput {
 }
 
 export function partitionStatus(input: StalenessInput): PartitionStatus {
-  const causes: Cause[] = [];
+  // Most partitions are fresh: no array is allocated until a cause is found.
+  let causes: Cause[] | undefined;
   const { state, lease } = input;
   const current = state?.current;
   const attempt = state?.lastAttempt;
-  if (lease) causes.push({ kind: "running", runId: lease.runId, owner: lease.owner });
+  if (lease) (causes ??= []).push({ kind: "running", runId: lease.runId, owner: lease.owner });
   if (attempt && (!current || attempt.at.getTime() >= current.at.getTime())) {
     if (attempt.status === "failed") {
-      causes.push({
+      (causes ??= []).push({
         kind: "failed",
         runId: attempt.runId,
         error: attempt.error ?? "unknown error",
       });
     } else if (attempt.status === "running" && !lease) {
-      causes.push({ kind: "abandoned", runId: attempt.runId });
+      (causes ??= []).push({ kind: "abandoned", runId: attempt.runId });
     }
   }
   if (!current) {
-    causes.push({ kind: "never_materialized" });
+    (causes ??= []).push({ kind: "never_materialized" });
   } else {
-    if (current.codeVersion !== input.codeVersion) causes.push({ kind: "code_changed" });
+    if (current.codeVersion !== input.codeVersion) (causes ??= []).push({ kind: "code_changed" });
     const before = current.inputSignature ?? ("" as InputSignature);
     if (before !== input.expectedInputs) {
       for (const upstream of changedUpstreams(before, input.expectedInputs)) {
         const key = upstream as AssetKey;
-        causes.push(
+        (causes ??= []).push(
           input.isSource(key)
             ? { kind: "source_new_data", source: key }
             : { kind: "upstream_changed", upstream: key },
@@ -68,16 +69,16 @@ export function partitionStatus(input: StalenessInput): PartitionStatus {
         current.at,
         input.now,
       );
-      if (overdue) causes.push(overdue);
+      if (overdue) (causes ??= []).push(overdue);
     }
   }
   for (const failed of input.failedUpstreams) {
-    causes.push({
+    (causes ??= []).push({
       kind: "upstream_failed",
       upstream: failed.upstream,
       partition: failed.partition,
     });
   }
-  if (causes.length === 0) return FRESH;
+  if (causes === undefined) return FRESH;
   return { status: statusOf(causes), causes };
 }
