@@ -24,6 +24,8 @@ export interface Definitions {
    * prepare its inputs (the embedded pipeline generates a default day when nothing has landed).
    */
   readonly beforeMaterialize?: (context: PrepareContext) => Promise<void>;
+  /** What to run next, printed after `materialize` succeeds or finds nothing to do. */
+  readonly nextSteps?: readonly string[];
 }
 
 export interface PrepareContext extends ResourceEnvironment {

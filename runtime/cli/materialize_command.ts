@@ -96,15 +96,24 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
       }); nothing to do.`,
     );
     printBlocked(plan);
+    printNextSteps(instance);
     return 0;
   }
   printRun(result);
   printBlocked(plan);
   if (result.status === "succeeded") {
-    console.log("\nNext: `deno task assets` shows every asset's status and why.");
+    printNextSteps(instance);
     return 0;
   }
   return result.status === "cancelled" ? 130 : 1;
+}
+
+function printNextSteps(instance: Instance): void {
+  const steps = [
+    "`deno task assets` shows every asset's status and why.",
+    ...instance.definitions.nextSteps ?? [],
+  ];
+  console.log(`\nNext:\n${steps.map((step) => `  ${step}`).join("\n")}`);
 }
 
 function printPlan(plan: Plan): void {
