@@ -6,6 +6,7 @@ import type { AssetKey } from "../runtime/asset_key.ts";
 import type { AssetCheck } from "../runtime/check.ts";
 import { loadSqlAssets } from "../runtime/sql/sql_asset.ts";
 import { duckDbSqlEngine } from "../resources/duckdb/duckdb_sql_engine.ts";
+import { BRONZE_COLUMNS } from "../resources/landing/day_ingest.ts";
 import { featureContractCheck } from "../models/feature_contract_check.ts";
 import { ordersEnrichedDdl } from "../models/features.ts";
 
@@ -15,9 +16,7 @@ export const TRANSFORM_SQL_DIRS = ["seeds", "silver", "gold"] as const;
 const SQL_ROOT = fileURLToPath(new URL("../sql/", import.meta.url));
 
 /** Bronze's columns, the same for every topic: the raw payload plus where it came from. */
-export const BRONZE_DDL =
-  "_topic VARCHAR, _partition INTEGER, _offset BIGINT, _ingested_at TIMESTAMPTZ, " +
-  "event_date DATE, payload VARCHAR";
+export const BRONZE_DDL = BRONZE_COLUMNS;
 
 /** Columns of the upstreams whose partitions may hold no file, for empty typed relations. */
 export function transformSchemaOf(key: AssetKey): string | undefined {

@@ -12,7 +12,7 @@ import {
   parsePartitionSelection,
 } from "./partitions/partition_selection.ts";
 import { buildPlan, type Plan } from "./plan.ts";
-import type { Resources } from "./resources.ts";
+import { NO_RESOURCES, type Resources } from "./resources.ts";
 import { resolveSelection } from "./selection.ts";
 import type { ExecutorHooks } from "./step_runner.ts";
 import { StatusResolver } from "./status_resolver.ts";
@@ -53,7 +53,7 @@ export interface MaterializeOutcome {
 export async function materialize(request: MaterializeRequest): Promise<MaterializeOutcome> {
   const { graph, store } = request;
   const clock = request.clock ?? systemClock;
-  const resources = request.resources ?? {};
+  const resources = request.resources ?? NO_RESOURCES;
   const selected = resolveSelection(graph, request.selection, request.exclude);
   const partitions = request.partitions === undefined || request.partitions === ""
     ? undefined

@@ -26,6 +26,11 @@ export interface Plan {
   readonly fresh: number;
   /** Selected partitions left out because an upstream failed and is not in this plan. */
   readonly blocked: readonly { readonly id: string; readonly reason: string }[];
+  /**
+   * Selected partitions left out because some upstream has no data for them yet (never
+   * materialized or observed, and not in this plan): a day that has not landed.
+   */
+  readonly waiting: { readonly count: number; readonly example: string | undefined };
 }
 
 export interface PlanRequest {
@@ -46,6 +51,7 @@ export function buildPlan(request: PlanRequest): Plan {
   const planned = new Set<string>();
   const steps: PlanStep[] = [];
   const blocked: { id: string; reason: string }[] = [];
+  const waiting = { count: 0, example: undefined as string | undefined };
   let fresh = 0;
   for (const key of graph.order) {
     const asset = graph.get(key);
@@ -53,6 +59,12 @@ export function buildPlan(request: PlanRequest): Plan {
     for (const partition of partitionsToRun(asset.partitions, request.partitions, now, key)) {
       const id = stepId(key, partition);
       const upstreamSteps = plannedUpstreams(graph, planned, key, partition, now);
+      const missing = upstreamWithoutData(request, planned, key, partition);
+      if (missing !== undefined) {
+        waiting.count++;
+        waiting.example ??= `${id} waits for ${missing}`;
+        continue;
+      }
       const status = statuses.partition(key, partition);
       const reasons = request.force ? ["forced"] : reasonsToRun(status, planned);
       if (reasons.length > 0 || upstreamSteps.length > 0) {
@@ -75,7 +87,29 @@ export function buildPlan(request: PlanRequest): Plan {
       }
     }
   }
-  return { steps, fresh, blocked };
+  return { steps, fresh, blocked, waiting };
+}
+
+/** The first upstream none of whose mapped partitions has data or is planned, as `key@p`. */
+function upstreamWithoutData(
+  request: PlanRequest,
+  planned: ReadonlySet<string>,
+  key: AssetKey,
+  partition: PartitionKey,
+): string | undefined {
+  const { graph, statuses, now } = request;
+  const downstream = graph.get(key).partitions;
+  for (const edge of graph.upstreamEdges(key)) {
+    const upstream = graph.get(edge.upstream).partitions;
+    const mapped = edge.mapping.upstreamKeys(partition, downstream, upstream, now);
+    if (mapped.length === 0) continue;
+    const anyData = mapped.some((p) =>
+      statuses.state(edge.upstream, p)?.current !== undefined ||
+      planned.has(stepId(edge.upstream, p))
+    );
+    if (!anyData) return stepId(edge.upstream, mapped[0]);
+  }
+  return undefined;
 }
 
 /** Why a partition must run, empty when it need not. */

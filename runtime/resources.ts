@@ -5,3 +5,10 @@
 
 // deno-lint-ignore no-empty-interface
 export interface Resources {}
+
+/**
+ * The resources of an application that opens none. Typed as the full interface because the
+ * augmentations an application declares are its promise to provide them; an asset reading one
+ * that was not opened fails when it runs, with the property named.
+ */
+export const NO_RESOURCES = Object.freeze({}) as Resources;

@@ -7,7 +7,7 @@ import type { Definitions } from "../definitions.ts";
 import { AssetGraph } from "../graph.ts";
 import type { Lake } from "../lake.ts";
 import { createLogger, type Logger, type LogSink, stderrSink } from "../logger.ts";
-import type { Resources } from "../resources.ts";
+import { NO_RESOURCES, type Resources } from "../resources.ts";
 import type { MetadataStore } from "../store/metadata_store.ts";
 
 export interface Instance {
@@ -40,7 +40,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
       graph,
       store,
       lake: new FsLake({ root: config.lakeRoot }),
-      resources: opened?.resources ?? {},
+      resources: opened?.resources ?? NO_RESOURCES,
       log,
       logSink,
       async close() {

@@ -139,6 +139,13 @@ function printPlan(plan: Plan): void {
 }
 
 function printBlocked(plan: Plan): void {
+  if (plan.waiting.count > 0) {
+    console.log(
+      `waiting: ${plan.waiting.count} partition${
+        plan.waiting.count === 1 ? "" : "s"
+      } have no upstream data yet (e.g. ${plan.waiting.example})`,
+    );
+  }
   for (const blocked of plan.blocked.slice(0, 10)) {
     console.log(`blocked: ${blocked.id}: ${blocked.reason}`);
   }
