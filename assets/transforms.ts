@@ -11,7 +11,7 @@ import { featureContractCheck } from "../models/feature_contract_check.ts";
 import { ordersEnrichedDdl } from "../models/features.ts";
 
 /** The SQL folders, in dependency order (each only refs the ones before it or bronze). */
-export const TRANSFORM_SQL_DIRS = ["seeds", "silver", "gold"] as const;
+export const TRANSFORM_SQL_DIRS = ["seeds", "staging", "silver", "gold"] as const;
 
 const SQL_ROOT = fileURLToPath(new URL("../sql/", import.meta.url));
 

@@ -4,12 +4,12 @@ group: silver
 description: One row per order of the day with its payment, device, geo and profile context, the 25 model features of models/features.ts and the fraud label.
 partitions: { daily: { start: "2026-01-01" } }
 deps:
-  bronze.orders: { mapping: window, days: 31 }
-  bronze.payments: { mapping: window, days: 31 }
-  bronze.devices: { mapping: window, days: 31 }
-  bronze.geo_events: { mapping: window, days: 31 }
-  bronze.refunds: { mapping: window, days: 31 }
-  bronze.users: { mapping: window, days: 31 }
+  staging.orders: { mapping: window, days: 31 }
+  staging.payments: { mapping: window, days: 31 }
+  staging.devices: { mapping: window, days: 31 }
+  staging.geo_events: { mapping: window, days: 31 }
+  staging.refunds: { mapping: window, days: 31 }
+  staging.users: { mapping: window, days: 31 }
   silver.users: { mapping: window, days: 2 }
 */
 -- Point in time: every history feature is a window over the user's timeline that ends just
@@ -35,14 +35,8 @@ orders AS (
     j.is_fraud AS is_fraud,
     j.fraud_pattern AS fraud_pattern
   FROM (
-    SELECT _topic, _partition, _offset, json_transform(payload, '{
-      "event_time": "VARCHAR", "order_id": "VARCHAR", "user_id": "VARCHAR",
-      "session_id": "VARCHAR", "device_id": "VARCHAR", "ip_address": "VARCHAR",
-      "amount": "DOUBLE", "currency": "VARCHAR", "payment_method": "VARCHAR",
-      "merchant_category": "VARCHAR", "channel": "VARCHAR", "billing_country": "VARCHAR",
-      "shipping_country": "VARCHAR", "is_fraud": "BOOLEAN", "fraud_pattern": "VARCHAR"
-    }') AS j
-    FROM {{ ref('bronze.orders') }}
+    SELECT _topic, _partition, _offset, j
+    FROM {{ ref('staging.orders') }}
   )
   -- An order delivered twice is one order: keep its first copy.
   QUALIFY row_number() OVER (PARTITION BY j.order_id ORDER BY _topic, _partition, _offset) = 1
@@ -51,6 +45,16 @@ orders_usd AS (
   SELECT o.*, round(CAST(o.amount AS DOUBLE) / CAST(fx.units_per_usd AS DOUBLE), 4) AS amount_usd
   FROM orders o
   JOIN {{ ref('seeds.fx_rates') }} fx USING (currency)
+),
+-- The day's orders, and the users they belong to: history is computed for these users only
+-- (each window is per user, so nobody else's events can change a feature).
+day_orders AS (
+  SELECT * FROM orders_usd
+  WHERE order_ts >= TIMESTAMPTZ '{{ partition_start }}'
+    AND order_ts < TIMESTAMPTZ '{{ partition_end }}'
+),
+day_users AS (
+  SELECT DISTINCT user_id FROM day_orders
 ),
 payments AS (
   SELECT DISTINCT ON (j.event_id)
@@ -63,12 +67,8 @@ payments AS (
     j.is_3ds_authenticated AS is_3ds_authenticated,
     j.provider_risk_score AS provider_risk_score
   FROM (
-    SELECT json_transform(payload, '{
-      "event_id": "VARCHAR", "event_time": "VARCHAR", "order_id": "VARCHAR",
-      "user_id": "VARCHAR", "status": "VARCHAR", "card_bin": "VARCHAR",
-      "is_3ds_authenticated": "BOOLEAN", "provider_risk_score": "DOUBLE"
-    }') AS j
-    FROM {{ ref('bronze.payments') }}
+    SELECT j
+    FROM {{ ref('staging.payments') }}
   )
 ),
 -- The checkout attempt carries the provider's verdict; the last event carries the outcome.
@@ -80,6 +80,7 @@ payment_of_order AS (
     arg_min(card_bin, (ts, event_id)) AS card_bin,
     arg_max(status, (ts, event_id)) AS payment_status
   FROM payments
+  WHERE order_id IN (SELECT order_id FROM day_orders)
   GROUP BY order_id
 ),
 refunds AS (
@@ -92,17 +93,14 @@ refunds AS (
     j.reason AS reason,
     j.status AS status
   FROM (
-    SELECT json_transform(payload, '{
-      "event_id": "VARCHAR", "event_time": "VARCHAR", "order_id": "VARCHAR",
-      "user_id": "VARCHAR", "amount": "DOUBLE", "reason": "VARCHAR", "status": "VARCHAR"
-    }') AS j
-    FROM {{ ref('bronze.refunds') }}
+    SELECT j
+    FROM {{ ref('staging.refunds') }}
   )
 ),
 refunds_of_order AS (
   SELECT order_id, sum(amount) AS refunded_amount, count(*) AS refund_count
   FROM refunds
-  WHERE status <> 'REJECTED'
+  WHERE status <> 'REJECTED' AND order_id IN (SELECT order_id FROM day_orders)
   GROUP BY order_id
 ),
 devices AS (
@@ -113,12 +111,8 @@ devices AS (
     j.device_id AS device_id,
     j.is_bot OR j.is_emulator OR j.bot_score >= 0.8 AS bot_detected
   FROM (
-    SELECT json_transform(payload, '{
-      "event_id": "VARCHAR", "event_time": "VARCHAR", "user_id": "VARCHAR",
-      "session_id": "VARCHAR", "device_id": "VARCHAR", "is_bot": "BOOLEAN",
-      "is_emulator": "BOOLEAN", "bot_score": "DOUBLE"
-    }') AS j
-    FROM {{ ref('bronze.devices') }}
+    SELECT j
+    FROM {{ ref('staging.devices') }}
   )
 ),
 geo AS (
@@ -134,12 +128,8 @@ geo AS (
     j.is_proxy AS is_proxy,
     j.is_tor AS is_tor
   FROM (
-    SELECT json_transform(payload, '{
-      "event_id": "VARCHAR", "event_time": "VARCHAR", "user_id": "VARCHAR",
-      "session_id": "VARCHAR", "ip_country": "VARCHAR", "latitude": "DOUBLE",
-      "longitude": "DOUBLE", "is_vpn": "BOOLEAN", "is_proxy": "BOOLEAN", "is_tor": "BOOLEAN"
-    }') AS j
-    FROM {{ ref('bronze.geo_events') }}
+    SELECT j
+    FROM {{ ref('staging.geo_events') }}
   )
 ),
 -- Each geo event against the user's previous one: great-circle distance and implied speed.
@@ -160,6 +150,7 @@ geo_travel AS (
       lag(longitude) OVER w AS prev_longitude,
       lag(ts) OVER w AS prev_ts
     FROM geo
+    WHERE user_id IN (SELECT user_id FROM day_users)
     WINDOW w AS (PARTITION BY user_id ORDER BY ts, event_id)
   ) g
 ),
@@ -170,11 +161,8 @@ profiles AS (
     CAST(j.account_created_at AS TIMESTAMPTZ) AS account_created_at,
     j.email_domain AS email_domain
   FROM (
-    SELECT json_transform(payload, '{
-      "event_id": "VARCHAR", "event_time": "VARCHAR", "user_id": "VARCHAR",
-      "account_created_at": "VARCHAR", "email_domain": "VARCHAR"
-    }') AS j
-    FROM {{ ref('bronze.users') }}
+    SELECT j
+    FROM {{ ref('staging.users') }}
   )
 ),
 -- Yesterday's snapshot holds users whose last profile event is older than the window above.
@@ -186,16 +174,20 @@ known_users AS (
 ),
 -- One timeline per user: orders, chargebacks, refunds and device sightings.
 timeline AS (
-  SELECT user_id, order_ts AS ts, 'order' AS kind, order_id, amount_usd, device_id,
-         NULL AS refund_reason
-  FROM orders_usd
-  UNION ALL
-  SELECT user_id, ts, 'chargeback', NULL, NULL, NULL, NULL FROM payments
-  WHERE status = 'CHARGEBACK'
-  UNION ALL
-  SELECT user_id, ts, 'refund', NULL, NULL, NULL, reason FROM refunds
-  UNION ALL
-  SELECT user_id, ts, 'device', NULL, NULL, device_id, NULL FROM devices
+  SELECT * FROM (
+    SELECT user_id, order_ts AS ts, 'order' AS kind, order_id, amount_usd, device_id,
+           NULL AS refund_reason
+    FROM orders_usd
+    UNION ALL
+    SELECT user_id, ts, 'chargeback', NULL, NULL, NULL, NULL FROM payments
+    WHERE status = 'CHARGEBACK'
+    UNION ALL
+    SELECT user_id, ts, 'refund', NULL, NULL, NULL, reason FROM refunds
+    UNION ALL
+    SELECT user_id, ts, 'device', NULL, NULL, device_id, NULL FROM devices
+  )
+  WHERE user_id IN (SELECT user_id FROM day_users)
+    AND ts < TIMESTAMPTZ '{{ partition_end }}'
 ),
 history AS (
   SELECT
@@ -226,11 +218,6 @@ history AS (
 ),
 country_risk AS (
   SELECT country, risk_score, is_high_risk FROM {{ ref('seeds.country_risk') }}
-),
-day_orders AS (
-  SELECT * FROM orders_usd
-  WHERE order_ts >= TIMESTAMPTZ '{{ partition_start }}'
-    AND order_ts < TIMESTAMPTZ '{{ partition_end }}'
 ),
 -- The session's context as of the order: its latest device and geo sighting, and the profile
 -- from the last users event strictly before the order, else from yesterday's snapshot.

@@ -4,19 +4,15 @@ group: silver
 description: The latest profile of each user as of the end of the day, from a year of profile events.
 partitions: { daily: { start: "2026-01-01" } }
 deps:
-  bronze.users: { mapping: window, days: 365 }
+  staging.users: { mapping: window, days: 365 }
 */
 -- A profile event says everything about the user, so the newest one before the day ends wins;
 -- a user silent for more than the window drops out, and orders then see an unknown account age.
 WITH events AS (
   SELECT
     _topic, _partition, _offset,
-    json_transform(payload, '{
-      "event_time": "VARCHAR", "event_type": "VARCHAR", "user_id": "VARCHAR",
-      "account_created_at": "VARCHAR", "home_country": "VARCHAR", "email_domain": "VARCHAR",
-      "kyc_status": "VARCHAR", "phone_verified": "BOOLEAN"
-    }') AS j
-  FROM {{ ref('bronze.users') }}
+    j
+  FROM {{ ref('staging.users') }}
 )
 SELECT
   CAST('{{ partition }}' AS DATE) AS as_of_date,

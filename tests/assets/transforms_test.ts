@@ -1,4 +1,4 @@
-// The transform asset list: every SQL asset loads, daily ones start on EVENT_DAYS_START, and
+// The transform asset list: every SQL asset loads (staging parses each bronze day once), daily ones start on EVENT_DAYS_START, and
 // silver.orders_enriched carries the feature contract check without changing its code version.
 import assert from "node:assert/strict";
 import { EVENT_DAYS_START } from "../../assets/partitions.ts";
@@ -6,12 +6,18 @@ import { loadTransforms } from "../../assets/transforms.ts";
 import { DailyPartitions } from "../../runtime/partitions/daily_partitions.ts";
 import { codeVersionOf } from "../../runtime/version.ts";
 
-Deno.test("loadTransforms() loads seeds, silver and gold with daily partitions from EVENT_DAYS_START", async () => {
+Deno.test("loadTransforms() loads seeds, staging, silver and gold with daily partitions from EVENT_DAYS_START", async () => {
   const assets = await loadTransforms();
   assert.deepEqual(assets.map((asset) => asset.key), [
     "seeds.blocklist",
     "seeds.country_risk",
     "seeds.fx_rates",
+    "staging.devices",
+    "staging.geo_events",
+    "staging.orders",
+    "staging.payments",
+    "staging.refunds",
+    "staging.users",
     "silver.orders_enriched",
     "silver.users",
     "gold.fraud_alerts",
@@ -34,5 +40,5 @@ Deno.test("silver.orders_enriched runs the feature contract check and keeps its 
     "error",
   ]]);
   assert.equal(silver.codeVersion, codeVersionOf(silver.sql!));
-  assert.equal(silver.deps.find((d) => d.key === "bronze.orders")?.mapping?.name, "window(31d)");
+  assert.equal(silver.deps.find((d) => d.key === "staging.orders")?.mapping?.name, "window(31d)");
 });

@@ -1,0 +1,18 @@
+/*
+key: staging.refunds
+group: staging
+description: bronze.refunds parsed once per day into typed fields (the struct j), so history windows downstream read columns instead of re-parsing JSON.
+partitions: { daily: { start: "2026-01-01" } }
+*/
+-- Only the fields silver reads; bronze keeps the full payload byte for byte.
+SELECT
+  _topic,
+  _partition,
+  _offset,
+  json_transform(payload, '{
+    "event_id": "VARCHAR", "event_time": "VARCHAR", "amount": "DOUBLE",
+    "order_id": "VARCHAR", "reason": "VARCHAR", "status": "VARCHAR",
+    "user_id": "VARCHAR"
+  }') AS j
+FROM {{ ref('bronze.refunds') }}
+ORDER BY _partition, _offset
