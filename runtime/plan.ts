@@ -90,7 +90,7 @@ export function buildPlan(request: PlanRequest): Plan {
   return { steps, fresh, blocked, waiting };
 }
 
-/** The first upstream none of whose mapped partitions has data or is planned, as `key@p`. */
+/** The first upstream whose required partitions have no data and are not planned, as `key@p`. */
 function upstreamWithoutData(
   request: PlanRequest,
   planned: ReadonlySet<string>,
@@ -103,11 +103,12 @@ function upstreamWithoutData(
     const upstream = graph.get(edge.upstream).partitions;
     const mapped = edge.mapping.upstreamKeys(partition, downstream, upstream, now);
     if (mapped.length === 0) continue;
-    const anyData = mapped.some((p) =>
+    const needed = edge.mapping.requires === "newest" ? mapped.slice(-1) : mapped;
+    const hasData = needed.some((p) =>
       statuses.state(edge.upstream, p)?.current !== undefined ||
       planned.has(stepId(edge.upstream, p))
     );
-    if (!anyData) return stepId(edge.upstream, mapped[0]);
+    if (!hasData) return stepId(edge.upstream, needed[0]);
   }
   return undefined;
 }

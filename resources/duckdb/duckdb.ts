@@ -17,8 +17,16 @@ export interface DuckDbOptions {
   readonly path?: string;
   /** Worker threads for one query; DuckDB defaults to the number of cores. */
   readonly threads?: number;
-  /** A DuckDB size such as `"4GB"`; past it DuckDB spills to disk or fails the query. */
+  /**
+   * A DuckDB size such as `"4GB"`; past it DuckDB spills to `tempDirectory`. 1GB by default:
+   * DuckDB's own default (80% of RAM per database) let two concurrent steps take 3.5 GB.
+   */
   readonly memoryLimit?: string;
+  /**
+   * Where queries spill past the memory limit. By default a fresh folder per database, removed
+   * on close: DuckDB names its spill files alike, so two databases must never share a folder.
+   */
+  readonly tempDirectory?: string;
   /** The session time zone; `"UTC"` by default so results never depend on the host. */
   readonly timeZone?: string;
 }
@@ -74,6 +82,8 @@ export class DuckDbError extends SluiceError {
   }
 }
 
+export const DEFAULT_MEMORY_LIMIT = "1GB";
+
 /** Opens a database with only bundled extensions (parquet, json, icu): nothing is downloaded. */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
   const path = options.path ?? ":memory:";
@@ -81,14 +91,19 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
     autoinstall_known_extensions: "false",
   };
   if (options.threads !== undefined) config.threads = String(positiveInteger(options.threads));
-  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  config.memory_limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  const ownSpill = options.tempDirectory === undefined
+    ? Deno.makeTempDirSync({ prefix: "sluice-duckdb-spill-" })
+    : undefined;
+  config.temp_directory = options.tempDirectory ?? ownSpill!;
   try {
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
     // Set per session, not in the config: icu, which owns the setting, loads only on first use.
     await connection.run(`SET TimeZone = ${sqlString(options.timeZone ?? "UTC")}`);
-    return new DuckDbConnection(instance, connection);
+    return new DuckDbConnection(instance, connection, ownSpill);
   } catch (error) {
+    if (ownSpill) Deno.removeSync(ownSpill, { recursive: true });
     throw new DuckDbError(
       `Cannot open DuckDB database '${path}': ${firstLine(error)}; check the path, the options ` +
         `and that no other process holds the file`,
@@ -104,7 +119,11 @@ class DuckDbConnection implements DuckDb {
   /** Statements run one at a time: a DuckDB connection is not meant for concurrent queries. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+  constructor(
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    private readonly spillDir: string | undefined,
+  ) {
     this.#instance = instance;
     this.#connection = connection;
   }
@@ -141,10 +160,12 @@ class DuckDbConnection implements DuckDb {
   }
 
   close(): void {
+    const open = this.#instance !== null;
     this.#connection?.closeSync();
     this.#instance?.closeSync();
     this.#connection = null;
     this.#instance = null;
+    if (open && this.spillDir) Deno.removeSync(this.spillDir, { recursive: true });
   }
 
   #execute<R>(

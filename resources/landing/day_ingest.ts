@@ -1,6 +1,6 @@
 // Turns one topic's landed lines of one day into bronze files: a worker validates them, then
 // DuckDB writes `data.parquet` (accepted rows, raw payload byte for byte) and
-// `rejected.parquet` (quarantine with reasons), each ordered and deduplicated by offset.
+// `rejected.parquet` (quarantine with reasons), both in offset order without duplicates.
 import { join } from "node:path";
 import { SluiceError } from "../../runtime/errors.ts";
 import { type DuckDb, openDuckDb } from "../duckdb/duckdb.ts";
@@ -30,7 +30,7 @@ export interface DayIngestRequest {
 }
 
 export interface DayIngestResult extends IngestReply {
-  /** Rows in data.parquet after deduplication by (partition, offset). */
+  /** Rows in data.parquet. */
   readonly rows: number;
   readonly rejectedRows: number;
 }
@@ -124,8 +124,7 @@ async function writeAccepted(
        header = false, auto_detect = false, strict_mode = false,
        columns = {'_partition': 'INTEGER', '_offset': 'BIGINT', 'landed_ms': 'BIGINT',
                   'payload': 'VARCHAR'})
-     QUALIFY row_number() OVER (PARTITION BY _partition, _offset ORDER BY landed_ms) = 1
-     ORDER BY _partition, _offset`,
+`,
     file,
   );
 }
@@ -147,8 +146,7 @@ async function writeRejected(
      FROM read_json(${sqlString(rejectedPath)}, format = 'newline_delimited',
        columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'ingested_ms': 'BIGINT',
                   'kind': 'VARCHAR', 'reason': 'VARCHAR', 'payload': 'VARCHAR'})
-     QUALIFY row_number() OVER (PARTITION BY partition, "offset" ORDER BY ingested_ms) = 1
-     ORDER BY partition, "offset"`,
+`,
     file,
   );
 }

@@ -23,6 +23,8 @@ export interface IngestReply {
   valid: number;
   rejected: number;
   rejectedByKind: Record<string, number>;
+  /** Lines skipped because their offset was already ingested from another batch. */
+  duplicates: number;
 }
 
 export type IngestMessage =

@@ -1,6 +1,7 @@
 // Bronze's CPU-heavy half, in a worker so two topics validate on two cores: reads one day's
 // lines from landing batches, checks each against its topic's contract, and streams accepted
-// rows (delimited for DuckDB) and rejected ones (NDJSON, any bytes) to staging files.
+// rows (delimited for DuckDB) and rejected ones (NDJSON, any bytes) to staging files, in
+// offset order and without lines landed twice, so DuckDB only streams them into Parquet.
 /// <reference lib="deno.worker" />
 import { type Topic, validateEvent } from "../../contracts/events/mod.ts";
 import type { IngestReply, IngestRequest } from "./ingest_messages.ts";
@@ -39,7 +40,10 @@ function ingest(request: IngestRequest): IngestReply {
   });
   const valid = new Staging(validFile);
   const rejected = new Staging(rejectedFile);
-  const reply: IngestReply = { valid: 0, rejected: 0, rejectedByKind: {} };
+  const reply: IngestReply = { valid: 0, rejected: 0, rejectedByKind: {}, duplicates: 0 };
+  // Batches come sorted by partition and start offset, so an offset at or below the last one
+  // seen in its partition is a line landed twice (an overlapping or copied batch): skip it.
+  const lastOffset = new Map<number, number>();
   try {
     for (const batch of request.batches) {
       const text = Deno.readTextFileSync(batch.file);
@@ -55,6 +59,11 @@ function ingest(request: IngestRequest): IngestReply {
         const offset = batch.startOffset + lineNo++;
         const day = onlyDay ?? EVENT_DAY.exec(line)?.[1] ?? days[0];
         if (day !== request.day) continue;
+        if (offset <= (lastOffset.get(batch.partition) ?? -1)) {
+          reply.duplicates++;
+          continue;
+        }
+        lastOffset.set(batch.partition, offset);
         const result = validateEvent(request.topic as Topic, line);
         if (result.ok) {
           valid.push(`${batch.partition}\x1f${offset}\x1f${batch.landedAtMs}\x1f${line}\n`);

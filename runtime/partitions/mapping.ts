@@ -8,6 +8,11 @@ import { UNPARTITIONED } from "./partition_key.ts";
 
 export interface PartitionMapping {
   readonly name: string;
+  /**
+   * Which mapped upstream partitions must hold data before the downstream partition can run:
+   * any one of them (the default), or the newest, as a rolling window needs its own day.
+   */
+  readonly requires?: "any" | "newest";
   /** The upstream partitions `downstreamKey` reads. */
   upstreamKeys(
     downstreamKey: PartitionKey,
@@ -76,6 +81,9 @@ export function windowDays(days: number): PartitionMapping {
   }
   return {
     name: `window(${days}d)`,
+    // A 30-day rolling value for a day whose own upstream data has not landed would be
+    // yesterday's value under today's name: it waits for its day.
+    requires: "newest",
     upstreamKeys(key, downstream, upstream, now) {
       const [down, up] = requireDaily(downstream, upstream, this.name);
       const day = down.dayOf(key);
