@@ -90,7 +90,11 @@ export function buildPlan(request: PlanRequest): Plan {
   return { steps, fresh, blocked, waiting };
 }
 
-/** The first upstream whose required partitions have no data and are not planned, as `key@p`. */
+/**
+ * Why a partition must wait, as `upstream@p`, when none of its upstreams has data for it yet
+ * (never materialized or observed, and not planned); undefined when one has. An asset with
+ * some inputs present runs and sees the missing ones as empty.
+ */
 function upstreamWithoutData(
   request: PlanRequest,
   planned: ReadonlySet<string>,
@@ -99,6 +103,7 @@ function upstreamWithoutData(
 ): string | undefined {
   const { graph, statuses, now } = request;
   const downstream = graph.get(key).partitions;
+  let firstMissing: string | undefined;
   for (const edge of graph.upstreamEdges(key)) {
     const upstream = graph.get(edge.upstream).partitions;
     const mapped = edge.mapping.upstreamKeys(partition, downstream, upstream, now);
@@ -108,9 +113,10 @@ function upstreamWithoutData(
       statuses.state(edge.upstream, p)?.current !== undefined ||
       planned.has(stepId(edge.upstream, p))
     );
-    if (!hasData) return stepId(edge.upstream, needed[0]);
+    if (hasData) return undefined;
+    firstMissing ??= stepId(edge.upstream, needed[0]);
   }
-  return undefined;
+  return firstMissing;
 }
 
 /** Why a partition must run, empty when it need not. */

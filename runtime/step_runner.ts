@@ -418,25 +418,22 @@ function isCurrent(
     current.inputSignature === inputSignature(consumedInputs(inputs));
 }
 
-/** A reason to skip when every mapped partition of some upstream was never materialized. */
+/** A reason to skip when no upstream has any mapped partition materialized (or observed). */
 function missingUpstream(
   graph: AssetGraph,
   step: PlanStep,
   inputs: readonly MappedInput[],
 ): string | undefined {
-  for (const edge of graph.upstreamEdges(step.key)) {
-    const mapped = inputs.filter((i) => i.assetKey === edge.upstream);
-    if (mapped.length > 0 && mapped.every((i) => i.dataVersion === undefined)) {
-      const partitions = mapped.map((i) => displayPartition(i.partition as PartitionKey));
-      const what = graph.get(edge.upstream).kind === "source"
-        ? "was never observed with data"
-        : "was never materialized";
-      return `upstream ${edge.upstream} (partition ${partitions.slice(0, 3).join(", ")}${
-        partitions.length > 3 ? ", …" : ""
-      }) ${what}; select +${step.key} to include it`;
-    }
-  }
-  return undefined;
+  if (inputs.length === 0 || inputs.some((i) => i.dataVersion !== undefined)) return undefined;
+  const edge = graph.upstreamEdges(step.key)[0];
+  const partitions = inputs.filter((i) => i.assetKey === edge.upstream)
+    .map((i) => displayPartition(i.partition as PartitionKey));
+  const what = graph.get(edge.upstream).kind === "source"
+    ? "was never observed with data"
+    : "was never materialized";
+  return `no upstream has data: ${edge.upstream} (partition ${partitions.slice(0, 3).join(", ")}${
+    partitions.length > 3 ? ", …" : ""
+  }) ${what}; select +${step.key} to include it`;
 }
 
 async function recordLastAttempt(
