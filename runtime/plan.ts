@@ -2,6 +2,7 @@
 // reasons it is in the plan and the steps it waits for.
 import type { AssetKey } from "./asset_key.ts";
 import type { AssetGraph } from "./graph.ts";
+import { unpartitioned } from "./partitions/definition.ts";
 import type { PartitionKey } from "./partitions/partition_key.ts";
 import { type PartitionSelection, partitionsToRun } from "./partitions/partition_selection.ts";
 import { describeCause, type PartitionStatus } from "./status.ts";
@@ -103,8 +104,12 @@ function upstreamWithoutData(
 ): string | undefined {
   const { graph, statuses, now } = request;
   const downstream = graph.get(key).partitions;
+  // Unpartitioned upstreams (reference data such as seeds) exist for every partition, so they
+  // cannot say whether a partition's own data has arrived: only partitioned ones decide.
+  const edges = graph.upstreamEdges(key);
+  const partitioned = edges.filter((edge) => graph.get(edge.upstream).partitions !== unpartitioned);
   let firstMissing: string | undefined;
-  for (const edge of graph.upstreamEdges(key)) {
+  for (const edge of partitioned.length > 0 ? partitioned : edges) {
     const upstream = graph.get(edge.upstream).partitions;
     const mapped = edge.mapping.upstreamKeys(partition, downstream, upstream, now);
     if (mapped.length === 0) continue;

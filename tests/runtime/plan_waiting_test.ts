@@ -41,7 +41,17 @@ function graph(observed: Map<PartitionKey, DataVersion>) {
     deps: [daily_, dep(other, windowDays(1))],
     materialize: () => Promise.resolve({ data: "u" }),
   });
-  return [events, daily_, rolling, other, union];
+  const seed = defineAsset({
+    key: "seeds.rates",
+    materialize: () => Promise.resolve({ data: "rates" }),
+  });
+  const priced = defineAsset({
+    key: "silver.priced",
+    partitions,
+    deps: [daily_, seed],
+    materialize: () => Promise.resolve({ data: "p" }),
+  });
+  return [events, daily_, rolling, other, union, seed, priced];
 }
 
 Deno.test("partitions without upstream data wait; a rolling window waits for its own day", async () => {
@@ -85,6 +95,22 @@ Deno.test("an asset runs when one of its upstreams has data, though another has 
     // bronze.other@03-01 was never built and bronze.events@03-01 never landed.
     assert.equal(waiting.run, undefined);
     assert.equal(waiting.plan.waiting.count, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("an unpartitioned upstream such as a seed does not make a day without data runnable", async () => {
+  const observed = new Map([["2026-03-02" as PartitionKey, "v1" as DataVersion]]);
+  const h = await openHarness(graph(observed), { clock: new FakeClock(NOW) });
+  try {
+    const outcome = await h.run({ selection: "+silver.priced" });
+    assert.deepEqual(outcome.run?.steps.map((s) => `${s.assetKey}@${s.partition}`).sort(), [
+      "bronze.events@2026-03-02",
+      "seeds.rates@",
+      "silver.priced@2026-03-02",
+    ]);
+    assert.equal(outcome.plan.waiting.count, 8);
   } finally {
     await h.close();
   }
