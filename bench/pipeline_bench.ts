@@ -1,7 +1,8 @@
 // The medallion pipeline end to end, as a user runs it: lands a generated day, then times
 // `deno task materialize` (landing → bronze → silver → gold, embedded PGlite, filesystem lake)
 // in its own process for wall time and peak RSS, and reads each layer's span from the
-// materializations it committed. Medians of several runs, each in a fresh SLUICE_HOME.
+// materializations it committed (spans overlap where layers run side by side). Medians of
+// several runs, each in a fresh SLUICE_HOME.
 //
 // Usage: deno run -A bench/pipeline_bench.ts [--events N ...] [--runs R] [--day YYYY-MM-DD]
 // Default: the reference day (4,320,000 events, 50 events/s for 24 h) and 1,000,000 events.
@@ -12,7 +13,7 @@ import { runGenerator } from "../generator/run.ts";
 import { DEFAULT_BATCH_SIZE } from "../generator/landing_writer.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const LAYERS = ["bronze", "seeds", "silver", "gold"] as const;
+const LAYERS = ["bronze", "seeds", "staging", "silver", "gold"] as const;
 
 interface RunFigures {
   generateMs: number;
