@@ -5,13 +5,26 @@ import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";
 import { landingSources } from "./landing_sources.ts";
 import { openPipelineResources } from "./resources.ts";
-import { loadTransforms } from "./transforms.ts";
+import { loadMarts, loadTransforms } from "./transforms.ts";
+import { warehouseAssets } from "./warehouse.ts";
 
 export async function loadDefinitions(): Promise<Definitions> {
   const sources = landingSources();
   const bronze = bronzeAssets(sources);
+  const transforms = await loadTransforms();
+  const warehouse = warehouseAssets(transforms);
+  const publishers = new Map(
+    warehouse.map((asset) => [asset.deps[0].key, asset.key] as const),
+  );
   return {
-    assets: [...sources, ...bronze, rejectedEventsAsset(bronze), ...await loadTransforms()],
+    assets: [
+      ...sources,
+      ...bronze,
+      rejectedEventsAsset(bronze),
+      ...transforms,
+      ...warehouse,
+      ...await loadMarts(publishers),
+    ],
     resources: openPipelineResources,
     beforeMaterialize: generateDefaultDayWhenEmpty,
     nextSteps: [

@@ -6,6 +6,7 @@ import type { AssetKey } from "../runtime/asset_key.ts";
 import type { AssetCheck } from "../runtime/check.ts";
 import { loadSqlAssets } from "../runtime/sql/sql_asset.ts";
 import { duckDbSqlEngine } from "../resources/duckdb/duckdb_sql_engine.ts";
+import { postgresSqlEngine } from "../resources/postgres/postgres_sql_engine.ts";
 import { BRONZE_COLUMNS } from "../resources/landing/day_ingest.ts";
 import { featureContractCheck } from "../models/feature_contract_check.ts";
 import { ordersEnrichedDdl } from "../models/features.ts";
@@ -30,7 +31,7 @@ const CHECKS: Readonly<Record<string, readonly AssetCheck[]>> = {
   "silver.orders_enriched": [featureContractCheck()],
 };
 
-/** Every seed, silver and gold asset, loaded from `sql/`. */
+/** Every seed, staging, silver and gold asset, loaded from `sql/`. */
 export async function loadTransforms(sqlRoot = SQL_ROOT): Promise<AssetDefinition[]> {
   const engine = duckDbSqlEngine({ schemaOf: transformSchemaOf });
   const assets: AssetDefinition[] = [];
@@ -42,6 +43,20 @@ export async function loadTransforms(sqlRoot = SQL_ROOT): Promise<AssetDefinitio
     assets.push(...loaded.map((asset) => withChecks(asset, CHECKS[asset.key] ?? [])));
   }
   return assets;
+}
+
+/**
+ * The dbt-style marts of `sql/marts`, run by Postgres in the warehouse: `ref('gold.x')` reads
+ * the published copy, so its edge goes to `warehouse.gold.x`.
+ */
+export function loadMarts(
+  publishers: ReadonlyMap<AssetKey, AssetKey>,
+  sqlRoot = SQL_ROOT,
+): Promise<AssetDefinition[]> {
+  return loadSqlAssets(`${sqlRoot}marts`, {
+    engines: { postgres: postgresSqlEngine({ publishers }) },
+    defaultEngine: "postgres",
+  });
 }
 
 /** The same SQL asset with `checks` added; its code version stays the hash of its SQL. */

@@ -6,6 +6,8 @@ import type { LakeLocation } from "./lake.ts";
 import type { Logger } from "./logger.ts";
 import type { PartitionKey } from "./partitions/partition_key.ts";
 import type { Resources } from "./resources.ts";
+import type { UpstreamPartition } from "./context.ts";
+import type { TimeWindow } from "./partitions/definition.ts";
 
 export type CheckSeverity = "error" | "warn";
 
@@ -17,6 +19,12 @@ export interface CheckContext {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly resources: Resources;
   readonly log: Logger;
+  /** The time window of a time partition. */
+  readonly window: TimeWindow | undefined;
+  /** The run's clock, for freshness tests. */
+  readonly now: Date;
+  /** The upstream partitions this materialization read (relationships tests join them). */
+  inputByKey(key: AssetKey): readonly UpstreamPartition[];
 }
 
 export interface CheckOutcome {

@@ -7,6 +7,7 @@ import type { Logger } from "./logger.ts";
 import type { TimeWindow } from "./partitions/definition.ts";
 import type { PartitionKey } from "./partitions/partition_key.ts";
 import type { Resources } from "./resources.ts";
+import type { SqlClient } from "./store/sql_client.ts";
 import type { DataVersion } from "./version.ts";
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | {
@@ -29,6 +30,8 @@ export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {
   readonly window: TimeWindow | undefined;
   readonly runId: string;
   readonly attempt: number;
+  /** `--full-refresh`: an incremental asset rebuilds everything instead of its lookback window. */
+  readonly fullRefresh: boolean;
   readonly resources: Resources;
   readonly log: Logger;
   /** Aborted on timeout or cancellation; pass it to long operations. */
@@ -52,6 +55,12 @@ export interface MaterializeResult {
    * the version is the digest of the files in the output location.
    */
   readonly dataVersion?: string;
+  /**
+   * Work that must become visible exactly when the pointer moves, such as swapping a warehouse
+   * partition: it runs inside the metadata commit transaction, so it lands with the pointer or
+   * not at all. `tx` is the metadata database, which is also the warehouse.
+   */
+  readonly commitWith?: (tx: SqlClient) => Promise<void>;
 }
 
 export interface ObserveContext {

@@ -1,5 +1,6 @@
 // What an application hands the runtime: its assets and how to open the resources they use.
 // The runtime never imports the application's assets; the entry point passes them in.
+import type { SqlClient } from "./store/sql_client.ts";
 import type { AnyAsset } from "./asset.ts";
 import type { Logger } from "./logger.ts";
 import type { Resources } from "./resources.ts";
@@ -13,6 +14,11 @@ export interface ResourceEnvironment {
   /** Where embedded state lives (`.sluice` by default). */
   readonly home: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The metadata database (PGlite or DATABASE_URL). Sluice's warehouse lives in it, beside
+   * schema `platform`, so a warehouse write can commit in the same transaction as its pointer.
+   */
+  readonly database: SqlClient;
 }
 
 export interface Definitions {

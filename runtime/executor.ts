@@ -35,6 +35,7 @@ export interface ExecuteOptions {
   readonly partitions: string;
   readonly concurrency: number;
   readonly force?: boolean;
+  readonly fullRefresh?: boolean;
   readonly leaseTtlMs?: number;
   readonly lockWaitMs?: number;
   readonly lockPollMs?: number;
@@ -88,6 +89,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
           runId,
           owner: `${Deno.hostname()}:${Deno.pid}`,
           force: options.force ?? false,
+          fullRefresh: options.fullRefresh ?? false,
           leaseTtlMs,
           lockWaitMs: options.lockWaitMs ?? 10 * 60_000,
           lockPollMs: options.lockPollMs ?? 500,

@@ -33,6 +33,8 @@ export interface MaterializeRequest {
   /** `2026-11-01` or `2026-11-01..2026-11-07`. */
   readonly partitions?: string;
   readonly force?: boolean;
+  /** Rebuild incremental assets from scratch (implies force). */
+  readonly fullRefresh?: boolean;
   readonly dryRun?: boolean;
   readonly concurrency?: number;
   readonly leaseTtlMs?: number;
@@ -66,7 +68,7 @@ export async function materialize(request: MaterializeRequest): Promise<Material
     statuses,
     selection: selected,
     partitions,
-    force: request.force ?? false,
+    force: (request.force || request.fullRefresh) ?? false,
     now,
   });
   if (request.dryRun || plan.steps.length === 0) return { plan, run: undefined };
@@ -84,7 +86,8 @@ export async function materialize(request: MaterializeRequest): Promise<Material
     selection: request.selection || "*",
     partitions: describePartitionSelection(partitions),
     concurrency: request.concurrency ?? navigator.hardwareConcurrency ?? 2,
-    force: request.force,
+    force: request.force || request.fullRefresh,
+    fullRefresh: request.fullRefresh,
     leaseTtlMs: request.leaseTtlMs,
     lockWaitMs: request.lockWaitMs,
     lockPollMs: request.lockPollMs,

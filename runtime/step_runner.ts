@@ -45,6 +45,7 @@ export interface StepEnvironment {
   readonly runId: RunId;
   readonly owner: string;
   readonly force: boolean;
+  readonly fullRefresh: boolean;
   readonly leaseTtlMs: number;
   readonly lockWaitMs: number;
   readonly lockPollMs: number;
@@ -170,12 +171,13 @@ async function attemptOnce(
   const id = crypto.randomUUID() as MaterializationId;
   const output = await env.lake.allocate(step.key, step.partition, id);
   const { upstream, consumed } = await openInputs(env, inputs);
+  const contextFor = (signal: AbortSignal) =>
+    materializeContext(env, step, attempt, output, upstream, signal, log);
   const result = await withTimeout(
     definition.key,
     definition.timeoutMs,
     runSignal,
-    (signal) =>
-      definition.materialize(materializeContext(env, step, attempt, output, upstream, signal, log)),
+    (signal) => definition.materialize(contextFor(signal)),
   );
   if (result.data !== undefined) {
     const bytes = typeof result.data === "string"
@@ -187,7 +189,7 @@ async function attemptOnce(
   const version = result.dataVersion === undefined
     ? sealed.dataVersion
     : dataVersion(result.dataVersion);
-  const checks = await runChecks(env, definition, step, output, result, log);
+  const checks = await runChecks(env, definition, contextFor(runSignal), result);
   await env.store.recordCheckResults(
     env.runId,
     step.key,
@@ -221,6 +223,7 @@ async function attemptOnce(
     inputs: consumed,
     startedAt,
     committedAt,
+    ...(result.commitWith && { alongside: result.commitWith }),
   });
   setState(env.states, step.key, step.partition, {
     current: {
@@ -251,6 +254,7 @@ function materializeContext(
     window: definition.partitions.window(step.partition),
     runId: env.runId,
     attempt,
+    fullRefresh: env.fullRefresh,
     resources: env.resources,
     log,
     signal,
@@ -305,21 +309,23 @@ async function openInputs(
 async function runChecks(
   env: StepEnvironment,
   definition: AssetDefinition,
-  step: PlanStep,
-  output: LakeLocation,
+  ctx: MaterializeContext,
   result: MaterializeResult,
-  log: Logger,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const log = ctx.log;
   for (const check of definition.checks) {
     try {
       const outcome = await check.run({
-        key: step.key,
-        partition: step.partition,
-        output,
+        key: ctx.key,
+        partition: ctx.partition,
+        window: ctx.window,
+        output: ctx.output,
         metadata: result.metadata ?? {},
-        resources: env.resources,
+        resources: ctx.resources,
         log,
+        now: env.clock.now(),
+        inputByKey: (key) => ctx.inputByKey(key),
       });
       results.push({ ...outcome, name: check.name, severity: check.severity });
     } catch (error) {

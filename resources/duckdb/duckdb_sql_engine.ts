@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { AssetKey } from "../../runtime/asset_key.ts";
 import type { MaterializeContext, MaterializeResult } from "../../runtime/context.ts";
 import { SluiceError } from "../../runtime/errors.ts";
+import type { CheckContext } from "../../runtime/check.ts";
+import type { TestSession } from "../../runtime/sql/data_tests.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
 import { type DuckDb, type DuckDbOptions, openDuckDb } from "./duckdb.ts";
 
@@ -35,6 +37,41 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
       } finally {
         if (shared === undefined) db.close();
       }
+    },
+    openTestSession: (ctx) => openDuckDbTestSession(ctx, options.open),
+  };
+}
+
+/**
+ * A data-test session on a DuckDB-built output: `self` is the staged Parquet file (`file` in
+ * the output location), other assets are their current upstream files. TS assets that write
+ * Parquet use it too, through dataTestChecks().
+ */
+export async function openDuckDbTestSession(
+  ctx: CheckContext,
+  open?: DuckDbOptions,
+  file = DATA_FILE,
+): Promise<TestSession> {
+  const shared = (ctx.resources as { duckdb?: DuckDb }).duckdb;
+  const db = shared ?? await openDuckDb(open);
+  return {
+    self: `read_parquet(${sqlString(join(ctx.output.dir, file))})`,
+    now: ctx.now,
+    relationOf(key) {
+      const files = ctx.inputByKey(key)
+        .map((input) => input.location && join(input.location.dir, DATA_FILE))
+        .filter((f): f is string => f !== undefined && existsSync(f));
+      if (files.length === 0) {
+        throw new SluiceError(
+          `Cannot test against '${key}': none of the partitions read has a ${DATA_FILE}`,
+        );
+      }
+      return `read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true)`;
+    },
+    all: (sql) => db.all(sql),
+    close: () => {
+      if (shared === undefined) db.close();
+      return Promise.resolve();
     },
   };
 }

@@ -1,7 +1,7 @@
 // SqlClient over PGlite, the embedded Postgres: a data dir such as `.sluice/pg` guarded by an
 // inter-process lock, or an in-memory database for tests.
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import type { SqlClient } from "../../runtime/store/sql_client.ts";
+import { copyStatement, type SqlClient } from "../../runtime/store/sql_client.ts";
 import {
   acquireEmbeddedLock,
   type EmbeddedLock,
@@ -45,6 +45,13 @@ class PgliteQueries {
 
   async exec(sql: string): Promise<void> {
     await this.db.exec(sql);
+  }
+
+  async copyFromCsv(table: string, columns: readonly string[], csvFile: string): Promise<void> {
+    // PGlite reads COPY input from a Blob it mounts at /dev/blob; a file-backed Blob is not
+    // available in Deno, so the file is read whole (a warehouse partition, not a lake).
+    const blob = new Blob([await Deno.readFile(csvFile)]);
+    await this.db.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob });
   }
 }
 

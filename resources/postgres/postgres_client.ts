@@ -2,7 +2,9 @@
 // DATABASE_URL: a small pool, silenced notices, and a one-line error when the server is unreachable.
 import postgres from "postgres";
 import { ConfigError } from "../../runtime/errors.ts";
-import type { SqlClient } from "../../runtime/store/sql_client.ts";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { copyStatement, type SqlClient } from "../../runtime/store/sql_client.ts";
 
 export interface PostgresClientOptions {
   /** Named in error messages, so people know which setting to fix. */
@@ -63,6 +65,12 @@ class PostgresClient implements SqlClient {
   async exec(text: string): Promise<void> {
     // Without parameters postgres.js uses the simple protocol, which runs several statements.
     await this.sql.unsafe(text);
+  }
+
+  async copyFromCsv(table: string, columns: readonly string[], csvFile: string): Promise<void> {
+    const sink = await this.sql.unsafe(copyStatement(table, columns, "stdin")).writable();
+    using file = await Deno.open(csvFile);
+    await pipeline(Readable.fromWeb(file.readable as never), sink);
   }
 
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {

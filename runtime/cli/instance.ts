@@ -9,12 +9,15 @@ import type { Lake } from "../lake.ts";
 import { createLogger, type Logger, type LogSink, stderrSink } from "../logger.ts";
 import { NO_RESOURCES, type Resources } from "../resources.ts";
 import type { MetadataStore } from "../store/metadata_store.ts";
+import type { SqlClient } from "../store/sql_client.ts";
 
 export interface Instance {
   readonly config: Config;
   readonly definitions: Definitions;
   readonly graph: AssetGraph;
   readonly store: MetadataStore;
+  /** The metadata database, which also holds the warehouse. */
+  readonly database: SqlClient;
   readonly lake: Lake;
   readonly resources: Resources;
   readonly log: Logger;
@@ -33,12 +36,17 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
     embeddedDir: `${config.home}/pg`,
   });
   try {
-    const opened = await definitions.resources?.({ home: config.home, env: Deno.env.toObject() });
+    const opened = await definitions.resources?.({
+      home: config.home,
+      env: Deno.env.toObject(),
+      database: store.database,
+    });
     return {
       config,
       definitions,
       graph,
       store,
+      database: store.database,
       lake: new FsLake({ root: config.lakeRoot }),
       resources: opened?.resources ?? NO_RESOURCES,
       log,

@@ -20,6 +20,7 @@ Options:
   --partition P      one partition (2026-11-01) or a range (2026-11-01..2026-11-07)
   --exclude SEL      leave out these assets
   --force            materialize even fresh partitions
+  --full-refresh     rebuild incremental assets from scratch (implies --force)
   --dry-run          print the plan and why each step is in it; change nothing
   --concurrency N    parallel materializations (default: SLUICE_CONCURRENCY or the cores)`;
 
@@ -31,6 +32,7 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
       partition: { type: "string" },
       exclude: { type: "string" },
       force: { type: "boolean", default: false },
+      "full-refresh": { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
       concurrency: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -48,6 +50,7 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
     await instance.definitions.beforeMaterialize?.({
       home: instance.config.home,
       env: Deno.env.toObject(),
+      database: instance.database,
       resources: instance.resources,
       log: instance.log,
       say: (line) => console.log(line),
@@ -75,6 +78,7 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
       exclude: values.exclude,
       partitions: values.partition,
       force: values.force,
+      fullRefresh: values["full-refresh"],
       dryRun: values["dry-run"],
       concurrency,
       leaseTtlMs: instance.config.leaseTtlMs,

@@ -17,6 +17,7 @@ import {
 } from "../partitions/mapping.ts";
 import { staticPartitions } from "../partitions/static_partitions.ts";
 import type { RetryPolicy } from "../policies.ts";
+import { dataTestChecks, parseDataTests } from "./data_tests.ts";
 import { extractRefs, type RefSpan, renderRefs } from "./ref_parser.ts";
 import type { SqlAssetSource, SqlEngine } from "./sql_engine.ts";
 
@@ -63,6 +64,8 @@ const HeaderSchema = z.looseObject({
     jitter: z.number().min(0).max(1).optional(),
   }).optional(),
   timeout_ms: z.number().positive().optional(),
+  /** Data tests (data_tests.ts), validated there so errors name the test. */
+  tests: z.array(z.unknown()).optional(),
 });
 
 type Header = z.infer<typeof HeaderSchema>;
@@ -136,8 +139,25 @@ function buildSqlAsset(
     );
   }
   const spans = extractRefs(text, path);
-  const refKeys = [...new Set(spans.map((span) => span.key))];
-  const mappings = dependencyMappings(path, key, header, refKeys);
+  const resolve = (ref: AssetKey) => engine.resolveRef?.(ref) ?? ref;
+  const refKeys = [...new Set(spans.map((span) => resolve(span.key)))];
+  const tests = parseDataTests(header.tests, path);
+  if (tests.length > 0 && engine.openTestSession === undefined) {
+    throw new DefinitionError(
+      `Cannot run the tests of ${path}: engine '${engineName}' has no data test support`,
+      key,
+    );
+  }
+  for (const test of tests) {
+    if (test.upstream !== undefined && !refKeys.includes(resolve(test.upstream))) {
+      throw new DefinitionError(
+        `Test '${test.name}' of ${path} joins '${test.upstream}', which the SQL does not ref(); ` +
+          `ref it so the graph orders the two`,
+        key,
+      );
+    }
+  }
+  const mappings = dependencyMappings(path, key, header, refKeys, resolve);
   const body = text.slice(bodyStart);
   const bodySpans: readonly RefSpan[] = Object.freeze(
     spans.map((span) =>
@@ -164,6 +184,7 @@ function buildSqlAsset(
     }),
     ...(header.retry && { retry: retryOf(header.retry) }),
     ...(header.timeout_ms !== undefined && { timeoutMs: header.timeout_ms }),
+    checks: dataTestChecks(tests, (ctx) => engine.openTestSession!(ctx, source)),
     sql: text,
     materialize: (ctx) => engine.materialize(ctx, source),
   });
@@ -296,10 +317,12 @@ function dependencyMappings(
   key: AssetKey,
   header: Header,
   refKeys: readonly AssetKey[],
+  resolve: (ref: AssetKey) => AssetKey,
 ): Map<AssetKey, PartitionMapping> {
   const mappings = new Map<AssetKey, PartitionMapping>();
-  for (const [name, spec] of Object.entries(header.deps ?? {})) {
-    if (!refKeys.includes(name as AssetKey)) {
+  for (const [written, spec] of Object.entries(header.deps ?? {})) {
+    const name = resolve(written as AssetKey);
+    if (!refKeys.includes(name)) {
       throw new DefinitionError(
         `Cannot map dependency '${name}' in the header of ${path}: the SQL does not ref() it; expected one of ${
           refKeys.length === 0 ? "(no refs)" : refKeys.join(", ")

@@ -2,6 +2,8 @@
 // the loader hands it the file already parsed into what it needs.
 import type { AssetKey } from "../asset_key.ts";
 import type { MaterializeContext, MaterializeResult } from "../context.ts";
+import type { CheckContext } from "../check.ts";
+import type { TestSession } from "./data_tests.ts";
 import type { RefSpan } from "./ref_parser.ts";
 
 /** One SQL asset file, as its engine sees it. */
@@ -23,4 +25,11 @@ export interface SqlEngine {
   readonly name: string;
   /** Runs the SQL of `source` for `ctx.partition`. */
   materialize(ctx: MaterializeContext, source: SqlAssetSource): Promise<MaterializeResult>;
+  /** A session on the staged, uncommitted output, for the data tests of the header. */
+  openTestSession?(ctx: CheckContext, source: SqlAssetSource): Promise<TestSession>;
+  /**
+   * The asset whose output `ref(key)` reads in this engine's database. Postgres reads
+   * `gold.revenue_daily` from its published warehouse copy, so the edge goes to the publisher.
+   */
+  resolveRef?(key: AssetKey): AssetKey;
 }

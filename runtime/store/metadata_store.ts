@@ -3,6 +3,7 @@
 // `platform`). One implementation over SqlClient serves PGlite and Postgres alike.
 import type { AssetKey } from "../asset_key.ts";
 import type { CheckResult } from "../check.ts";
+import type { SqlClient } from "./sql_client.ts";
 import type { JsonValue } from "../context.ts";
 import type { LogEvent } from "../logger.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
@@ -108,6 +109,8 @@ export interface NewMaterialization {
   readonly inputs: readonly ConsumedInput[];
   readonly startedAt: Date;
   readonly committedAt: Date;
+  /** Runs inside the commit transaction, after the lease is proven and before the pointer moves. */
+  readonly alongside?: (tx: SqlClient) => Promise<void>;
 }
 
 export interface MaterializationRecord extends NewMaterialization {}

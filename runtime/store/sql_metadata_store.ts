@@ -35,6 +35,11 @@ type Json = Readonly<Record<string, JsonValue>>;
 type LatestCheck = CheckResult & { readonly at: Date };
 
 export class SqlMetadataStore implements MetadataStore {
+  /** The database this store lives in; applications keep their own schemas beside `platform`. */
+  get database(): SqlClient {
+    return this.sql;
+  }
+
   constructor(private readonly sql: SqlClient, private readonly migrationsDir?: URL) {}
 
   async migrate(): Promise<void> {
@@ -355,6 +360,7 @@ export class SqlMetadataStore implements MetadataStore {
         [m.assetKey, m.partition, m.runId],
       );
       if (released.length === 0) throw await this.lostLease(tx, m);
+      await m.alongside?.(tx);
       await tx.query(
         `insert into platform.materializations
            (id, run_id, asset_key, partition_key, data_version, code_version, input_signature,

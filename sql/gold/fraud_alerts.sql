@@ -5,6 +5,11 @@ description: Rule-based alerts on the day's orders, each with the rules that fir
 partitions: { daily: { start: "2026-01-01" } }
 deps:
   silver.orders_enriched: { mapping: window, days: 30 }
+tests:
+  - unique: order_id
+  - not_null: [order_id, user_id, score]
+  - name: score_in_unit_interval
+    sql: "SELECT order_id, score FROM {{ this }} WHERE score < 0 OR score > 1"
 */
 -- Five rules, each with a weight; the score is 1 - prod(1 - weight) over the rules that fired,
 -- so it stays in [0, 1], grows with every rule and needs no renormalizing when one is added.

@@ -3,6 +3,10 @@ key: gold.revenue_daily
 group: gold
 description: Daily revenue KPIs by shipping country, currency, payment method and amount tier.
 partitions: { daily: { start: "2026-01-01" } }
+tests:
+  - unique: [shipping_country, currency, payment_method, amount_tier]
+  - not_null: [event_date, currency, payment_method, amount_tier, total_orders, gmv]
+  - accepted_values: { column: amount_tier, values: [micro, small, medium, large, xlarge] }
 */
 -- Money stays in its own currency (DECIMAL, so sums are exact and the file is reproducible);
 -- the amount tier is cut on the USD value so one tier means the same spend everywhere.

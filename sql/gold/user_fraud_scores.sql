@@ -5,6 +5,9 @@ description: Each user's 30-day risk as of the day, a composite score in [0, 1] 
 partitions: { daily: { start: "2026-01-01" } }
 deps:
   silver.orders_enriched: { mapping: window, days: 30 }
+tests:
+  - unique: user_id
+  - accepted_values: { column: risk_label, values: [low, medium, high] }
 */
 -- The composite is built from features only; the label (is_fraud) is reported beside it as
 -- ground truth, never mixed into it, so the score can be judged against it honestly.

@@ -10,7 +10,7 @@ SELECT
   _partition,
   _offset,
   json_transform(payload, '{
-    "event_id": "VARCHAR", "event_time": "VARCHAR", "card_bin": "VARCHAR",
+    "event_id": "VARCHAR", "event_time": "VARCHAR", "card_bin": "VARCHAR", "payment_id": "VARCHAR",
     "is_3ds_authenticated": "BOOLEAN", "order_id": "VARCHAR",
     "provider_risk_score": "DOUBLE", "status": "VARCHAR", "user_id": "VARCHAR"
   }') AS j

@@ -9,7 +9,7 @@ import {
   type MaterializeRequest,
 } from "../../runtime/materialize.ts";
 import { StatusResolver } from "../../runtime/status_resolver.ts";
-import type { MetadataStore } from "../../runtime/store/metadata_store.ts";
+import type { SqlMetadataStore } from "../../runtime/store/sql_metadata_store.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../runtime/asset_key.ts";
 import type { PartitionStatus } from "../../runtime/status.ts";
@@ -19,7 +19,7 @@ import { FakeClock } from "./fake_clock.ts";
 
 export interface Harness {
   readonly graph: AssetGraph;
-  readonly store: MetadataStore;
+  readonly store: SqlMetadataStore;
   readonly lake: FsLake;
   readonly lakeRoot: string;
   readonly clock: FakeClock;
@@ -31,7 +31,7 @@ export interface Harness {
 
 export async function openHarness(
   assets: readonly AnyAsset[],
-  options: { store?: MetadataStore; clock?: FakeClock } = {},
+  options: { store?: SqlMetadataStore; clock?: FakeClock } = {},
 ): Promise<Harness> {
   const graph = AssetGraph.build(assets);
   const store = options.store ?? await openMetadataStore({ embeddedDir: ":memory:" });

@@ -32,6 +32,7 @@ function keptOpen(client: SqlClient): SqlClient {
     query: (sql, params) => client.query(sql, params),
     exec: (sql) => client.exec(sql),
     transaction: (fn) => client.transaction(fn),
+    copyFromCsv: (table, columns, file) => client.copyFromCsv(table, columns, file),
     close: () => Promise.resolve(),
   };
 }
