@@ -74,6 +74,7 @@ export function withChecks(asset: AssetDefinition, checks: readonly AssetCheck[]
     timeoutMs: asset.timeoutMs,
     checks: [...asset.checks, ...checks],
     sql: asset.sql,
+    renderSql: asset.renderSql,
     materialize: (ctx) => asset.materialize(ctx),
   });
 }

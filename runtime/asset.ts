@@ -56,8 +56,10 @@ export interface AssetDefinition extends Described {
   readonly timeoutMs: number;
   readonly checks: readonly AssetCheck[];
   readonly codeVersion: CodeVersion;
-  /** The SQL text of a SQL asset, for `assets --sql`. */
+  /** The SQL text of a SQL asset, header included. */
   readonly sql: string | undefined;
+  /** The SQL as its engine runs it, refs resolved, for `assets --sql`. */
+  readonly renderSql: (() => string) | undefined;
   readonly materialize: (ctx: MaterializeContext) => Promise<MaterializeResult>;
 }
 
@@ -89,6 +91,7 @@ export interface AssetSpec<D extends readonly DependencyInput[]> extends Describ
   /** Overrides the code version, which is otherwise a hash of `materialize`'s source. */
   readonly codeVersion?: string;
   readonly sql?: string;
+  readonly renderSql?: () => string;
   materialize(ctx: MaterializeContext<UpstreamOf<D>>): Promise<MaterializeResult>;
 }
 
@@ -142,6 +145,7 @@ export function defineAsset<const D extends readonly DependencyInput[] = readonl
     checks: Object.freeze([...(spec.checks ?? [])]),
     codeVersion: codeVersionOf(spec.codeVersion ?? spec.sql ?? spec.materialize.toString()),
     sql: spec.sql,
+    renderSql: spec.renderSql,
     materialize,
   });
 }

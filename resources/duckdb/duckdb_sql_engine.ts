@@ -39,6 +39,9 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
       }
     },
     openTestSession: (ctx) => openDuckDbTestSession(ctx, options.open),
+    // Files are only known per partition at run time; name them by the asset they come from.
+    preview: (source) =>
+      source.render((key) => `read_parquet(<${DATA_FILE} of each input partition of ${key}>)`),
   };
 }
 

@@ -72,6 +72,7 @@ export function postgresSqlEngine(options: PostgresSqlEngineOptions = {}): SqlEn
   return {
     name: "postgres",
     resolveRef: (key) => publishers.get(key) ?? key,
+    preview: renderPostgresSql,
     materialize: (ctx, source) =>
       buildMart(ctx, source, warehouseOf(ctx), (key) => publishers.get(key) ?? key),
     openTestSession(ctx, source) {

@@ -18,7 +18,11 @@ With a selection, lists each partition of the selected assets.
 
 Options:
   --json          machine-readable output
-  --no-observe    do not ask sources for new data first`;
+  --sql KEY       print the SQL of a SQL asset as its engine runs it, refs resolved
+  --no-observe    do not ask sources for new data first
+
+The CHECKS column gives the latest data-test results of each asset; naming an asset lists
+every check with its message and first failing rows.`;
 
 const MAX_REASONS = 3;
 
@@ -28,6 +32,7 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
     allowPositionals: true,
     options: {
       json: { type: "boolean", default: false },
+      sql: { type: "string" },
       "no-observe": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -37,6 +42,7 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
     return 0;
   }
   const { graph, store } = instance;
+  if (values.sql !== undefined) return printSql(instance, values.sql);
   const now = systemClock.now();
   const selected = resolveSelection(graph, positionals.join(","));
   if (!values["no-observe"]) {
@@ -53,25 +59,34 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
   const assets = graph.order.filter((key) => selected.has(key)).map((key) => graph.get(key));
   const summaries = assets.map((asset) => statuses.asset(asset.key));
   const detailed = positionals.length > 0;
+  const checks = await Promise.all(assets.map((asset) => latestChecks(instance, asset)));
 
   if (values.json) {
     console.log(
-      JSON.stringify(assets.map((asset, i) => toJson(asset, summaries[i], detailed)), null, 2),
+      JSON.stringify(
+        assets.map((asset, i) => ({ ...toJson(asset, summaries[i], detailed), checks: checks[i] })),
+        null,
+        2,
+      ),
     );
     return 0;
   }
   if (detailed) {
-    for (const [i, asset] of assets.entries()) printPartitions(asset, summaries[i]);
+    for (const [i, asset] of assets.entries()) {
+      printPartitions(asset, summaries[i]);
+      printChecks(checks[i]);
+    }
     return 0;
   }
   console.log(renderTable(
-    ["ASSET", "KIND", "GROUP", "PARTITIONS", "STATUS", "WHY"],
+    ["ASSET", "KIND", "GROUP", "PARTITIONS", "STATUS", "CHECKS", "WHY"],
     assets.map((asset, i) => [
       asset.key,
       asset.kind === "source" ? "source" : asset.sql === undefined ? "ts" : "sql",
       asset.group,
       partitionCounts(summaries[i]),
       summaries[i].status,
+      checkSummary(checks[i]),
       topReasons(summaries[i]),
     ]),
   ));
@@ -150,4 +165,72 @@ function toJson(asset: AnyAsset, summary: AssetStatusSummary, detailed: boolean)
       }
       : {}),
   };
+}
+
+interface CheckLine {
+  readonly partition: string;
+  readonly name: string;
+  readonly severity: string;
+  readonly passed: boolean;
+  readonly message: string;
+  readonly failingCount: number | undefined;
+  readonly failingRows: readonly unknown[] | undefined;
+  readonly at: string;
+}
+
+/** The latest result of every check of every partition of `asset` (none for assets without). */
+async function latestChecks(instance: Instance, asset: AnyAsset): Promise<CheckLine[]> {
+  if (asset.kind !== "asset" || asset.checks.length === 0) return [];
+  const latest = await instance.store.latestCheckResults(asset.key);
+  return [...latest].flatMap(([partition, results]) =>
+    results.map((r) => ({
+      partition: displayPartition(partition),
+      name: r.name,
+      severity: r.severity,
+      passed: r.passed,
+      message: r.message,
+      failingCount: r.failingCount,
+      failingRows: r.failingRows,
+      at: r.at.toISOString(),
+    }))
+  );
+}
+
+function checkSummary(lines: readonly CheckLine[]): string {
+  if (lines.length === 0) return "";
+  const failed = lines.filter((l) => !l.passed);
+  if (failed.length === 0) return `${lines.length} passed`;
+  const names = [
+    ...new Set(failed.map((l) => `${l.name}${l.severity === "warn" ? " (warn)" : ""}`)),
+  ];
+  return `${failed.length} failed: ${names.slice(0, 2).join(", ")}${names.length > 2 ? ", …" : ""}`;
+}
+
+function printChecks(lines: readonly CheckLine[]): void {
+  if (lines.length === 0) return;
+  console.log(renderTable(
+    ["PARTITION", "CHECK", "SEVERITY", "RESULT", "MESSAGE"],
+    lines.map((l) => [
+      l.partition,
+      l.name,
+      l.severity,
+      l.passed ? "passed" : "FAILED",
+      l.message,
+    ]),
+  ));
+  for (const l of lines.filter((l) => !l.passed && (l.failingRows?.length ?? 0) > 0)) {
+    console.log(`  ${l.name} @ ${l.partition}: first failing rows`);
+    for (const row of l.failingRows!) console.log(`    ${JSON.stringify(row)}`);
+  }
+  console.log();
+}
+
+function printSql(instance: Instance, key: string): number {
+  const asset = instance.graph.has(key) ? instance.graph.get(key) : undefined;
+  if (asset === undefined || asset.kind !== "asset" || asset.renderSql === undefined) {
+    console.error(`No SQL asset '${key}': \`deno task assets\` lists the assets (KIND sql)`);
+    return 2;
+  }
+  console.log(asset.renderSql());
+  return 0;
 }

@@ -186,6 +186,7 @@ function buildSqlAsset(
     ...(header.timeout_ms !== undefined && { timeoutMs: header.timeout_ms }),
     checks: dataTestChecks(tests, (ctx) => engine.openTestSession!(ctx, source)),
     sql: text,
+    renderSql: () => engine.preview?.(source) ?? source.render((ref) => ref),
     materialize: (ctx) => engine.materialize(ctx, source),
   });
 }

@@ -32,4 +32,6 @@ export interface SqlEngine {
    * `gold.revenue_daily` from its published warehouse copy, so the edge goes to the publisher.
    */
   resolveRef?(key: AssetKey): AssetKey;
+  /** The SQL as this engine would run it, for people reading it (`assets --sql`). */
+  preview?(source: SqlAssetSource): string;
 }

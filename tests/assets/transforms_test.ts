@@ -19,6 +19,7 @@ Deno.test("loadTransforms() loads seeds, staging, silver and gold with daily par
     "staging.refunds",
     "staging.users",
     "silver.orders_enriched",
+    "silver.payments",
     "silver.users",
     "gold.fraud_alerts",
     "gold.fraud_summary",

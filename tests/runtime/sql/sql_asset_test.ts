@@ -8,6 +8,7 @@ import { DailyPartitions } from "../../../runtime/partitions/daily_partitions.ts
 import { StaticPartitions } from "../../../runtime/partitions/static_partitions.ts";
 import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
 import type { SqlAssetSource, SqlEngine } from "../../../runtime/sql/sql_engine.ts";
+import type { TestSession } from "../../../runtime/sql/data_tests.ts";
 
 /** An engine that records what it was asked to run. */
 class RecordingEngine implements SqlEngine {
@@ -16,6 +17,9 @@ class RecordingEngine implements SqlEngine {
   materialize(ctx: MaterializeContext, source: SqlAssetSource) {
     this.calls.push({ ctx, source });
     return Promise.resolve({ rows: 7 });
+  }
+  openTestSession(): Promise<TestSession> {
+    return Promise.reject(new Error("not used"));
   }
 }
 
@@ -114,12 +118,12 @@ Deno.test("loadSqlAssets() gives materialize to the header's engine with the par
     assert.equal(source.key, "marts.fact_orders");
     assert.equal(source.path, join(dir, "marts/fact_orders.sql"));
     assert.ok(source.body.startsWith("select o.*, r.revenue"), "the body starts after the header");
-    assert.deepEqual(source.config, {
-      materialized: "incremental",
-      unique_key: "order_id",
-      tests: [{ not_null: "order_id" }],
-    });
-    assert.ok(Object.isFrozen(source.config) && Object.isFrozen(source.config.tests));
+    assert.deepEqual(source.config, { materialized: "incremental", unique_key: "order_id" });
+    assert.ok(Object.isFrozen(source.config));
+    // Data tests belong to the runtime: they become the asset's checks.
+    assert.deepEqual(asset.checks.map((c) => [c.name, c.severity]), [
+      ["not_null(order_id)", "error"],
+    ]);
     assert.deepEqual(source.refs.map((ref) => source.body.slice(ref.start, ref.end)), [
       "{{ ref('gold.revenue_daily') }}",
       "ref('silver.orders_enriched')",

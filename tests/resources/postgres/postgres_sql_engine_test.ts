@@ -1,0 +1,199 @@
+// Marts in the warehouse (PGlite): incremental merge with a late payment settlement, the
+// lookback window and --full-refresh, a blocking data test that stops downstreams with the
+// reason while the old table stays, and a warn test that only records.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type AnyAsset, defineAsset } from "../../../runtime/asset.ts";
+import type { AssetKey } from "../../../runtime/asset_key.ts";
+import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
+import { hashParts } from "../../../runtime/version.ts";
+import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
+import { type Harness, openHarness } from "../../support/runtime_harness.ts";
+import { FakeClock } from "../../support/fake_clock.ts";
+
+interface OrderRow {
+  readonly order_id: string;
+  readonly status: string;
+  readonly updated_at: string;
+}
+
+/** A source table the test rewrites; it commits its rows with its pointer, like a publisher. */
+function sourceAsset(rows: () => readonly OrderRow[]): AnyAsset {
+  return defineAsset({
+    key: "src.orders",
+    codeVersion: "src-v1",
+    materialize(ctx) {
+      const current = rows();
+      return Promise.resolve({
+        rows: current.length,
+        data: JSON.stringify(current),
+        dataVersion: hashParts(current.map((r) => JSON.stringify(r))),
+        commitWith: async (tx: SqlClient) => {
+          await tx.exec(
+            `create schema if not exists src;
+             create table if not exists src.orders
+               (order_id text, status text, updated_at timestamptz);
+             delete from src.orders`,
+          );
+          for (const r of current) {
+            await tx.query("insert into src.orders values ($1, $2, $3)", [
+              r.order_id,
+              r.status,
+              r.updated_at,
+            ]);
+          }
+          void ctx;
+        },
+      });
+    },
+  });
+}
+
+const FACT = `/*
+key: marts.fact
+engine: postgres
+materialized: incremental
+unique_key: order_id
+updated_at: updated_at
+lookback_days: 3
+tests:
+  - unique: order_id
+*/
+-- ref('src.nothing') in a comment is not an edge
+select order_id, status, updated_at, 'ref(''src.nothing'')' as note
+from {{ ref('src.orders') }}
+`;
+
+const SUMMARY = `/*
+key: marts.summary
+engine: postgres
+materialized: table
+tests:
+  - row_count: { max: 100 }
+  - name: nothing_declined
+    severity: warn
+    sql: "select * from {{ this }} where status = 'DECLINED'"
+*/
+select status, count(*)::int as orders from {{ ref('marts.fact') }} group by status
+`;
+
+async function martsIn(files: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-marts-" });
+  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
+  const assets = await loadSqlAssets(dir, {
+    engines: { postgres: postgresSqlEngine() },
+    defaultEngine: "postgres",
+  });
+  await Deno.remove(dir, { recursive: true });
+  return assets;
+}
+
+async function setup(rows: () => readonly OrderRow[], files: Record<string, string>) {
+  const marts = await martsIn(files);
+  const h = await openHarness([sourceAsset(rows), ...marts], {
+    clock: new FakeClock(new Date("2026-11-22T12:00:00Z")),
+  });
+  const resources = { warehouse: h.store.database } as never;
+  // The source has no upstream to go stale from: re-read it by force, then build what is stale.
+  const run = async (extra: { fullRefresh?: boolean } = {}) => {
+    await h.run({ resources, selection: "src.orders", force: true });
+    return h.run({ resources, ...extra });
+  };
+  return { h, run, db: h.store.database };
+}
+
+async function table(db: SqlClient, sql: string) {
+  return (await db.query<Record<string, unknown>>(sql)).map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+    )
+  );
+}
+
+Deno.test("an incremental mart merges a late settlement into its order, never duplicating it", async () => {
+  let rows: OrderRow[] = [
+    { order_id: "o1", status: "PENDING", updated_at: "2026-11-18T10:00:00Z" },
+    { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
+    { order_id: "o0", status: "SUCCEEDED", updated_at: "2026-11-01T11:00:00Z" },
+  ];
+  const { h, run, db } = await setup(() => rows, { "fact.sql": FACT });
+  try {
+    const fact = h.graph.definition("marts.fact" as AssetKey);
+    assert.deepEqual(fact.deps.map((d) => d.key), ["src.orders"], "refs in comments/strings");
+    assert.equal((await run()).run?.status, "succeeded");
+    assert.equal((await db.query("select * from marts.fact")).length, 3);
+
+    // Two days later o1 settles, o3 arrives, and o0 (far outside the lookback) is restated.
+    rows = [
+      { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T09:00:00Z" },
+      { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
+      { order_id: "o3", status: "PENDING", updated_at: "2026-11-20T10:00:00Z" },
+      { order_id: "o0", status: "CHARGEBACK", updated_at: "2026-11-01T11:00:00Z" },
+    ];
+    const second = await run();
+    assert.equal(second.run?.status, "succeeded");
+    assert.deepEqual(
+      await table(db, "select order_id, status from marts.fact order by order_id"),
+      [
+        { order_id: "o0", status: "SUCCEEDED" }, // outside the window: untouched
+        { order_id: "o1", status: "SUCCEEDED" },
+        { order_id: "o2", status: "SUCCEEDED" },
+        { order_id: "o3", status: "PENDING" },
+      ],
+    );
+    const [m] = await h.store.database.query<{ metadata: Record<string, unknown> }>(
+      `select metadata from platform.materializations where asset_key = 'marts.fact'
+       order by committed_at desc limit 1`,
+    );
+    assert.equal(m.metadata.mode, "merge");
+    assert.equal(m.metadata.lookback_from, "2026-11-15 11:00:00+00");
+
+    // --full-refresh rebuilds everything, so the restated o0 lands too.
+    assert.equal((await run({ fullRefresh: true })).run?.status, "succeeded");
+    assert.deepEqual(
+      await table(db, "select order_id, status from marts.fact where order_id = 'o0'"),
+      [{ order_id: "o0", status: "CHARGEBACK" }],
+    );
+    assert.equal((await db.query("select * from marts.fact")).length, 4);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a failing blocking test keeps the old table, fails the mart and skips downstreams", async () => {
+  let rows: OrderRow[] = [
+    { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T10:00:00Z" },
+    { order_id: "o2", status: "DECLINED", updated_at: "2026-11-20T11:00:00Z" },
+  ];
+  const { h, run, db } = await setup(() => rows, { "fact.sql": FACT, "summary.sql": SUMMARY });
+  try {
+    const first = await run();
+    assert.equal(first.run?.status, "succeeded");
+    // The warn test failed (a DECLINED order) but only recorded.
+    const warn = (await h.store.latestCheckResults("marts.summary" as AssetKey)).get("" as never)!
+      .find((c) => c.name === "nothing_declined")!;
+    assert.equal(warn.passed, false);
+    assert.match(warn.message, /1 failing row, first: .*DECLINED/);
+
+    // A duplicate order id arrives: unique(order_id) fails on the would-be merged table.
+    rows = [...rows, { order_id: "o1", status: "REFUNDED", updated_at: "2026-11-21T10:00:00Z" }];
+    const second = await run();
+    assert.equal(second.run?.status, "failed");
+    const fact = second.run!.steps.find((s) => s.assetKey === "marts.fact")!;
+    assert.equal(fact.status, "failed");
+    assert.match(fact.reason, /unique\(order_id\)/);
+    assert.match(fact.reason, /"order_id":"o1"/);
+    const summary = second.run!.steps.find((s) => s.assetKey === "marts.summary")!;
+    assert.equal(summary.status, "skipped");
+    assert.match(summary.reason, /marts\.fact failed/);
+    const status = await h.status("marts.fact");
+    assert.equal(status.status, "failed");
+    assert.deepEqual(
+      await table(db, "select order_id, status from marts.fact order by order_id"),
+      [{ order_id: "o1", status: "SUCCEEDED" }, { order_id: "o2", status: "DECLINED" }],
+    );
+  } finally {
+    await h.close();
+  }
+});
