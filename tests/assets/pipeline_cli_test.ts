@@ -26,7 +26,7 @@ async function materialize(home: string): Promise<{ code: number; stdout: string
 /** `asset partition status` of each run-table row. */
 function runTable(stdout: string): { asset: string; partition: string; status: string }[] {
   return stdout.split("\n")
-    .filter((line) => /^(bronze|staging|silver|gold|seeds)\.\w+\s/.test(line))
+    .filter((line) => /^(bronze|staging|silver|gold|seeds|warehouse|marts)\.[\w.]+\s/.test(line))
     .map((line) => {
       const [asset, partition, status] = line.split(/\s+/);
       return { asset, partition, status };
@@ -53,6 +53,8 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
         "gold.fraud_summary",
         "gold.user_fraud_scores",
         "gold.fraud_alerts",
+        "warehouse.gold.revenue_daily",
+        "warehouse.silver.orders_enriched",
       ]
     ) {
       assert.ok(
@@ -60,6 +62,13 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
           row.asset === asset && row.partition === day && row.status === "succeeded"
         ),
         `${asset} ${day} was not built:\n${first.stdout}`,
+      );
+    }
+    // The marts are built in the embedded warehouse too (unpartitioned: partition "-").
+    for (const mart of ["marts.fact_orders", "marts.dim_users", "marts.fact_fraud_events"]) {
+      assert.ok(
+        built.some((row) => row.asset === mart && row.status === "succeeded"),
+        `${mart} was not built:\n${first.stdout}`,
       );
     }
     assert.ok(built.every((row) => row.status === "succeeded"), first.stdout);
@@ -89,6 +98,8 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
     assert.ok(rows.every((row) => row.partition === "-" || row.partition >= earlier), third.stdout);
     assert.ok(rows.some((row) => row.asset === "silver.orders_enriched" && row.partition === day));
     assert.ok(!rows.some((row) => row.asset.startsWith("seeds.")), third.stdout);
+    // An earlier day's late orders reach the incremental mart through its merge.
+    assert.ok(rows.some((row) => row.asset === "marts.fact_orders"), third.stdout);
   } finally {
     await Deno.remove(home, { recursive: true });
   }

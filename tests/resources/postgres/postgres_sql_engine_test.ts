@@ -9,7 +9,7 @@ import type { SqlClient } from "../../../runtime/store/sql_client.ts";
 import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
 import { hashParts } from "../../../runtime/version.ts";
 import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
-import { type Harness, openHarness } from "../../support/runtime_harness.ts";
+import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 
 interface OrderRow {

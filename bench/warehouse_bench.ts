@@ -1,0 +1,198 @@
+// The warehouse on a real Postgres: lands the reference day and builds it to gold once, then
+// times `materialize group:warehouse,group:marts --force` (publish every gold table and the
+// order-grain silver tables by COPY, then build every mart) in its own process, and measures
+// COPY against multi-row INSERT on the day's silver.orders_enriched rows in the same run.
+//
+// Usage: deno run -A bench/warehouse_bench.ts [--events N] [--runs R] [--day YYYY-MM-DD]
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { runGenerator } from "../generator/run.ts";
+import { DEFAULT_BATCH_SIZE } from "../generator/landing_writer.ts";
+import { openPostgresClient } from "../resources/postgres/postgres_client.ts";
+import { startPostgres } from "../tests/support/postgres_server.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "4320000" },
+    runs: { type: "string", default: "3" },
+    day: { type: "string", default: "2026-11-20" },
+  },
+});
+const events = Number(values.events);
+const runs = Number(values.runs);
+const day = values.day!;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function sluice(home: string, url: string, args: string[]) {
+  const started = performance.now();
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%e %M", Deno.execPath(), "run", "-A", "--quiet", "sluice.ts", ...args],
+    cwd: ROOT,
+    env: { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn", DATABASE_URL: url },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const wallMs = performance.now() - started;
+  const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
+  if (!out.success) {
+    throw new Error(
+      `sluice ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stdout)}\n${
+        stderr.join("\n")
+      }`,
+    );
+  }
+  const [, rssKiB] = stderr.at(-1)!.split(" ").map(Number);
+  return { wallMs, peakRssMiB: rssKiB / 1024, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+/** Each group's span (first start to last commit) in the newest run, from platform. */
+async function groupSpans(sql: postgres.Sql): Promise<Record<string, number>> {
+  const rows = await sql<{ grp: string; ms: number; rows: number }[]>`
+    select split_part(asset_key, '.', 1) as grp,
+           extract(epoch from max(committed_at) - min(started_at)) * 1000 as ms,
+           sum(rows)::float8 as rows
+    from platform.materializations
+    where run_id = (select id from platform.runs order by started_at desc limit 1)
+    group by 1`;
+  return Object.fromEntries(rows.map((r) => [r.grp, Number(r.ms)]));
+}
+
+const server = await startPostgres();
+const home = await Deno.makeTempDir({ prefix: "sluice-bench-warehouse-" });
+const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+try {
+  console.log(
+    `Sluice warehouse benchmark: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ` +
+      `${events.toLocaleString("en-US")} events on ${day}, real Postgres, ${runs} runs`,
+  );
+  runGenerator({
+    seed: 42,
+    events,
+    days: 1,
+    start: Date.parse(`${day}T00:00:00Z`),
+    fraudRate: 0.03,
+    malformedRate: 0.001,
+    landing: `${home}/landing`,
+    batchSize: DEFAULT_BATCH_SIZE,
+  });
+  const toGold = await sluice(home, server.url, [
+    "materialize",
+    "--exclude",
+    "group:warehouse,group:marts",
+  ]);
+  console.log(`landing → gold on Postgres metadata: ${(toGold.wallMs / 1000).toFixed(1)} s`);
+
+  const walls: number[] = [];
+  const publish: number[] = [];
+  const marts: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await sluice(home, server.url, [
+      "materialize",
+      "group:warehouse,group:marts",
+      "--force",
+    ]);
+    const spans = await groupSpans(sql);
+    walls.push(run.wallMs);
+    publish.push(spans.warehouse);
+    marts.push(spans.marts);
+    rss.push(run.peakRssMiB);
+    console.log(
+      `  run ${i + 1}: wall ${(run.wallMs / 1000).toFixed(2)} s, publish ${
+        (spans.warehouse / 1000).toFixed(2)
+      } s, marts ${(spans.marts / 1000).toFixed(2)} s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`,
+    );
+  }
+  const [{ rows: published }] = await sql<{ rows: number }[]>`
+    select sum(rows)::float8 as rows from platform.asset_partitions
+    where asset_key like 'warehouse.%'`;
+  console.log(
+    `publish + marts: median wall ${(median(walls) / 1000).toFixed(2)} s (publish ${
+      (median(publish) / 1000).toFixed(2)
+    } s for ${published.toLocaleString("en-US")} rows, marts ${
+      (median(marts) / 1000).toFixed(2)
+    } s), peak RSS ${median(rss).toFixed(0)} MiB`,
+  );
+
+  await copyVersusInsert(server.url);
+} finally {
+  await sql.end();
+  await server.stop();
+  await Deno.remove(home, { recursive: true });
+}
+
+/** The day's orders_enriched rows loaded by COPY and by 1,000-row INSERTs, alternately. */
+async function copyVersusInsert(url: string) {
+  const client = await openPostgresClient(url);
+  const raw = postgres(url, { max: 1, onnotice: () => {} });
+  const dir = await Deno.makeTempDir({ prefix: "sluice-bench-copy-" });
+  try {
+    const csv = `${dir}/orders.csv`;
+    await raw.unsafe(
+      `create table bench_copy (like silver.orders_enriched including all);
+       create table bench_insert (like silver.orders_enriched including all)`,
+    );
+    const rows = await raw.unsafe(`select * from silver.orders_enriched`);
+    const columns = Object.keys(rows[0]);
+    // The day's rows as COPY-ready CSV, through a connection of its own (COPY TO STDOUT).
+    const exporter = postgres(url, { max: 1, onnotice: () => {} });
+    const stream = await exporter.unsafe(
+      `copy (select * from silver.orders_enriched) to stdout with (format csv, header true)`,
+    ).readable();
+    const sink = await Deno.open(csv, { write: true, create: true, truncate: true });
+    for await (const chunk of stream) await sink.write(chunk as Uint8Array);
+    sink.close();
+    await exporter.end();
+    const copyRates: number[] = [];
+    const insertRates: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await raw.unsafe(`truncate bench_copy, bench_insert`);
+      let started = performance.now();
+      await client.transaction((tx) => tx.copyFromCsv("bench_copy", columns, csv));
+      copyRates.push(rows.length / ((performance.now() - started) / 1000));
+      started = performance.now();
+      await raw.begin(async (tx) => {
+        for (let at = 0; at < rows.length; at += 1000) {
+          const batch = rows.slice(at, at + 1000);
+          const params: unknown[] = [];
+          const tuples = batch.map((row) =>
+            `(${
+              columns.map((c) => `$${params.push((row as Record<string, unknown>)[c])}`).join(", ")
+            })`
+          );
+          await tx.unsafe(
+            `insert into bench_insert (${columns.map((c) => `"${c}"`).join(", ")}) values ${
+              tuples.join(", ")
+            }`,
+            params as never[],
+          );
+        }
+      });
+      insertRates.push(rows.length / ((performance.now() - started) / 1000));
+    }
+    const copy = median(copyRates);
+    const insert = median(insertRates);
+    console.log(
+      `COPY vs multi-row INSERT (1,000 rows per statement), ${
+        rows.length.toLocaleString("en-US")
+      } ` +
+        `silver.orders_enriched rows x ${columns.length} columns: COPY ${
+          Math.round(copy).toLocaleString("en-US")
+        } rows/s, INSERT ${Math.round(insert).toLocaleString("en-US")} rows/s, ratio ${
+          (copy / insert).toFixed(1)
+        }x (medians of ${runs})`,
+    );
+  } finally {
+    await raw.end();
+    await client.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
