@@ -11,6 +11,8 @@ import { hashParts } from "../../../runtime/version.ts";
 import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
+import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
+import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 
 interface OrderRow {
   readonly order_id: string;
@@ -89,11 +91,27 @@ async function martsIn(files: Record<string, string>) {
   return assets;
 }
 
-async function setup(rows: () => readonly OrderRow[], files: Record<string, string>) {
+type Backend = "PGlite" | "Postgres";
+
+async function setup(
+  backend: Backend,
+  rows: () => readonly OrderRow[],
+  files: Record<string, string>,
+) {
   const marts = await martsIn(files);
-  const h = await openHarness([sourceAsset(rows), ...marts], {
+  const database = backend === "Postgres" ? await createFreshDatabase() : undefined;
+  const store = database && await openMetadataStore({ databaseUrl: database.url });
+  const opened = await openHarness([sourceAsset(rows), ...marts], {
     clock: new FakeClock(new Date("2026-11-22T12:00:00Z")),
+    ...(store && { store }),
   });
+  const h = {
+    ...opened,
+    close: async () => {
+      await opened.close();
+      await database?.drop();
+    },
+  };
   const resources = { warehouse: h.store.database } as never;
   // The source has no upstream to go stale from: re-read it by force, then build what is stale.
   const run = async (extra: { fullRefresh?: boolean } = {}) => {
@@ -111,89 +129,110 @@ async function table(db: SqlClient, sql: string) {
   );
 }
 
-Deno.test("an incremental mart merges a late settlement into its order, never duplicating it", async () => {
-  let rows: OrderRow[] = [
-    { order_id: "o1", status: "PENDING", updated_at: "2026-11-18T10:00:00Z" },
-    { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
-    { order_id: "o0", status: "SUCCEEDED", updated_at: "2026-11-01T11:00:00Z" },
-  ];
-  const { h, run, db } = await setup(() => rows, { "fact.sql": FACT });
-  try {
-    const fact = h.graph.definition("marts.fact" as AssetKey);
-    assert.deepEqual(fact.deps.map((d) => d.key), ["src.orders"], "refs in comments/strings");
-    assert.equal((await run()).run?.status, "succeeded");
-    assert.equal((await db.query("select * from marts.fact")).length, 3);
+for (const backend of ["PGlite", "Postgres"] as const) {
+  Deno.test({
+    name:
+      `an incremental mart merges a late settlement into its order, never duplicating it (${backend})`,
+    ...(backend === "Postgres" ? needsPostgres() : {}),
+    fn: async () => {
+      let rows: OrderRow[] = [
+        { order_id: "o1", status: "PENDING", updated_at: "2026-11-18T10:00:00Z" },
+        { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
+        { order_id: "o0", status: "SUCCEEDED", updated_at: "2026-11-01T11:00:00Z" },
+      ];
+      const { h, run, db } = await setup(backend, () => rows, { "fact.sql": FACT });
+      try {
+        const fact = h.graph.definition("marts.fact" as AssetKey);
+        assert.deepEqual(fact.deps.map((d) => d.key), ["src.orders"], "refs in comments/strings");
+        assert.equal((await run()).run?.status, "succeeded");
+        assert.equal((await db.query("select * from marts.fact")).length, 3);
 
-    // Two days later o1 settles, o3 arrives, and o0 (far outside the lookback) is restated.
-    rows = [
-      { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T09:00:00Z" },
-      { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
-      { order_id: "o3", status: "PENDING", updated_at: "2026-11-20T10:00:00Z" },
-      { order_id: "o0", status: "CHARGEBACK", updated_at: "2026-11-01T11:00:00Z" },
-    ];
-    const second = await run();
-    assert.equal(second.run?.status, "succeeded");
-    assert.deepEqual(
-      await table(db, "select order_id, status from marts.fact order by order_id"),
-      [
-        { order_id: "o0", status: "SUCCEEDED" }, // outside the window: untouched
-        { order_id: "o1", status: "SUCCEEDED" },
-        { order_id: "o2", status: "SUCCEEDED" },
-        { order_id: "o3", status: "PENDING" },
-      ],
-    );
-    const [m] = await h.store.database.query<{ metadata: Record<string, unknown> }>(
-      `select metadata from platform.materializations where asset_key = 'marts.fact'
+        // Two days later o1 settles, o3 arrives, and o0 (far outside the lookback) is restated.
+        rows = [
+          { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T09:00:00Z" },
+          { order_id: "o2", status: "SUCCEEDED", updated_at: "2026-11-18T11:00:00Z" },
+          { order_id: "o3", status: "PENDING", updated_at: "2026-11-20T10:00:00Z" },
+          { order_id: "o0", status: "CHARGEBACK", updated_at: "2026-11-01T11:00:00Z" },
+        ];
+        const second = await run();
+        assert.equal(second.run?.status, "succeeded");
+        assert.deepEqual(
+          await table(db, "select order_id, status from marts.fact order by order_id"),
+          [
+            { order_id: "o0", status: "SUCCEEDED" }, // outside the window: untouched
+            { order_id: "o1", status: "SUCCEEDED" },
+            { order_id: "o2", status: "SUCCEEDED" },
+            { order_id: "o3", status: "PENDING" },
+          ],
+        );
+        const [m] = await h.store.database.query<{ metadata: Record<string, unknown> }>(
+          `select metadata from platform.materializations where asset_key = 'marts.fact'
        order by committed_at desc limit 1`,
-    );
-    assert.equal(m.metadata.mode, "merge");
-    assert.equal(m.metadata.lookback_from, "2026-11-15 11:00:00+00");
+        );
+        assert.equal(m.metadata.mode, "merge");
+        assert.equal(m.metadata.lookback_from, "2026-11-15 11:00:00+00");
 
-    // --full-refresh rebuilds everything, so the restated o0 lands too.
-    assert.equal((await run({ fullRefresh: true })).run?.status, "succeeded");
-    assert.deepEqual(
-      await table(db, "select order_id, status from marts.fact where order_id = 'o0'"),
-      [{ order_id: "o0", status: "CHARGEBACK" }],
-    );
-    assert.equal((await db.query("select * from marts.fact")).length, 4);
-  } finally {
-    await h.close();
-  }
-});
+        // --full-refresh rebuilds everything, so the restated o0 lands too.
+        assert.equal((await run({ fullRefresh: true })).run?.status, "succeeded");
+        assert.deepEqual(
+          await table(db, "select order_id, status from marts.fact where order_id = 'o0'"),
+          [{ order_id: "o0", status: "CHARGEBACK" }],
+        );
+        assert.equal((await db.query("select * from marts.fact")).length, 4);
+      } finally {
+        await h.close();
+      }
+    },
+  });
 
-Deno.test("a failing blocking test keeps the old table, fails the mart and skips downstreams", async () => {
-  let rows: OrderRow[] = [
-    { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T10:00:00Z" },
-    { order_id: "o2", status: "DECLINED", updated_at: "2026-11-20T11:00:00Z" },
-  ];
-  const { h, run, db } = await setup(() => rows, { "fact.sql": FACT, "summary.sql": SUMMARY });
-  try {
-    const first = await run();
-    assert.equal(first.run?.status, "succeeded");
-    // The warn test failed (a DECLINED order) but only recorded.
-    const warn = (await h.store.latestCheckResults("marts.summary" as AssetKey)).get("" as never)!
-      .find((c) => c.name === "nothing_declined")!;
-    assert.equal(warn.passed, false);
-    assert.match(warn.message, /1 failing row, first: .*DECLINED/);
+  Deno.test({
+    name:
+      `a failing blocking test keeps the old table, fails the mart and skips downstreams (${backend})`,
+    ...(backend === "Postgres" ? needsPostgres() : {}),
+    fn: async () => {
+      let rows: OrderRow[] = [
+        { order_id: "o1", status: "SUCCEEDED", updated_at: "2026-11-20T10:00:00Z" },
+        { order_id: "o2", status: "DECLINED", updated_at: "2026-11-20T11:00:00Z" },
+      ];
+      const { h, run, db } = await setup(backend, () => rows, {
+        "fact.sql": FACT,
+        "summary.sql": SUMMARY,
+      });
+      try {
+        const first = await run();
+        assert.equal(first.run?.status, "succeeded");
+        // The warn test failed (a DECLINED order) but only recorded.
+        const warn = (await h.store.latestCheckResults("marts.summary" as AssetKey)).get(
+          "" as never,
+        )!
+          .find((c) => c.name === "nothing_declined")!;
+        assert.equal(warn.passed, false);
+        assert.match(warn.message, /1 failing row, first: .*DECLINED/);
 
-    // A duplicate order id arrives: unique(order_id) fails on the would-be merged table.
-    rows = [...rows, { order_id: "o1", status: "REFUNDED", updated_at: "2026-11-21T10:00:00Z" }];
-    const second = await run();
-    assert.equal(second.run?.status, "failed");
-    const fact = second.run!.steps.find((s) => s.assetKey === "marts.fact")!;
-    assert.equal(fact.status, "failed");
-    assert.match(fact.reason, /unique\(order_id\)/);
-    assert.match(fact.reason, /"order_id":"o1"/);
-    const summary = second.run!.steps.find((s) => s.assetKey === "marts.summary")!;
-    assert.equal(summary.status, "skipped");
-    assert.match(summary.reason, /marts\.fact failed/);
-    const status = await h.status("marts.fact");
-    assert.equal(status.status, "failed");
-    assert.deepEqual(
-      await table(db, "select order_id, status from marts.fact order by order_id"),
-      [{ order_id: "o1", status: "SUCCEEDED" }, { order_id: "o2", status: "DECLINED" }],
-    );
-  } finally {
-    await h.close();
-  }
-});
+        // A duplicate order id arrives: unique(order_id) fails on the would-be merged table.
+        rows = [...rows, {
+          order_id: "o1",
+          status: "REFUNDED",
+          updated_at: "2026-11-21T10:00:00Z",
+        }];
+        const second = await run();
+        assert.equal(second.run?.status, "failed");
+        const fact = second.run!.steps.find((s) => s.assetKey === "marts.fact")!;
+        assert.equal(fact.status, "failed");
+        assert.match(fact.reason, /unique\(order_id\)/);
+        assert.match(fact.reason, /"order_id":"o1"/);
+        const summary = second.run!.steps.find((s) => s.assetKey === "marts.summary")!;
+        assert.equal(summary.status, "skipped");
+        assert.match(summary.reason, /marts\.fact failed/);
+        const status = await h.status("marts.fact");
+        assert.equal(status.status, "failed");
+        assert.deepEqual(
+          await table(db, "select order_id, status from marts.fact order by order_id"),
+          [{ order_id: "o1", status: "SUCCEEDED" }, { order_id: "o2", status: "DECLINED" }],
+        );
+      } finally {
+        await h.close();
+      }
+    },
+  });
+}
