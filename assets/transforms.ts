@@ -1,5 +1,6 @@
 // The DuckDB transforms of the medallion pipeline: seeds, silver and gold as SQL files under
-// sql/, run by the DuckDB engine, with the feature contract enforced on silver.orders_enriched.
+// sql/, staging from one template (staging.ts), all run by the DuckDB engine, with the feature
+// contract enforced on silver.orders_enriched.
 import { fileURLToPath } from "node:url";
 import { type AssetDefinition, defineAsset } from "../runtime/asset.ts";
 import type { AssetKey } from "../runtime/asset_key.ts";
@@ -7,12 +8,13 @@ import type { AssetCheck } from "../runtime/check.ts";
 import { loadSqlAssets } from "../runtime/sql/sql_asset.ts";
 import { duckDbSqlEngine } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { postgresSqlEngine } from "../resources/postgres/postgres_sql_engine.ts";
+import { stagingAssets } from "./staging.ts";
 import { BRONZE_COLUMNS } from "../resources/landing/day_ingest.ts";
 import { featureContractCheck } from "../models/feature_contract_check.ts";
 import { ordersEnrichedDdl } from "../models/features.ts";
 
-/** The SQL folders, in dependency order (each only refs the ones before it or bronze). */
-export const TRANSFORM_SQL_DIRS = ["seeds", "staging", "silver", "gold"] as const;
+/** The SQL folders, in dependency order (each only refs the ones before it, staging or bronze). */
+export const TRANSFORM_SQL_DIRS = ["seeds", "silver", "gold"] as const;
 
 const SQL_ROOT = fileURLToPath(new URL("../sql/", import.meta.url));
 
@@ -41,6 +43,7 @@ export async function loadTransforms(sqlRoot = SQL_ROOT): Promise<AssetDefinitio
       defaultEngine: "duckdb",
     });
     assets.push(...loaded.map((asset) => withChecks(asset, CHECKS[asset.key] ?? [])));
+    if (dir === "seeds") assets.push(...stagingAssets(engine));
   }
   return assets;
 }

@@ -9,8 +9,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
-import { runGenerator } from "../generator/run.ts";
-import { DEFAULT_BATCH_SIZE } from "../generator/landing_writer.ts";
+import { landBenchDay } from "./land_day.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const LAYERS = ["bronze", "seeds", "staging", "silver", "gold"] as const;
@@ -48,16 +47,7 @@ for (const events of sizes) {
 async function oneRun(events: number, day: string): Promise<RunFigures> {
   const home = await Deno.makeTempDir({ prefix: "sluice-bench-home-" });
   try {
-    const generated = runGenerator({
-      seed: 42,
-      events,
-      days: 1,
-      start: Date.parse(`${day}T00:00:00Z`),
-      fraudRate: 0.03,
-      malformedRate: 0.001,
-      landing: `${home}/landing`,
-      batchSize: DEFAULT_BATCH_SIZE,
-    });
+    const generated = landBenchDay(home, events, day);
     const output = await new Deno.Command("/usr/bin/time", {
       args: [
         "-f",

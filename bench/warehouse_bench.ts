@@ -7,8 +7,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { runGenerator } from "../generator/run.ts";
-import { DEFAULT_BATCH_SIZE } from "../generator/landing_writer.ts";
+import { landBenchDay } from "./land_day.ts";
 import { openPostgresClient } from "../resources/postgres/postgres_client.ts";
 import { startPostgres } from "../tests/support/postgres_server.ts";
 
@@ -73,16 +72,7 @@ try {
     `Sluice warehouse benchmark: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ` +
       `${events.toLocaleString("en-US")} events on ${day}, real Postgres, ${runs} runs`,
   );
-  runGenerator({
-    seed: 42,
-    events,
-    days: 1,
-    start: Date.parse(`${day}T00:00:00Z`),
-    fraudRate: 0.03,
-    malformedRate: 0.001,
-    landing: `${home}/landing`,
-    batchSize: DEFAULT_BATCH_SIZE,
-  });
+  landBenchDay(home, events, day);
   const toGold = await sluice(home, server.url, [
     "materialize",
     "--exclude",
