@@ -191,6 +191,8 @@ async function buildMart(
         await replaceTable(tx, source.key, stage);
         await ensureIndexes(tx, source.key, config, keys);
       }
+      // Statistics commit with the rows: marts that read this one plan on what it holds now.
+      await tx.exec(`analyze ${target}`);
     },
   };
 }

@@ -66,6 +66,8 @@ export async function publishPartition(request: PublishRequest): Promise<Materia
     commitWith: async (tx) => {
       await deletePartition(tx, table, partition);
       await tx.copyFromCsv(table, columns.map((c) => c.name), csv);
+      // Fresh statistics commit with the rows, so the marts that read them get sound plans.
+      await tx.exec(`analyze ${table}`);
       // The rows now live in the warehouse; the CSV was only their way in.
       await Deno.remove(csv);
     },

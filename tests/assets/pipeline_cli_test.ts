@@ -9,9 +9,14 @@ import { runGenerator } from "../../generator/run.ts";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DAY_MS = 86_400_000;
 
-async function materialize(home: string): Promise<{ code: number; stdout: string }> {
+async function materialize(home: string): Promise<{ stdout: string }> {
+  return { stdout: await sluice(home, ["materialize"]) };
+}
+
+/** The stdout of a successful `sluice ARGS` in `home`. */
+async function sluice(home: string, args: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "sluice.ts", "materialize"],
+    args: ["run", "-A", "--quiet", "sluice.ts", ...args],
     cwd: ROOT,
     env: { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn" },
     stdout: "piped",
@@ -19,8 +24,8 @@ async function materialize(home: string): Promise<{ code: number; stdout: string
   }).output();
   const stdout = new TextDecoder().decode(output.stdout);
   const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, `materialize failed:\n${stdout}\n${stderr}`);
-  return { code: output.code, stdout };
+  assert.equal(output.code, 0, `sluice ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+  return stdout;
 }
 
 /** `asset partition status` of each run-table row. */
@@ -73,6 +78,17 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
     }
     assert.ok(built.every((row) => row.status === "succeeded"), first.stdout);
     assert.match(first.stdout, /Next:/);
+
+    // The rendered SQL of a mart, refs resolved to the relations the engine reads, and every
+    // mart's checks passed.
+    const sql = await sluice(home, ["assets", "--sql", "marts.fact_orders"]);
+    assert.match(sql, /from "silver"\."orders_enriched" as o/);
+    assert.match(sql, /from "silver"\."payments"/);
+    assert.doesNotMatch(sql, /\{\{/);
+    const assets = await sluice(home, ["assets", "--no-observe"]);
+    for (const mart of ["marts.fact_orders", "marts.dim_users", "marts.fact_fraud_events"]) {
+      assert.match(assets, new RegExp(`${mart.replace(".", "\\.")}\\s.*fresh\\s+\\d+ passed`));
+    }
 
     const second = await materialize(home);
     assert.match(second.stdout, /Everything selected is fresh \(\d+ partitions\); nothing to do\./);

@@ -83,7 +83,7 @@ Deno.test("assets lists each asset's status with the reason, as a table and as J
     assert.equal(table.code, 0, table.stderr);
     assert.match(
       table.stdout,
-      /demo\.child\s+ts\s+demo\s+1\s+stale\s+upstream demo\.root has a new data version/,
+      /demo\.child\s+ts\s+demo\s+1\s+stale\s+1 failed: row_count_at_least_10 \(warn\)\s+upstream demo\.root has a new data version/,
     );
     assert.match(table.stdout, /demo\.days\s+ts\s+demo\s+3\s+fresh/);
     const json = JSON.parse((await sluice(home, ["assets", "demo.days", "--json"])).stdout);
@@ -126,6 +126,50 @@ Deno.test("an unknown asset in the selection is a usage error that suggests the 
     const result = await sluice(home, ["materialize", "demo.chld"]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /demo\.chld.*did you mean 'demo\.child'/);
+  });
+});
+
+Deno.test("assets shows check results: a summary per asset, and each check with its failing rows", async () => {
+  await withHome(async (home) => {
+    const failed = await sluice(home, ["materialize", "demo.root+"], { BAD_ROWS: "1" });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /demo\.child\s+-\s+failed\s+.*amounts_positive/);
+    const table = await sluice(home, ["assets", "--no-observe"]);
+    assert.match(
+      table.stdout,
+      /demo\.child\s+ts\s+demo\s+1\s+failed\s+2 failed: amounts_positive, row_count_at_least_10 \(warn\)\s+.*check 'amounts_positive' failed: 1 negative amount/,
+    );
+    // demo.root has no checks: its CHECKS cell is empty.
+    assert.match(table.stdout, /demo\.root\s+ts\s+demo\s+1\s+fresh\s*\n/);
+    const detail = await sluice(home, ["assets", "demo.child", "--no-observe"]);
+    assert.match(detail.stdout, /PARTITION\s+CHECK\s+SEVERITY\s+RESULT\s+MESSAGE/);
+    assert.match(detail.stdout, /-\s+amounts_positive\s+error\s+FAILED\s+1 negative amount/);
+    assert.match(detail.stdout, /-\s+row_count_at_least_10\s+warn\s+FAILED\s+1 row, expected/);
+    assert.match(
+      detail.stdout,
+      /amounts_positive @ -: first failing rows\n\s+\{"amount":-3,"order_id":"o-7"\}/,
+    );
+    const json = JSON.parse((await sluice(home, ["assets", "demo.child", "--json"])).stdout);
+    assert.deepEqual(
+      json[0].checks.map((c: { name: string; passed: boolean }) => `${c.name}:${c.passed}`),
+      ["amounts_positive:false", "row_count_at_least_10:false"],
+    );
+
+    const fixed = await sluice(home, ["materialize", "demo.child"]);
+    assert.equal(fixed.code, 0, fixed.stdout);
+    const after = await sluice(home, ["assets", "--no-observe"]);
+    assert.match(
+      after.stdout,
+      /demo\.child\s+ts\s+demo\s+1\s+fresh\s+1 failed: row_count_at_least_10 \(warn\)/,
+    );
+  });
+});
+
+Deno.test("assets --sql on an asset without SQL is a usage error that says where to look", async () => {
+  await withHome(async (home) => {
+    const result = await sluice(home, ["assets", "--sql", "demo.root"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /No SQL asset 'demo\.root'.*deno task assets/);
   });
 });
 
