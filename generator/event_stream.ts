@@ -28,6 +28,8 @@ export interface StreamOptions {
 /** One line ready for the landing zone. */
 export interface StreamRecord {
   readonly topic: Topic;
+  /** The shopper's id: Kafka's record key, so one user's events stay in order. */
+  readonly key: string;
   readonly partition: number;
   readonly line: string;
   readonly eventDate: string;
@@ -64,6 +66,18 @@ export function generateEvents(
   options: StreamOptions,
   sink: (record: StreamRecord) => void,
 ): StreamStats {
+  const stream = streamEvents(options);
+  for (let next = stream.next();; next = stream.next()) {
+    if (next.done) return next.value;
+    sink(next.value);
+  }
+}
+
+/**
+ * The run as a lazy sequence in time order, for consumers that pace themselves (a Kafka
+ * producer awaiting its broker); the stats are the generator's return value.
+ */
+export function* streamEvents(options: StreamOptions): Generator<StreamRecord, StreamStats> {
   const { events: total, start, end } = options;
   const rng = new Random(seedOf(options.seed, "events", start, end));
   // A separate stream, so changing the malformed rate leaves every well-formed event unchanged.
@@ -108,12 +122,12 @@ export function generateEvents(
       partitions.set(shopper.id, partition);
     }
     const eventDate = event.event_time.slice(0, 10);
-    queue.push({ topic, partition, line, eventDate, at: emission.at, seq: seq++ });
+    queue.push({ topic, key: shopper.id, partition, line, eventDate, at: emission.at, seq: seq++ });
   };
 
   while (scheduled < total) {
     sessionStart = Math.max(sessionStart, curve.timeAt(scheduled / total));
-    while (queue.length > 0 && queue.peek()!.at <= sessionStart) sink(queue.pop()!);
+    while (queue.length > 0 && queue.peek()!.at <= sessionStart) yield queue.pop()!;
     const draft = new SessionDraft(rng, sessionStart, end);
     const wantFraud = options.fraudRate > 0 && fraudPlanned < options.fraudRate * ordersPlanned &&
       rng.chance(FRAUD_SESSION_PROBABILITY * nightFactor(sessionStart));
@@ -133,7 +147,7 @@ export function generateEvents(
       scheduled++;
     }
   }
-  while (queue.length > 0) sink(queue.pop()!);
+  while (queue.length > 0) yield queue.pop()!;
   return stats;
 }
 

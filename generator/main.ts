@@ -1,12 +1,14 @@
 // `deno task generate`: parse flags, run the generator, print the summary; a bad flag prints
 // one line and exits with status 2.
-import { errorMessage } from "../runtime/errors.ts";
+import { loadConfig } from "../resources/config.ts";
+import { ConfigError, errorMessage } from "../runtime/errors.ts";
 import { FlagError } from "./errors.ts";
-import { parseGeneratorArgs, USAGE } from "./options.ts";
+import { formatKafkaReport, produceToKafka } from "./kafka_run.ts";
+import { type GeneratorOptions, parseGeneratorArgs, USAGE } from "./options.ts";
 import { runGenerator } from "./run.ts";
 import { formatReport } from "./summary.ts";
 
-function main(args: readonly string[]): number {
+async function main(args: readonly string[]): Promise<number> {
   let options;
   try {
     options = parseGeneratorArgs(args, { SLUICE_HOME: Deno.env.get("SLUICE_HOME") });
@@ -22,6 +24,7 @@ function main(args: readonly string[]): number {
     return 0;
   }
   try {
+    if (options.kafka) return await generateToKafka(options);
     console.log(formatReport(runGenerator(options)).join("\n"));
     return 0;
   } catch (error) {
@@ -30,4 +33,26 @@ function main(args: readonly string[]): number {
   }
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+async function generateToKafka(options: GeneratorOptions): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.kafka === undefined) {
+    console.error(
+      "Cannot use --kafka: KAFKA_BROKERS is not set (e.g. KAFKA_BROKERS=localhost:9092)",
+    );
+    return 2;
+  }
+  const report = await produceToKafka(options, config.kafka);
+  console.log(formatKafkaReport(report, config.kafka.brokers).join("\n"));
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

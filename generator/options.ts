@@ -14,6 +14,10 @@ export interface GeneratorOptions {
   readonly malformedRate: number;
   readonly landing: string;
   readonly batchSize: number;
+  /** Produce to Kafka (KAFKA_BROKERS) instead of writing the landing zone. */
+  readonly kafka?: boolean;
+  /** With --kafka: events per second to hold to; undefined is as fast as the broker takes. */
+  readonly targetRate?: number;
 }
 
 export const DEFAULT_EVENTS_PER_DAY = 50_000;
@@ -32,7 +36,11 @@ into the landing zone, appending after what is already there.
   --fraud-rate F        share of orders that are fraud (default 0.03)
   --malformed-rate F    share of events that are malformed (default 0.001)
   --landing DIR         landing zone (default $SLUICE_HOME/landing, else .sluice/landing)
-  --batch-size N        lines per batch file (default ${DEFAULT_BATCH_SIZE})
+  --batch-size N        lines per batch file (default ${DEFAULT_BATCH_SIZE}); with --kafka,
+                        events per produce request
+  --kafka               produce to the topics on KAFKA_BROKERS (keyed by user id, gzip,
+                        idempotent) instead of writing the landing zone
+  --target-rate N       with --kafka: hold production to N events per second
   -h, --help            show this help`;
 
 /** Parses `args`; returns undefined when help was asked for. */
@@ -57,6 +65,8 @@ export function parseGeneratorArgs(
         "malformed-rate": { type: "string" },
         landing: { type: "string" },
         "batch-size": { type: "string" },
+        kafka: { type: "boolean" },
+        "target-rate": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -75,6 +85,11 @@ export function parseGeneratorArgs(
     : values.rate !== undefined
     ? Math.round(days * 86_400 * real("rate", values.rate, 1e-6, 1e6))
     : days * DEFAULT_EVENTS_PER_DAY;
+  if (values["target-rate"] !== undefined && !values.kafka) {
+    throw new FlagError(
+      "Cannot use --target-rate without --kafka: the landing zone is written at once",
+    );
+  }
   if (events < 1) throw new FlagError(`Cannot generate ${events} events: raise --rate or --days`);
   return {
     seed: values.seed === undefined ? 42 : integer("seed", values.seed, 0, 0xffffffff),
@@ -91,6 +106,10 @@ export function parseGeneratorArgs(
     batchSize: values["batch-size"] === undefined
       ? DEFAULT_BATCH_SIZE
       : integer("batch-size", values["batch-size"], 1, 10_000_000),
+    kafka: values.kafka ?? false,
+    targetRate: values["target-rate"] === undefined
+      ? undefined
+      : real("target-rate", values["target-rate"], 1, 10_000_000),
   };
 }
 

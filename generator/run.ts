@@ -2,7 +2,7 @@
 // (when the landing zone is empty) `materialize` share.
 import type { FraudPattern, Topic } from "../contracts/events/mod.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
-import { generateEvents } from "./event_stream.ts";
+import { generateEvents, type StreamOptions } from "./event_stream.ts";
 import { LandingWriter } from "./landing_writer.ts";
 import type { MalformedKind } from "./malformed.ts";
 import type { GeneratorOptions } from "./options.ts";
@@ -32,18 +32,23 @@ export interface GenerationReport {
   readonly elapsedMs: number;
 }
 
+/** What the event stream needs of the CLI's options. */
+export function streamOptionsOf(options: GeneratorOptions): StreamOptions {
+  return {
+    seed: options.seed,
+    events: options.events,
+    start: options.start,
+    end: options.start + options.days * DAY_MS,
+    fraudRate: options.fraudRate,
+    malformedRate: options.malformedRate,
+  };
+}
+
 export function runGenerator(options: GeneratorOptions): GenerationReport {
   const began = performance.now();
   const writer = LandingWriter.open(options.landing, options.batchSize);
   const stats = generateEvents(
-    {
-      seed: options.seed,
-      events: options.events,
-      start: options.start,
-      end: options.start + options.days * DAY_MS,
-      fraudRate: options.fraudRate,
-      malformedRate: options.malformedRate,
-    },
+    streamOptionsOf(options),
     (record) => writer.append(record.topic, record.partition, record.line, record.eventDate),
   );
   const written = writer.close();

@@ -15,10 +15,18 @@ const schema = z.object({
     /^postgres(ql)?:\/\/\S+$/,
     "expected a Postgres URL like postgres://user:password@host:5432/database",
   ).optional(),
-  SLUICE_LAKE: z.string().min(1, "expected a directory path").refine(
-    (value) => !/^[a-z0-9]+:\/\//i.test(value) || value.startsWith("file://"),
-    "expected a local directory (or file:// URL); object-store lakes are not supported yet",
+  SLUICE_LAKE: z.string().min(1, "expected a directory path or s3://bucket/prefix").refine(
+    (value) =>
+      !/^[a-z0-9]+:\/\//i.test(value) || value.startsWith("file://") ||
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value),
+    "expected a local directory, a file:// URL or s3://bucket/prefix",
   ).optional(),
+  S3_ENDPOINT: z.string().regex(/^https?:\/\/\S+$/, "expected a URL like http://localhost:9000")
+    .optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]+$/, "expected a region like us-east-1")
+    .default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().min(1, "expected an access key id").optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1, "expected a secret access key").optional(),
   SLUICE_CONCURRENCY: positiveInt("a positive whole number of parallel materializations")
     .optional(),
   SLUICE_LOG_LEVEL: z.enum(
@@ -32,7 +40,37 @@ const schema = z.object({
     .default(30_000),
   SLUICE_LOCK_WAIT_MS: z.string().regex(/^\d+$/, "expected a whole number of milliseconds")
     .transform(Number).default(600_000),
+  KAFKA_BROKERS: z.string().regex(
+    /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/,
+    "expected host:port[,host:port...], e.g. localhost:9092",
+  ).optional(),
+  KAFKA_CLIENT_ID: z.string().regex(/^[\w.-]+$/, "expected letters, digits, '.', '_' or '-'")
+    .default("sluice"),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[\w.-]*$/, "expected letters, digits, '.', '_' or '-'")
+    .default(""),
+  KAFKA_TOPIC_RETENTION_HOURS: positiveInt("a positive whole number of hours").default(168),
+}).superRefine((value, ctx) => {
+  if (!value.SLUICE_LAKE?.startsWith("s3://")) return;
+  for (const name of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+    if (value[name] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "required when SLUICE_LAKE is an s3:// lake",
+      });
+    }
+  }
 });
+
+/** Variables a deployment against Kafka, Postgres and S3 sets (compose.yaml's Sluice services). */
+export const DEPLOYMENT_VARIABLES = [
+  "DATABASE_URL",
+  "SLUICE_LAKE",
+  "S3_ENDPOINT",
+  "S3_ACCESS_KEY_ID",
+  "S3_SECRET_ACCESS_KEY",
+  "KAFKA_BROKERS",
+] as const;
 
 export interface Config {
   /** Where embedded state lives: the PGlite data dir, the local lake, the landing zone. */
@@ -44,6 +82,28 @@ export interface Config {
   readonly logFormat: "pretty" | "json";
   readonly leaseTtlMs: number;
   readonly lockWaitMs: number;
+  /** Undefined: the lake is the local directory `lakeRoot`. */
+  readonly s3Lake: S3LakeConfig | undefined;
+  /** Undefined: no Kafka; events come from the landing zone. */
+  readonly kafka: KafkaConfig | undefined;
+}
+
+export interface S3LakeConfig {
+  readonly bucket: string;
+  /** Key prefix without leading or trailing slash; "" for the bucket's root. */
+  readonly prefix: string;
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Put before every topic name (e.g. "staging."), so environments can share a cluster. */
+  readonly topicPrefix: string;
+  readonly retentionHours: number;
 }
 
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
@@ -58,7 +118,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
     // Connection strings carry passwords: name the variable, never echo its value.
-    const shown = variable === "DATABASE_URL" ? "" : `=${JSON.stringify(env[variable] ?? "")}`;
+    const secret = variable === "DATABASE_URL" || /SECRET|KEY_ID/.test(variable);
+    const shown = secret ? "" : `=${JSON.stringify(env[variable] ?? "")}`;
     throw new ConfigError(
       `Invalid configuration: ${variable}${shown}: ${issue.message}`,
       variable,
@@ -69,11 +130,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return {
     home,
     databaseUrl: value.DATABASE_URL,
-    lakeRoot: value.SLUICE_LAKE?.replace(/^file:\/\//, "") ?? `${home}/lake`,
+    // An S3 lake still stages and caches files locally, under the home.
+    lakeRoot: value.SLUICE_LAKE?.startsWith("s3://")
+      ? `${home}/lake-cache`
+      : value.SLUICE_LAKE?.replace(/^file:\/\//, "") ?? `${home}/lake`,
     concurrency: value.SLUICE_CONCURRENCY ?? navigator.hardwareConcurrency ?? 2,
     logLevel: value.SLUICE_LOG_LEVEL,
     logFormat: value.SLUICE_LOG_FORMAT,
     leaseTtlMs: value.SLUICE_LEASE_TTL_MS,
     lockWaitMs: value.SLUICE_LOCK_WAIT_MS,
+    s3Lake: value.SLUICE_LAKE?.startsWith("s3://") ? s3LakeOf(value) : undefined,
+    kafka: value.KAFKA_BROKERS === undefined ? undefined : {
+      brokers: value.KAFKA_BROKERS.split(","),
+      clientId: value.KAFKA_CLIENT_ID,
+      topicPrefix: value.KAFKA_TOPIC_PREFIX,
+      retentionHours: value.KAFKA_TOPIC_RETENTION_HOURS,
+    },
+  };
+}
+
+function s3LakeOf(value: z.infer<typeof schema>): S3LakeConfig {
+  const [bucket, ...rest] = value.SLUICE_LAKE!.slice("s3://".length).split("/");
+  return {
+    bucket,
+    prefix: rest.join("/").replace(/^\/+|\/+$/g, ""),
+    endpoint: value.S3_ENDPOINT,
+    region: value.S3_REGION,
+    accessKey: value.S3_ACCESS_KEY_ID!,
+    secretKey: value.S3_SECRET_ACCESS_KEY!,
   };
 }

@@ -1,0 +1,61 @@
+// `deno task generate --kafka`: the same seeded events, produced to the six topics instead of
+// the landing zone, with the topics created first when missing.
+import type { KafkaConfig } from "../resources/config.ts";
+import { produceEvents, type ProduceReport } from "../resources/kafka/event_producer.ts";
+import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
+import { ensureTopics } from "../resources/kafka/topics.ts";
+import { streamEvents } from "./event_stream.ts";
+import type { GeneratorOptions } from "./options.ts";
+import { streamOptionsOf } from "./run.ts";
+
+export interface KafkaGenerationReport extends ProduceReport {
+  readonly createdTopics: readonly string[];
+}
+
+export async function produceToKafka(
+  options: GeneratorOptions,
+  config: KafkaConfig,
+): Promise<KafkaGenerationReport> {
+  const kafka = openKafka(config);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await admin.connect();
+    const createdTopics = await ensureTopics(
+      admin,
+      { retentionHours: config.retentionHours },
+      config.topicPrefix,
+    );
+    await producer.connect();
+    const report = await produceEvents(
+      producer,
+      streamEvents(streamOptionsOf(options)),
+      {
+        batchSize: options.batchSize,
+        targetRate: options.targetRate,
+        topicPrefix: config.topicPrefix,
+      },
+    );
+    return { ...report, createdTopics };
+  } catch (error) {
+    throw explainKafkaError(error, config.brokers);
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export function formatKafkaReport(report: KafkaGenerationReport, brokers: readonly string[]) {
+  const seconds = report.elapsedMs / 1000;
+  const lines = [];
+  if (report.createdTopics.length > 0) {
+    lines.push(`Created topics ${report.createdTopics.join(", ")} on ${brokers.join(",")}`);
+  }
+  lines.push(
+    `Produced ${report.events.toLocaleString("en-US")} events in ${report.batches} batches to ` +
+      `${brokers.join(",")} in ${seconds.toFixed(1)} s (${
+        Math.round(report.events / seconds).toLocaleString("en-US")
+      } events/s)`,
+  );
+  return lines;
+}

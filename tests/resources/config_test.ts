@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../resources/config.ts";
+import { ConfigError } from "../../runtime/errors.ts";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+Deno.test("an s3:// lake is parsed into bucket, prefix, endpoint and credentials, staged under the home", () => {
+  const config = loadConfig({
+    SLUICE_HOME: "/srv/sluice",
+    SLUICE_LAKE: "s3://fraud-lake/prod/v1/",
+    S3_ENDPOINT: "http://127.0.0.1:9000",
+    S3_ACCESS_KEY_ID: "AKIA123",
+    S3_SECRET_ACCESS_KEY: "s3cret",
+  });
+  assert.deepEqual(config.s3Lake, {
+    bucket: "fraud-lake",
+    prefix: "prod/v1",
+    endpoint: "http://127.0.0.1:9000",
+    region: "us-east-1",
+    accessKey: "AKIA123",
+    secretKey: "s3cret",
+  });
+  assert.equal(config.lakeRoot, "/srv/sluice/lake-cache");
+  assert.equal(loadConfig({ SLUICE_LAKE: "/data/lake" }).s3Lake, undefined);
+});
+
+Deno.test("an s3:// lake without credentials names the missing variable", () => {
+  const error = configError({ SLUICE_LAKE: "s3://lake", S3_ACCESS_KEY_ID: "AKIA123" });
+  assert.equal(error.variable, "S3_SECRET_ACCESS_KEY");
+  assert.match(error.message, /S3_SECRET_ACCESS_KEY: required when SLUICE_LAKE is an s3:\/\/ lake/);
+});
+
+Deno.test("credentials are named, never echoed, in a configuration error", () => {
+  const error = configError({
+    SLUICE_LAKE: "s3://lake",
+    S3_SECRET_ACCESS_KEY: "very-secret-value",
+  });
+  assert.equal(error.variable, "S3_ACCESS_KEY_ID");
+  assert.doesNotMatch(error.message, /very-secret-value|S3_ACCESS_KEY_ID=/);
+  // Other values are shown, so the user sees what was wrong.
+  assert.match(configError({ S3_ENDPOINT: "not a url" }).message, /S3_ENDPOINT="not a url"/);
+});
+
+Deno.test("KAFKA_BROKERS is a host:port list; a wrong one is named", () => {
+  const config = loadConfig({ KAFKA_BROKERS: "kafka-1:9092,kafka-2:9092" });
+  assert.deepEqual(config.kafka, {
+    brokers: ["kafka-1:9092", "kafka-2:9092"],
+    clientId: "sluice",
+    topicPrefix: "",
+    retentionHours: 168,
+  });
+  assert.equal(loadConfig({}).kafka, undefined);
+  const error = configError({ KAFKA_BROKERS: "kafka-1" });
+  assert.equal(error.variable, "KAFKA_BROKERS");
+  assert.match(error.message, /expected host:port/);
+});
+
+Deno.test("an unknown lake scheme is refused with what is accepted", () => {
+  const error = configError({ SLUICE_LAKE: "gs://bucket/lake" });
+  assert.match(error.message, /SLUICE_LAKE="gs:\/\/bucket\/lake": expected a local directory/);
+});
