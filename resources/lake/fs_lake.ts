@@ -1,6 +1,5 @@
 // The lake on a local filesystem (the embedded default): one fresh directory per materialization,
 // made durable with fsync and identified by a streamed SHA-256 digest of its files.
-import { createHash } from "node:crypto";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
@@ -8,6 +7,7 @@ import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
 import type { Lake, LakeLocation, SealedLocation } from "../../runtime/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
 import { dataVersion, hashParts } from "../../runtime/version.ts";
+import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";
 
 /** Where the embedded lake lives, relative to the working directory. */
 export const DEFAULT_LAKE_ROOT = ".sluice/lake";
@@ -216,10 +216,10 @@ function partitionDirName(key: AssetKey, partition: PartitionKey): string {
 }
 
 /** A caller's value used as one directory name: no separators, no traversal, nothing hidden. */
-function pathSegment(what: string, value: string, key: AssetKey): string {
+export function pathSegment(what: string, value: string, key: AssetKey): string {
   if (value === "" || value.startsWith(".") || /[/\\\0]/.test(value)) {
     throw new RequestError(
-      `Cannot use ${what} '${value}' of asset '${key}' as a lake directory name: expected a ` +
+      `Cannot use ${what} '${value}' of asset '${key}' as a lake path segment: expected a ` +
         `non-empty name without '/', '\\' or a leading '.'`,
     );
   }
@@ -230,23 +230,6 @@ function pathSegment(what: string, value: string, key: AssetKey): string {
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
-}
-
-/** Relative paths of every regular file under `dir`, '/'-separated and sorted by code unit. */
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(join(dir, prefix))) {
-    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory) files.push(...await listFiles(dir, path));
-    else if (entry.isFile) files.push(path);
-    else {
-      throw new RuntimeInvariantError(
-        `Cannot seal lake location '${dir}': '${path}' is not a regular file or directory; ` +
-          `write plain files only`,
-      );
-    }
-  }
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Names of the directories directly inside `dir`. */
@@ -271,24 +254,6 @@ async function listSubdirs(dir: string): Promise<string[]> {
   return dirs;
 }
 
-/** Fsyncs a file and streams it through SHA-256, so large Parquet files never sit in memory. */
-async function syncAndDigest(path: string): Promise<{ digest: string; size: number }> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    await file.sync();
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of file.readable) {
-    hash.update(chunk);
-    size += chunk.byteLength;
-  }
-  return { digest: hash.digest("hex"), size };
-}
-
 async function syncPath(path: string): Promise<void> {
   const handle = await Deno.open(path, { read: true });
   try {
@@ -301,13 +266,4 @@ async function syncPath(path: string): Promise<void> {
 async function isEmptyDir(path: string): Promise<boolean> {
   for await (const _ of Deno.readDir(path)) return false;
   return true;
-}
-
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
 }

@@ -1,7 +1,7 @@
 // Opens what a command needs, from the configuration: the asset graph, the metadata store
 // (PGlite or Postgres), the lake, the application's resources, and a logger.
 import type { Config } from "../../resources/config.ts";
-import { FsLake } from "../../resources/lake/fs_lake.ts";
+import { openLake } from "../../resources/lake/open_lake.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import type { Definitions } from "../definitions.ts";
 import { AssetGraph } from "../graph.ts";
@@ -36,6 +36,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
     embeddedDir: `${config.home}/pg`,
   });
   try {
+    const lake = await openLake(config);
     const opened = await definitions.resources?.({
       home: config.home,
       env: Deno.env.toObject(),
@@ -47,7 +48,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
       graph,
       store,
       database: store.database,
-      lake: new FsLake({ root: config.lakeRoot }),
+      lake,
       resources: opened?.resources ?? NO_RESOURCES,
       log,
       logSink,
