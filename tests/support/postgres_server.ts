@@ -2,6 +2,7 @@
 // Also a CLI (`start` / `stop` / `status`) that keeps one running across test runs via a state file.
 
 import { parseArgs } from "node:util";
+import { runCommand } from "./toolchain.ts";
 
 /** A service the test harness started; Kafka and MinIO will implement the same shape. */
 export interface TestService {
@@ -38,27 +39,7 @@ const SERVICE_NAME = "postgres";
 const START_DEADLINE_MS = 30_000;
 const PORT_ATTEMPTS = 3;
 
-interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string } = {},
-): Promise<CommandResult> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd: opts.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = runCommand;
 
 /** Runs a Postgres binary as `osUser` (initdb and postgres refuse to run as root). */
 function runAs(osUser: string | null, cmd: string, args: string[], cwd: string) {

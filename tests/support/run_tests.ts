@@ -2,6 +2,7 @@
 // and ends with one machine-readable line, `N passed, N failed[, N skipped]`.
 
 import { type PostgresServer, startPostgres } from "./postgres_server.ts";
+import { type StartedServices, startStreamingServices } from "./test_services.ts";
 
 export interface TestSummary {
   passed: number;
@@ -101,12 +102,38 @@ async function provideDatabase(): Promise<{ url: string; server?: PostgresServer
   }
 }
 
+/**
+ * Kafka and MinIO, unless the environment already points at them. A service that cannot start
+ * fails the run under CI=true; elsewhere its tests skip with a note.
+ */
+async function provideStreaming(): Promise<StartedServices | null> {
+  if (Deno.env.get("SLUICE_TEST_KAFKA_BROKERS") && Deno.env.get("SLUICE_TEST_S3_ENDPOINT")) {
+    console.error("run_tests: using Kafka and S3 from the environment");
+    return null;
+  }
+  const t0 = performance.now();
+  const services = await startStreamingServices();
+  for (const [name, why] of services.failures) {
+    if (isCI()) {
+      await services.stop();
+      throw new Error(`${name} could not start, and CI=true requires it:\n${why}`);
+    }
+    console.error(
+      `run_tests: warning: ${name} unavailable (${why.split("\n")[0]}); its tests skip`,
+    );
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  console.error(`run_tests: Kafka and MinIO started in ${seconds}s`);
+  return services;
+}
+
 async function runDenoTest(
   args: string[],
   databaseUrl: string | null,
+  serviceEnv: Record<string, string>,
   onChild: (c: Deno.ChildProcess) => void,
 ) {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...serviceEnv };
   if (databaseUrl) env.SLUICE_TEST_DATABASE_URL = databaseUrl;
   // Deno.execPath() is the running binary, whether installed globally or fetched by npx.
   const child = new Deno.Command(Deno.execPath(), {
@@ -137,12 +164,19 @@ async function main(): Promise<number> {
   let summary: TestSummary = { passed: 0, failed: 1, ignored: 0 };
   let code = 1;
   let db: Awaited<ReturnType<typeof provideDatabase>> = null;
+  let streaming: StartedServices | null = null;
   let lastOutput = "";
   try {
     db = await provideDatabase();
+    streaming = await provideStreaming();
     if (interrupted) throw new Error("interrupted before tests started");
     const args = testArgs(Deno.args);
-    const { status, output } = await runDenoTest(args, db?.url ?? null, (c) => (child = c));
+    const { status, output } = await runDenoTest(
+      args,
+      db?.url ?? null,
+      streaming?.env ?? {},
+      (c) => (child = c),
+    );
     // No summary means deno test died before reporting (type error, no test modules, a signal).
     summary = parseSummary(output) ?? { passed: 0, failed: status.success ? 0 : 1, ignored: 0 };
     code = status.code;
@@ -150,6 +184,11 @@ async function main(): Promise<number> {
   } catch (e) {
     console.error(`run_tests: ${e instanceof Error ? e.message : e}`);
   } finally {
+    await streaming?.stop().catch((e) => {
+      console.error(
+        `run_tests: could not stop Kafka or MinIO: ${e instanceof Error ? e.message : e}`,
+      );
+    });
     await db?.server?.stop().catch((e) => {
       console.error(`run_tests: could not stop PostgreSQL: ${e instanceof Error ? e.message : e}`);
     });

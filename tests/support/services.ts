@@ -93,3 +93,47 @@ function noteOnce(line: string): void {
   noted.add(line);
   console.error(line);
 }
+
+/** Options for Deno.test of a test that needs the test Kafka broker (as needsPostgres). */
+export function needsKafka(): { ignore: boolean } {
+  return needsVariables("Kafka", ["SLUICE_TEST_KAFKA_BROKERS"]);
+}
+
+/** Options for Deno.test of a test that needs the test S3 server (as needsPostgres). */
+export function needsS3(): { ignore: boolean } {
+  return needsVariables("S3", [
+    "SLUICE_TEST_S3_ENDPOINT",
+    "SLUICE_TEST_S3_ACCESS_KEY",
+    "SLUICE_TEST_S3_SECRET_KEY",
+    "SLUICE_TEST_S3_BUCKET",
+  ]);
+}
+
+function needsVariables(service: string, names: readonly string[]): { ignore: boolean } {
+  const missing = names.filter((name) => !Deno.env.get(name));
+  if (missing.length === 0 || isCI()) return { ignore: false };
+  noteOnce(
+    `note: skipping ${service} tests: ${missing.join(", ")} not set; run 'deno task test', ` +
+      "which starts the test services, or 'deno task services:start'",
+  );
+  return { ignore: true };
+}
+
+/** The value of a test service variable; on CI without it, a clear failure. */
+export function requireTestVariable(name: string): string {
+  const value = Deno.env.get(name);
+  if (value) return value;
+  throw new Error(
+    `${name} is not set: the test service did not start (CI=true requires it); run 'deno task test'`,
+  );
+}
+
+/** The test S3 server's settings, for openS3Client. */
+export function testS3Settings() {
+  return {
+    endpoint: requireTestVariable("SLUICE_TEST_S3_ENDPOINT"),
+    region: "us-east-1",
+    accessKey: requireTestVariable("SLUICE_TEST_S3_ACCESS_KEY"),
+    secretKey: requireTestVariable("SLUICE_TEST_S3_SECRET_KEY"),
+  };
+}

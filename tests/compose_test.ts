@@ -1,0 +1,123 @@
+// compose.yaml cannot run here (no Docker engine), so it is checked as data: every Sluice service
+// passes the config schema with what compose gives it, points at the right servers, and the
+// ports and names agree with README.
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { DEPLOYMENT_VARIABLES, loadConfig } from "../resources/config.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const SLUICE_SERVICES = ["daemon", "ui", "serve"];
+
+interface Service {
+  image?: string;
+  command?: string | string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  healthcheck?: { test: string | string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+/** `.env.example` as a map. */
+async function exampleEnv(): Promise<Record<string, string>> {
+  const text = await Deno.readTextFile(new URL(".env.example", ROOT));
+  return Object.fromEntries(
+    text.split("\n").filter((line) => /^\w+=/.test(line)).map((line) => {
+      const at = line.indexOf("=");
+      return [line.slice(0, at), line.slice(at + 1)];
+    }),
+  );
+}
+
+/** compose.yaml with `${VAR}` filled from `.env.example` and `$$` unescaped, as compose does. */
+async function composeServices(): Promise<Record<string, Service>> {
+  const env = await exampleEnv();
+  const text = (await Deno.readTextFile(new URL("compose.yaml", ROOT)))
+    .replace(/(?<!\$)\$\{(\w+)\}/g, (_, name) => {
+      assert.ok(name in env, `compose.yaml uses \${${name}}, which .env.example does not set`);
+      return env[name];
+    })
+    .replaceAll("$$", "$");
+  return parse(text, { merge: true }).services;
+}
+
+function environment(service: Service): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+}
+
+Deno.test("each Sluice service in compose.yaml sets every deployment variable and passes the config schema", async () => {
+  const services = await composeServices();
+  for (const name of SLUICE_SERVICES) {
+    const service = services[name];
+    assert.ok(service, `compose.yaml has no ${name} service`);
+    assert.match(
+      service.image ?? "",
+      /^denoland\/deno:2\.9\.6$/,
+      `${name}: the official Deno image`,
+    );
+    const env = environment(service);
+    for (const variable of DEPLOYMENT_VARIABLES) {
+      assert.ok(env[variable], `${name} does not set ${variable}`);
+    }
+    const config = loadConfig(env);
+    assert.ok(config.databaseUrl, `${name}: no Postgres`);
+    assert.ok(config.kafka, `${name}: no Kafka`);
+    assert.ok(config.s3Lake, `${name}: the lake is not on S3`);
+    assert.ok(service.healthcheck, `${name} has no health check`);
+    for (const dependency of ["kafka", "postgres", "minio-buckets"]) {
+      assert.ok(service.depends_on?.[dependency], `${name} does not wait for ${dependency}`);
+    }
+  }
+});
+
+Deno.test("compose.yaml's Sluice services point at its Kafka, Postgres and MinIO by name and port", async () => {
+  const services = await composeServices();
+  const kafka = environment(services.kafka);
+  assert.match(services.kafka.image ?? "", /^apache\/kafka:/);
+  assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
+  assert.match(kafka.KAFKA_PROCESS_ROLES, /controller/, "Kafka runs in KRaft mode");
+  const advertised = kafka.KAFKA_ADVERTISED_LISTENERS.split(",")
+    .find((l) => l.startsWith("PLAINTEXT://"))!.slice("PLAINTEXT://".length);
+  const postgres = environment(services.postgres);
+  assert.match(services.postgres.image ?? "", /^postgres:16/);
+  const minio = environment(services.minio);
+  const buckets = environment(services["minio-buckets"]);
+  for (const name of SLUICE_SERVICES) {
+    const config = loadConfig(environment(services[name]));
+    assert.deepEqual(config.kafka!.brokers, [advertised], `${name}: KAFKA_BROKERS`);
+    const db = new URL(config.databaseUrl!);
+    assert.equal(`${db.hostname}:${db.port}`, "postgres:5432", `${name}: DATABASE_URL host`);
+    assert.equal(db.username, postgres.POSTGRES_USER);
+    assert.equal(decodeURIComponent(db.password), postgres.POSTGRES_PASSWORD);
+    assert.equal(db.pathname, `/${postgres.POSTGRES_DB}`);
+    assert.equal(config.s3Lake!.endpoint, "http://minio:9000", `${name}: S3_ENDPOINT`);
+    assert.equal(config.s3Lake!.accessKey, minio.MINIO_ROOT_USER);
+    assert.equal(config.s3Lake!.secretKey, minio.MINIO_ROOT_PASSWORD);
+    assert.equal(
+      config.s3Lake!.bucket,
+      buckets.S3_BUCKET,
+      `${name}: the bucket minio-buckets makes`,
+    );
+  }
+});
+
+Deno.test("the ports compose.yaml publishes are the ones README lists", async () => {
+  const services = await composeServices();
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const section = readme.slice(readme.indexOf("## Running with Kafka, Postgres and S3"));
+  assert.ok(section.length < readme.length, "README has no 'Running with Kafka, Postgres and S3'");
+  // Rows like "| kafka | 29092 | ... |".
+  const documented = new Map<string, string[]>();
+  for (const match of section.matchAll(/^\| `?([\w-]+)`? +\| ([\d, ]+) \|/gm)) {
+    documented.set(match[1], match[2].split(",").map((p) => p.trim()));
+  }
+  const published = new Map<string, string[]>();
+  for (const [name, service] of Object.entries(services)) {
+    if (service.ports) published.set(name, service.ports.map((p) => p.split(":")[0]));
+  }
+  assert.deepEqual(
+    Object.fromEntries([...documented].sort()),
+    Object.fromEntries([...published].sort()),
+  );
+});
