@@ -7,7 +7,11 @@ import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { hashParts } from "../runtime/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { emptyRelation } from "../resources/duckdb/duckdb_sql_engine.ts";
+import type { Topic } from "../contracts/events/mod.ts";
+import type { MaterializeContext } from "../runtime/context.ts";
+import { segmentsByDay } from "../resources/kafka/offset_ledger.ts";
 import {
+  BRONZE_COLUMNS,
   BRONZE_FILE,
   ingestDay,
   REJECTED_COLUMNS,
@@ -21,13 +25,14 @@ import type {} from "./resources.ts";
 const INGEST_FILES = [
   "../resources/landing/day_ingest.ts",
   "../resources/landing/ingest_worker.ts",
+  "../resources/kafka/segment_writer.ts",
   "../contracts/events/validate.ts",
 ];
 const BRONZE_CODE_VERSION = hashParts(
   INGEST_FILES.map((file) => Deno.readTextFileSync(fileURLToPath(new URL(file, import.meta.url)))),
 );
 
-/** `bronze.<topic>` over each `landing.<topic>` source, same day (identity mapping). */
+/** `bronze.<topic>` over each `landing.<topic>` (or `kafka.<topic>`) source, same day. */
 export function bronzeAssets(sources: readonly SourceAsset[]): AssetDefinition[] {
   const partitions = daily({ start: EVENT_DAYS_START });
   return sources.map((source) => {
@@ -42,6 +47,9 @@ export function bronzeAssets(sources: readonly SourceAsset[]): AssetDefinition[]
       codeVersion: BRONZE_CODE_VERSION,
       retry: { maxAttempts: 2 },
       async materialize(ctx) {
+        if (ctx.resources.kafka !== undefined) {
+          return await compactSegments(ctx, topic as Topic, ctx.resources.kafka.group);
+        }
         const batches = await ctx.resources.landing.batchesOfDay(topic, ctx.partition);
         const result = await ingestDay({
           topic,
@@ -96,6 +104,39 @@ export function rejectedEventsAsset(bronze: readonly AssetDefinition[]): AssetDe
       }
     },
   });
+}
+
+/**
+ * Kafka mode: the day's committed segments (written by `deno task ingest`) into one data.parquet
+ * and one rejected.parquet, in partition and offset order.
+ */
+async function compactSegments(ctx: MaterializeContext, topic: Topic, group: string) {
+  const segments = (await segmentsByDay(ctx.resources.warehouse, group, topic)).get(ctx.partition);
+  const dirs: string[] = [];
+  for (const uri of segments?.uris ?? []) dirs.push((await ctx.resources.lake.open(uri)).dir);
+  const files = (name: string) => dirs.map((dir) => sqlString(join(dir, name))).join(", ");
+  const db = await openDuckDb({ threads: 1 });
+  try {
+    await db.run("SET preserve_insertion_order = true");
+    const rows = await db.copyToParquet(
+      dirs.length === 0
+        ? `SELECT * FROM ${emptyRelation(BRONZE_COLUMNS)}`
+        : `SELECT * FROM read_parquet([${files(BRONZE_FILE)}]) ORDER BY _partition, _offset`,
+      join(ctx.output.dir, BRONZE_FILE),
+    );
+    const rejected = await db.copyToParquet(
+      dirs.length === 0
+        ? `SELECT * FROM ${emptyRelation(REJECTED_COLUMNS)}`
+        : `SELECT * FROM read_parquet([${files(REJECTED_FILE)}]) ORDER BY partition, "offset"`,
+      join(ctx.output.dir, REJECTED_FILE),
+    );
+    return {
+      rows,
+      metadata: { segments: dirs.length, valid: rows, rejected, source: "kafka" },
+    };
+  } finally {
+    db.close();
+  }
 }
 
 function sqlString(value: string): string {

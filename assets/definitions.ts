@@ -4,12 +4,16 @@ import type { Definitions } from "../runtime/definitions.ts";
 import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";
 import { landingSources } from "./landing_sources.ts";
-import { openPipelineResources } from "./resources.ts";
+import { kafkaSources } from "./kafka_sources.ts";
+import { kafkaConfigured, openPipelineResources } from "./resources.ts";
 import { loadMarts, loadTransforms } from "./transforms.ts";
 import { warehouseAssets } from "./warehouse.ts";
 
 export async function loadDefinitions(): Promise<Definitions> {
-  const sources = landingSources();
+  // Events come from Kafka when KAFKA_BROKERS is set (`deno task ingest` feeds bronze), else
+  // from the landing zone.
+  const kafka = kafkaConfigured(Deno.env.toObject());
+  const sources = kafka ? kafkaSources() : landingSources();
   const bronze = bronzeAssets(sources);
   const transforms = await loadTransforms();
   const warehouse = warehouseAssets(transforms);
@@ -26,7 +30,7 @@ export async function loadDefinitions(): Promise<Definitions> {
       ...await loadMarts(publishers),
     ],
     resources: openPipelineResources,
-    beforeMaterialize: generateDefaultDayWhenEmpty,
+    beforeMaterialize: kafka ? undefined : generateDefaultDayWhenEmpty,
     nextSteps: [
       "`deno task generate --start YYYY-MM-DD` lands another day; `deno task materialize` " +
       "then builds only that day's partitions and what depends on them.",

@@ -33,6 +33,8 @@ export interface StreamRecord {
   readonly partition: number;
   readonly line: string;
   readonly eventDate: string;
+  /** The event's time (epoch ms): Kafka's record timestamp. */
+  readonly at: number;
 }
 
 export interface TopicCounts {
@@ -50,7 +52,6 @@ export interface StreamStats {
 }
 
 interface Pending extends StreamRecord {
-  readonly at: number;
   readonly seq: number;
 }
 

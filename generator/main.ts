@@ -1,6 +1,6 @@
 // `deno task generate`: parse flags, run the generator, print the summary; a bad flag prints
 // one line and exits with status 2.
-import { loadConfig } from "../resources/config.ts";
+import { loadKafkaCommandConfig } from "../resources/config.ts";
 import { ConfigError, errorMessage } from "../runtime/errors.ts";
 import { FlagError } from "./errors.ts";
 import { formatKafkaReport, produceToKafka } from "./kafka_run.ts";
@@ -36,18 +36,10 @@ async function main(args: readonly string[]): Promise<number> {
 async function generateToKafka(options: GeneratorOptions): Promise<number> {
   let config;
   try {
-    config = loadConfig(Deno.env.toObject());
+    config = loadKafkaCommandConfig(Deno.env.toObject(), "use --kafka");
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
-  if (config.kafka === undefined) {
-    console.error(
-      "Cannot use --kafka: KAFKA_BROKERS is not set (e.g. KAFKA_BROKERS=localhost:9092)",
-    );
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
     return 2;
   }
   const report = await produceToKafka(options, config.kafka);

@@ -160,3 +160,18 @@ function s3LakeOf(value: z.infer<typeof schema>): S3LakeConfig {
     secretKey: value.S3_SECRET_ACCESS_KEY!,
   };
 }
+
+/** The configuration of a command that needs Kafka; a ConfigError names KAFKA_BROKERS if unset. */
+export function loadKafkaCommandConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  purpose: string,
+): Config & { readonly kafka: KafkaConfig } {
+  const config = loadConfig(env);
+  if (config.kafka === undefined) {
+    throw new ConfigError(
+      `Cannot ${purpose}: KAFKA_BROKERS is not set (e.g. KAFKA_BROKERS=localhost:9092)`,
+      "KAFKA_BROKERS",
+    );
+  }
+  return config as Config & { readonly kafka: KafkaConfig };
+}

@@ -1,5 +1,6 @@
 // What an application hands the runtime: its assets and how to open the resources they use.
 // The runtime never imports the application's assets; the entry point passes them in.
+import type { Lake } from "./lake.ts";
 import type { SqlClient } from "./store/sql_client.ts";
 import type { AnyAsset } from "./asset.ts";
 import type { Logger } from "./logger.ts";
@@ -19,6 +20,8 @@ export interface ResourceEnvironment {
    * schema `platform`, so a warehouse write can commit in the same transaction as its pointer.
    */
   readonly database: SqlClient;
+  /** The lake, for resources that read files written outside a materialization. */
+  readonly lake: Lake;
 }
 
 export interface Definitions {

@@ -30,3 +30,15 @@ export interface Lake {
   /** Deletes a location that no pointer references any more. */
   remove(uri: string): Promise<void>;
 }
+
+/** A location found in the lake, with when it was last written (for vacuum's grace period). */
+export interface LocationInfo {
+  readonly uri: string;
+  readonly modifiedAt: Date;
+}
+
+/** A lake that can list its locations, which `sluice vacuum` needs. */
+export interface ListableLake extends Lake {
+  /** Every materialization location, sealed or not, in no set order. */
+  listLocations(): AsyncIterable<LocationInfo>;
+}

@@ -57,7 +57,13 @@ export async function produceEvents(
       topic = { topic: topicName(options.topicPrefix ?? "", record.topic), messages: [] };
       pending.set(record.topic, topic);
     }
-    topic.messages.push({ key: record.key, value: record.line, partition: record.partition });
+    topic.messages.push({
+      key: record.key,
+      value: record.line,
+      partition: record.partition,
+      // The event's time, so a record whose payload cannot be read still has its day.
+      timestamp: String(Math.floor(record.at)),
+    });
     if (++size >= options.batchSize) await flush();
   }
   await flush();

@@ -4,7 +4,12 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
 import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
-import type { Lake, LakeLocation, SealedLocation } from "../../runtime/lake.ts";
+import type {
+  LakeLocation,
+  ListableLake,
+  LocationInfo,
+  SealedLocation,
+} from "../../runtime/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
 import { dataVersion, hashParts } from "../../runtime/version.ts";
 import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";
@@ -30,7 +35,7 @@ export interface FsLakeOptions {
 }
 
 /** A `Lake` whose locations are `<root>/<key as path>/<partition>/<materializationId>/`. */
-export class FsLake implements Lake {
+export class FsLake implements ListableLake {
   /** The absolute lake directory. */
   readonly root: string;
 
@@ -129,8 +134,8 @@ export class FsLake implements Lake {
     await Deno.remove(dir, { recursive: true });
   }
 
-  /** The URI of every materialization location in the lake, sealed or not, in no set order. */
-  async *listLocations(): AsyncIterable<string> {
+  /** Every materialization location in the lake, sealed or not, in no set order. */
+  async *listLocations(): AsyncIterable<LocationInfo> {
     if (await statOrNull(this.root) === null) return;
     const pending = [this.root];
     while (pending.length > 0) {
@@ -138,8 +143,10 @@ export class FsLake implements Lake {
       const isPartitionDir = await statOrNull(join(dir, PARTITION_MARKER)) !== null;
       for (const name of await childDirs(dir)) {
         const child = join(dir, name);
-        if (isPartitionDir) yield pathToFileURL(child).href;
-        else pending.push(child);
+        if (isPartitionDir) {
+          const info = await Deno.stat(child);
+          yield { uri: pathToFileURL(child).href, modifiedAt: info.mtime ?? new Date(0) };
+        } else pending.push(child);
       }
     }
   }

@@ -12,7 +12,12 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { join } from "node:path";
 import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
 import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
-import type { Lake, LakeLocation, SealedLocation } from "../../runtime/lake.ts";
+import type {
+  LakeLocation,
+  ListableLake,
+  LocationInfo,
+  SealedLocation,
+} from "../../runtime/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
 import { dataVersion, hashParts } from "../../runtime/version.ts";
 import { explainS3Error } from "../s3/s3_client.ts";
@@ -40,7 +45,7 @@ export interface S3LakeOptions {
 }
 
 /** A `Lake` whose locations are `s3://<bucket>/<prefix>/<key as path>/<partition>/<id>/`. */
-export class S3Lake implements Lake {
+export class S3Lake implements ListableLake {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
@@ -164,12 +169,15 @@ export class S3Lake implements Lake {
     await Deno.remove(this.#cacheDir(uri), { recursive: true }).catch(() => {});
   }
 
-  /** The URI of every materialization location in the lake, sealed or not, in no set order. */
-  async *listLocations(): AsyncIterable<string> {
+  /** Every materialization location in the lake, sealed or not, in no set order. */
+  async *listLocations(): AsyncIterable<LocationInfo> {
     const root = this.#prefix ? `${this.#prefix}/` : "";
-    for (const key of await this.#listKeys(root)) {
-      if (key.endsWith(`/${LOCATION_MARKER}`)) {
-        yield `s3://${this.#bucket}/${key.slice(0, -LOCATION_MARKER.length)}`;
+    for (const object of await this.#listObjects(root)) {
+      if (object.key.endsWith(`/${LOCATION_MARKER}`)) {
+        yield {
+          uri: `s3://${this.#bucket}/${object.key.slice(0, -LOCATION_MARKER.length)}`,
+          modifiedAt: object.modifiedAt,
+        };
       }
     }
   }
@@ -189,7 +197,11 @@ export class S3Lake implements Lake {
   }
 
   async #listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.#listObjects(prefix)).map((o) => o.key);
+  }
+
+  async #listObjects(prefix: string): Promise<{ key: string; modifiedAt: Date }[]> {
+    const keys: { key: string; modifiedAt: Date }[] = [];
     let token: string | undefined;
     do {
       const page = await this.#attempt(`s3://${this.#bucket}/${prefix}`, () =>
@@ -200,7 +212,11 @@ export class S3Lake implements Lake {
             ContinuationToken: token,
           }),
         ));
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      for (const object of page.Contents ?? []) {
+        if (object.Key) {
+          keys.push({ key: object.Key, modifiedAt: object.LastModified ?? new Date(0) });
+        }
+      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys;

@@ -106,9 +106,20 @@ function validateInWorker(request: IngestRequest, signal?: AbortSignal): Promise
   });
 }
 
-async function writeAccepted(
+/** Where one topic-day's bronze files go. */
+export interface BronzeTarget {
+  readonly topic: string;
+  readonly day: string;
+  readonly outputDir: string;
+}
+
+/**
+ * data.parquet from a staging file of `partition \x1f offset \x1f landed_ms \x1f payload`
+ * lines (landing and Kafka ingestion write the same).
+ */
+export async function writeAccepted(
   db: DuckDb,
-  request: DayIngestRequest,
+  request: BronzeTarget,
   validPath: string,
   count: number,
 ): Promise<number> {
@@ -129,9 +140,10 @@ async function writeAccepted(
   );
 }
 
-async function writeRejected(
+/** rejected.parquet from a staging NDJSON file of rejected records with their reasons. */
+export async function writeRejected(
   db: DuckDb,
-  request: DayIngestRequest,
+  request: BronzeTarget,
   rejectedPath: string,
   count: number,
 ): Promise<number> {

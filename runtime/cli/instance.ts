@@ -5,7 +5,7 @@ import { openLake } from "../../resources/lake/open_lake.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import type { Definitions } from "../definitions.ts";
 import { AssetGraph } from "../graph.ts";
-import type { Lake } from "../lake.ts";
+import type { ListableLake } from "../lake.ts";
 import { createLogger, type Logger, type LogSink, stderrSink } from "../logger.ts";
 import { NO_RESOURCES, type Resources } from "../resources.ts";
 import type { MetadataStore } from "../store/metadata_store.ts";
@@ -18,7 +18,7 @@ export interface Instance {
   readonly store: MetadataStore;
   /** The metadata database, which also holds the warehouse. */
   readonly database: SqlClient;
-  readonly lake: Lake;
+  readonly lake: ListableLake;
   readonly resources: Resources;
   readonly log: Logger;
   /** Where run logs are echoed besides the metadata store: the terminal (stderr). */
@@ -41,6 +41,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
       home: config.home,
       env: Deno.env.toObject(),
       database: store.database,
+      lake,
     });
     return {
       config,

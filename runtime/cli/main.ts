@@ -6,10 +6,12 @@ import { ConfigError, DefinitionError, RequestError, SluiceError } from "../erro
 import { ASSETS_USAGE, assetsCommand } from "./assets_command.ts";
 import { openInstance } from "./instance.ts";
 import { MATERIALIZE_USAGE, materializeCommand } from "./materialize_command.ts";
+import { VACUUM_USAGE, vacuumCommand } from "./vacuum_command.ts";
 
 const COMMANDS = {
   materialize: { run: materializeCommand, usage: MATERIALIZE_USAGE },
   assets: { run: assetsCommand, usage: ASSETS_USAGE },
+  vacuum: { run: vacuumCommand, usage: VACUUM_USAGE },
 } as const;
 
 const USAGE = `Usage: sluice <command> [options]
@@ -17,6 +19,7 @@ const USAGE = `Usage: sluice <command> [options]
 Commands:
   materialize   plan and materialize the selected assets that are stale
   assets        list assets with their status and the reasons
+  vacuum        remove unreferenced lake files and trim old metadata
 
 Run 'sluice <command> --help' for a command's options.`;
 

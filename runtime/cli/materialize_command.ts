@@ -51,6 +51,7 @@ export async function materializeCommand(instance: Instance, args: string[]): Pr
       home: instance.config.home,
       env: Deno.env.toObject(),
       database: instance.database,
+      lake: instance.lake,
       resources: instance.resources,
       log: instance.log,
       say: (line) => console.log(line),

@@ -34,7 +34,11 @@ async function setup(): Promise<Setup> {
   const h = await openHarness([...sources, ...bronze, rejectedEventsAsset(bronze)], {
     clock: new FakeClock(NOW),
   });
-  const resources = { landing: new LandingZone(landing), warehouse: h.store.database };
+  const resources = {
+    landing: new LandingZone(landing),
+    warehouse: h.store.database,
+    lake: h.lake,
+  };
   return {
     h,
     landing,
@@ -158,7 +162,11 @@ Deno.test("ingesting the same landing file twice never duplicates rows, and data
       selection: "bronze.orders",
       partitions: DAY,
       dryRun: true,
-      resources: { landing: new LandingZone(s.landing), warehouse: s.h.store.database },
+      resources: {
+        landing: new LandingZone(s.landing),
+        warehouse: s.h.store.database,
+        lake: s.h.lake,
+      },
     });
     assert.deepEqual(plan.plan.steps.map((step) => step.id), [`bronze.orders@${DAY}`]);
     await s.run("bronze.orders", DAY);
@@ -188,7 +196,11 @@ Deno.test("a new batch for one day makes only that day's bronze stale, with sour
       selection: "bronze.orders",
       partitions: `${DAY}..${NEXT}`,
       dryRun: true,
-      resources: { landing: new LandingZone(s.landing), warehouse: s.h.store.database },
+      resources: {
+        landing: new LandingZone(s.landing),
+        warehouse: s.h.store.database,
+        lake: s.h.lake,
+      },
     });
     assert.deepEqual(plan.plan.steps.map((step) => step.id), [`bronze.orders@${NEXT}`]);
     assert.match(plan.plan.steps[0].reasons.join(), /source landing\.orders has new data/);

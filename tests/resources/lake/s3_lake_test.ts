@@ -119,12 +119,12 @@ Deno.test({
       await lake.seal(a);
       const b = await lake.allocate(assetKey("silver.users"), partitionKey("2026-11-02"), "b");
       const listed: string[] = [];
-      for await (const uri of lake.listLocations()) listed.push(uri);
+      for await (const { uri } of lake.listLocations()) listed.push(uri);
       assert.deepEqual(listed.sort(), [a.uri, b.uri].sort());
       await lake.remove(a.uri);
       await assert.rejects(lake.open(a.uri), /no such objects/);
       const after: string[] = [];
-      for await (const uri of lake.listLocations()) after.push(uri);
+      for await (const { uri } of lake.listLocations()) after.push(uri);
       assert.deepEqual(after, [b.uri]);
     }),
 });

@@ -236,3 +236,19 @@ Deno.test("Ctrl-C cancels a run cleanly, records it as cancelled and exits 130",
     assert.equal(JSON.parse(runs.stdout)[0].status, "never");
   });
 });
+
+Deno.test("vacuum reports what it would remove and trim, and refuses a bad flag value", async () => {
+  await withHome(async (home) => {
+    await sluice(home, ["materialize"]);
+    const dry = await sluice(home, ["vacuum", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /5 lake locations: 5 referenced, 0 too young to judge, would remove 0/,
+    );
+    assert.match(dry.stdout, /metadata older than 7 days: would trim 0 materializations/);
+    const bad = await sluice(home, ["vacuum", "--retain-days", "soon"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--retain-days "soon": expected a whole number/);
+  });
+});

@@ -1,0 +1,213 @@
+// Kafka → bronze segments, exactly once. A consumer group spreads the six topics' partitions over
+// the ingesting processes; each batch becomes Parquet segments, and its offsets commit in
+// `platform` in the same transaction that registers them. Kafka's own group offsets are never
+// committed: on every assignment the consumer seeks to the offsets in `platform`.
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { TOPICS } from "../../contracts/events/mod.ts";
+import type { Lake } from "../../runtime/lake.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { SqlClient } from "../../runtime/store/sql_client.ts";
+import type { DuckDb } from "../duckdb/duckdb.ts";
+import {
+  commitBatch,
+  loadOffsets,
+  OffsetConflictError,
+  partitionId,
+  type TopicPartition,
+} from "./offset_ledger.ts";
+import { writeSegments } from "./segment_writer.ts";
+import { eventTopicOf, topicName } from "./topics.ts";
+
+export const DEFAULT_GROUP = "sluice-bronze";
+
+export interface IngestorOptions {
+  readonly kafka: Kafka;
+  readonly topicPrefix: string;
+  readonly group: string;
+  readonly db: SqlClient;
+  readonly lake: Lake;
+  readonly duckdb: DuckDb;
+  readonly log: Logger;
+  /** Stop once every partition's committed offset reaches the end offset seen at start. */
+  readonly untilCaughtUp?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface IngestReport {
+  readonly batches: number;
+  readonly records: number;
+  readonly conflicts: number;
+  readonly elapsedMs: number;
+}
+
+/** Runs until `signal` aborts (or, with untilCaughtUp, until caught up); then leaves the group. */
+export async function runIngestor(options: IngestorOptions): Promise<IngestReport> {
+  const began = performance.now();
+  const topics = TOPICS.map((topic) => topicName(options.topicPrefix, topic));
+  const consumer = options.kafka.consumer({
+    groupId: options.group,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+    // A killed ingester's partitions move to the others after this long without heartbeats.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  const targets = options.untilCaughtUp ? await endOffsets(options.kafka, topics) : undefined;
+  let ledger = await loadOffsets(options.db, options.group);
+  const report = { batches: 0, records: 0, conflicts: 0 };
+
+  await consumer.connect();
+  try {
+    consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+      // Another process may have committed while the partitions were elsewhere.
+      ledger = await loadOffsets(options.db, options.group);
+      for (const [kafkaTopic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const next = ledger.get(partitionId({ kafkaTopic, partition }));
+          if (next !== undefined) {
+            consumer.seek({ topic: kafkaTopic, partition, offset: String(next) });
+          }
+        }
+      }
+      options.log.info("ingester assigned partitions", {
+        group: options.group,
+        partitions: Object.values(payload.memberAssignment).flat().length,
+      });
+    });
+    await consumer.subscribe({ topics, fromBeginning: true });
+    const done = deferred();
+    const onAbort = () => done.resolve();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const outcome = await ingestBatch(options, consumer, payload, ledger);
+        if (outcome === "conflict") report.conflicts++;
+        else if (outcome > 0) {
+          report.batches++;
+          report.records += outcome;
+        }
+      },
+    });
+    if (targets !== undefined) {
+      void watchCaughtUp(options, targets, done);
+    }
+    await done.promise;
+    options.signal?.removeEventListener("abort", onAbort);
+  } finally {
+    await consumer.disconnect();
+  }
+  return { ...report, elapsedMs: performance.now() - began };
+}
+
+/** One fetched batch of one partition: its new records, or "conflict" when fenced off. */
+async function ingestBatch(
+  options: IngestorOptions,
+  consumer: Consumer,
+  { batch, resolveOffset, heartbeat, isStale }: EachBatchPayload,
+  ledger: Map<string, bigint>,
+): Promise<number | "conflict"> {
+  const topic = eventTopicOf(options.topicPrefix, batch.topic);
+  if (topic === undefined || isStale() || batch.messages.length === 0) return 0;
+  const tp: TopicPartition = { kafkaTopic: batch.topic, partition: batch.partition };
+  const expected = ledger.get(partitionId(tp)) ?? null;
+  // Records below the committed offset were ingested already (a fetch from before the seek).
+  const records = batch.messages
+    .filter((m) => expected === null || BigInt(m.offset) >= expected)
+    .map((m) => ({
+      offset: BigInt(m.offset),
+      value: m.value === null ? null : m.value.toString("utf8"),
+      timestampMs: Number(m.timestamp),
+    }));
+  if (records.length === 0) return 0;
+  const startOffset = records[0].offset;
+  const endOffset = records[records.length - 1].offset + 1n;
+  if (expected !== null && startOffset > expected) {
+    options.log.warn("offsets missing from the topic (removed by retention?)", {
+      partition: partitionId(tp),
+      from: String(expected),
+      to: String(startOffset),
+    });
+  }
+  const segments = await writeSegments({
+    db: options.duckdb,
+    lake: options.lake,
+    topic,
+    partition: batch.partition,
+    records,
+    ingestedAtMs: Date.now(),
+  });
+  try {
+    await commitBatch(options.db, {
+      ...tp,
+      group: options.group,
+      expectedNext: expected,
+      startOffset,
+      endOffset,
+      segments: segments.map((s) => ({
+        segmentId: `${batch.topic}/${batch.partition}/${startOffset}/${s.eventDate}`,
+        topic,
+        eventDate: s.eventDate,
+        uri: s.uri,
+        rows: s.rows,
+        rejected: s.rejected,
+      })),
+    });
+  } catch (error) {
+    // Not committed: the files are unreferenced; remove them now (vacuum would later).
+    for (const segment of segments) await options.lake.remove(segment.uri).catch(() => {});
+    if (!(error instanceof OffsetConflictError)) throw error;
+    options.log.warn(error.message);
+    const fresh = await loadOffsets(options.db, options.group);
+    const next = fresh.get(partitionId(tp));
+    if (next !== undefined) {
+      ledger.set(partitionId(tp), next);
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(next) });
+    }
+    return "conflict";
+  }
+  ledger.set(partitionId(tp), endOffset);
+  resolveOffset(String(endOffset - 1n));
+  await heartbeat();
+  return records.length;
+}
+
+/** Every partition's end offset (the next offset to be written) right now. */
+async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        ends.set(partitionId({ kafkaTopic: topic, partition: p.partition }), BigInt(p.high));
+      }
+    }
+    return ends;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves `done` once the committed offsets reach `targets` (any process may commit them). */
+async function watchCaughtUp(
+  options: IngestorOptions,
+  targets: Map<string, bigint>,
+  done: { resolve(): void },
+): Promise<void> {
+  while (!options.signal?.aborted) {
+    const committed = await loadOffsets(options.db, options.group);
+    const behind = [...targets].filter(([id, end]) => end > 0n && (committed.get(id) ?? 0n) < end);
+    if (behind.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  done.resolve();
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}

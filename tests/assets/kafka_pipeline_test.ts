@@ -1,0 +1,66 @@
+// With KAFKA_BROKERS set, the pipeline's sources are the Kafka topics: records `deno task ingest`
+// committed build bronze and everything after it; newly ingested records make that day's bronze
+// stale with "source kafka.<topic> has new data".
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runScript } from "../support/deno_script.ts";
+import {
+  needsKafka,
+  needsPostgres,
+  requireTestVariable,
+  withFreshDatabase,
+} from "../support/services.ts";
+
+const services = { ignore: needsKafka().ignore || needsPostgres().ignore };
+
+async function run(script: string, args: string[], env: Record<string, string>) {
+  const result = await runScript(script, args, env);
+  assert.equal(result.code, 0, `${script} ${args.join(" ")}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+Deno.test({
+  name: "materialize builds bronze to gold from Kafka segments; new records make the day stale",
+  ...services,
+  fn: () =>
+    withFreshDatabase(async (databaseUrl) => {
+      const home = await Deno.makeTempDir({ prefix: "sluice-kafka-e2e-" });
+      const env = {
+        KAFKA_BROKERS: requireTestVariable("SLUICE_TEST_KAFKA_BROKERS"),
+        KAFKA_TOPIC_PREFIX: `e2e${crypto.randomUUID().slice(0, 8)}.`,
+        DATABASE_URL: databaseUrl,
+        SLUICE_HOME: home,
+        SLUICE_LAKE: join(home, "lake"),
+        SLUICE_LOG_LEVEL: "warn",
+      };
+      const generate = (seed: number) =>
+        run("generator/main.ts", [
+          "--kafka",
+          "--events",
+          "3000",
+          "--seed",
+          String(seed),
+          "--start",
+          "2026-11-01",
+        ], env);
+      try {
+        await generate(1);
+        await run("ingest.ts", ["--until-caught-up"], env);
+        const first = await run("sluice.ts", ["materialize"], env);
+        assert.match(first.stdout, /bronze\.orders\s+2026-11-01\s+succeeded/);
+        assert.match(first.stdout, /gold\.revenue_daily\s+2026-11-01\s+succeeded/);
+        assert.doesNotMatch(first.stdout, /failed/);
+
+        await generate(2);
+        const before = await run("sluice.ts", ["assets", "kafka.orders", "--json"], env);
+        assert.equal(JSON.parse(before.stdout)[0].kind, "source");
+        await run("ingest.ts", ["--until-caught-up"], env);
+        const assets = await run("sluice.ts", ["assets", "bronze.orders"], env);
+        assert.match(assets.stdout, /2026-11-01\s+stale\s+source kafka\.orders has new data/);
+        const second = await run("sluice.ts", ["materialize", "bronze.orders"], env);
+        assert.match(second.stdout, /bronze\.orders\s+2026-11-01\s+succeeded\s+[\d,]+/);
+      } finally {
+        await Deno.remove(home, { recursive: true });
+      }
+    }),
+});

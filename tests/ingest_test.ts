@@ -1,0 +1,267 @@
+// `deno task ingest` against a real Kafka broker and Postgres: every produced record lands in
+// bronze exactly once (accepted or quarantined), across kill -9, broker restarts and several
+// ingesting processes.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import postgres from "postgres";
+import { generateEvents } from "../generator/event_stream.ts";
+import { openDuckDb } from "../resources/duckdb/duckdb.ts";
+import { BRONZE_FILE, REJECTED_FILE } from "../resources/landing/day_ingest.ts";
+import {
+  isCI,
+  needsKafka,
+  needsPostgres,
+  requireTestVariable,
+  withFreshDatabase,
+} from "./support/services.ts";
+import { startKafka } from "./support/kafka_server.ts";
+import { finish, runScript, scriptCommand } from "./support/deno_script.ts";
+
+const START = "2026-11-01";
+const services = { ignore: needsKafka().ignore || needsPostgres().ignore };
+
+interface Setup {
+  readonly env: Record<string, string>;
+  readonly databaseUrl: string;
+}
+
+/** A fresh database, lake and topic prefix on the test broker (or `brokers`). */
+async function withSetup(fn: (setup: Setup) => Promise<void>, brokers?: string): Promise<void> {
+  await withFreshDatabase(async (databaseUrl) => {
+    const home = await Deno.makeTempDir({ prefix: "sluice-ingest-" });
+    try {
+      await fn({
+        databaseUrl,
+        env: {
+          KAFKA_BROKERS: brokers ?? requireTestVariable("SLUICE_TEST_KAFKA_BROKERS"),
+          KAFKA_TOPIC_PREFIX: `t${crypto.randomUUID().slice(0, 8)}.`,
+          DATABASE_URL: databaseUrl,
+          SLUICE_HOME: home,
+          SLUICE_LAKE: join(home, "lake"),
+          SLUICE_LOG_LEVEL: "error",
+        },
+      });
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  });
+}
+
+function produce(env: Record<string, string>, events: number, extra: string[] = []) {
+  return runScript("generator/main.ts", [
+    "--kafka",
+    "--events",
+    String(events),
+    "--seed",
+    "3",
+    "--start",
+    START,
+    "--batch-size",
+    "1000",
+    ...extra,
+  ], env);
+}
+
+function ingest(env: Record<string, string>, args: string[] = ["--until-caught-up"]) {
+  return scriptCommand("ingest.ts", args, env).spawn();
+}
+
+/** How many records of the generated run the contracts reject. */
+function expectedRejected(events: number): number {
+  const stats = generateEvents({
+    seed: 3,
+    events,
+    start: Date.parse(`${START}T00:00:00Z`),
+    end: Date.parse(`${START}T00:00:00Z`) + 86_400_000,
+    fraudRate: 0.03,
+    malformedRate: 0.001,
+  }, () => {});
+  return Object.values(stats.topics).reduce((n, t) => n + t.malformed, 0);
+}
+
+interface BronzeCounts {
+  readonly rows: number;
+  readonly rejected: number;
+  /** Distinct (topic, partition, offset) over both files of every segment. */
+  readonly distinctOffsets: number;
+  /** Segments whose offset ranges overlap another of the same partition. */
+  readonly overlaps: number;
+}
+
+/** What bronze holds: the committed segments' rows, read from their Parquet files. */
+async function bronzeCounts(databaseUrl: string): Promise<BronzeCounts> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const segments = await sql<{ uri: string }[]>`select uri from platform.kafka_segments`;
+    const [{ overlaps }] = await sql<{ overlaps: number }[]>`
+      select count(*)::int as overlaps from platform.kafka_segments a
+      join platform.kafka_segments b on a.kafka_topic = b.kafka_topic
+        and a.kafka_partition = b.kafka_partition and a.start_offset < b.start_offset
+        and b.start_offset < a.end_offset`;
+    if (segments.length === 0) return { rows: 0, rejected: 0, distinctOffsets: 0, overlaps };
+    const dirs = segments.map((s) => fileURLToPath(s.uri));
+    const list = (file: string) => dirs.map((d) => `'${join(d, file)}'`).join(", ");
+    const db = await openDuckDb({ threads: 1 });
+    try {
+      const [counts] = await db.all<{ rows: bigint; rejected: bigint; distinct_offsets: bigint }>(
+        `WITH accepted AS (SELECT _topic AS topic, _partition AS p, _offset AS o
+                           FROM read_parquet([${list(BRONZE_FILE)}])),
+              rejected AS (SELECT topic, partition AS p, "offset" AS o
+                           FROM read_parquet([${list(REJECTED_FILE)}])),
+              everything AS (SELECT * FROM accepted UNION ALL SELECT * FROM rejected)
+         SELECT (SELECT count(*) FROM accepted) AS rows,
+                (SELECT count(*) FROM rejected) AS rejected,
+                (SELECT count(*) FROM (SELECT DISTINCT topic, p, o FROM everything))
+                  AS distinct_offsets`,
+      );
+      return {
+        rows: Number(counts.rows),
+        rejected: Number(counts.rejected),
+        distinctOffsets: Number(counts.distinct_offsets),
+        overlaps,
+      };
+    } finally {
+      db.close();
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Waits until the committed segments hold `events` records. */
+async function waitForRecords(databaseUrl: string, events: number): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [{ n }] = await sql<{ n: number }[]>`
+        select coalesce(sum(rows + rejected), 0)::int as n from platform.kafka_segments`;
+      if (n >= events) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`bronze did not reach ${events} records within 60 s`);
+  } finally {
+    await sql.end();
+  }
+}
+
+function assertExactlyOnce(counts: BronzeCounts, events: number) {
+  const rejected = expectedRejected(events);
+  assert.equal(counts.rows + counts.rejected, events, JSON.stringify(counts));
+  assert.equal(counts.rejected, rejected, "the malformed records are in quarantine");
+  assert.equal(counts.distinctOffsets, events, "no record is in bronze twice");
+  assert.equal(counts.overlaps, 0, "no two segments cover the same offsets");
+}
+
+Deno.test({
+  name:
+    "ingest puts exactly N records in bronze: the valid ones as rows, the rejected in quarantine",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      const produced = await produce(env, 4_000);
+      assert.equal(produced.code, 0, produced.stderr);
+      const result = await finish(ingest(env));
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Ingested 4,000 records/);
+      assertExactlyOnce(await bronzeCounts(databaseUrl), 4_000);
+      // Nothing new: a second run ingests nothing and changes nothing.
+      const again = await finish(ingest(env));
+      assert.match(again.stdout, /Ingested 0 records/);
+      assertExactlyOnce(await bronzeCounts(databaseUrl), 4_000);
+    }),
+});
+
+Deno.test({
+  name: "kill -9 of the ingester at random moments, 10 times, while producing: still exactly N",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      const events = 40_000;
+      const producing = produce(env, events, ["--target-rate", "4000"]);
+      for (let kill = 0; kill < 10; kill++) {
+        const child = ingest(env, []);
+        // Start-up (joining the group) takes about a second; most kills land mid-ingestion.
+        await new Promise((resolve) => setTimeout(resolve, 800 + Math.random() * 1_200));
+        child.kill("SIGKILL");
+        await child.output();
+      }
+      const produced = await producing;
+      assert.equal(produced.code, 0, produced.stderr);
+      const drained = await finish(ingest(env));
+      assert.equal(drained.code, 0, drained.stderr);
+      assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+    }),
+});
+
+Deno.test({
+  name: "two ingesters share the partitions and read nothing twice",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      const events = 20_000;
+      // Both join the group first, so the partitions are spread before anything arrives.
+      const first = ingest(env, []);
+      const second = ingest(env, []);
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const produced = await produce(env, events);
+      assert.equal(produced.code, 0, produced.stderr);
+      await waitForRecords(databaseUrl, events);
+      first.kill("SIGTERM");
+      second.kill("SIGTERM");
+      const [a, b] = await Promise.all([finish(first), finish(second)]);
+      const ingested = [a, b].map((r) => {
+        assert.equal(r.code, 130, r.stderr);
+        return Number(r.stdout.match(/Ingested ([\d,]+) records/)![1].replaceAll(",", ""));
+      });
+      assert.equal(ingested[0] + ingested[1], events);
+      assert.ok(ingested.every((n) => n > 0), `one ingester did all the work: ${ingested}`);
+      assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+    }),
+});
+
+Deno.test({
+  name: "a broker restart in the middle of ingestion loses and duplicates nothing",
+  ignore: services.ignore || (!isCI() && !Deno.env.get("SLUICE_TEST_KAFKA_BROKERS")),
+  fn: async () => {
+    // A broker of its own: restarting the shared one would disturb other tests.
+    const broker = await startKafka();
+    try {
+      await withSetup(async ({ env, databaseUrl }) => {
+        const events = 30_000;
+        const producing = produce(env, events, ["--target-rate", "6000"]);
+        const running = ingest(env, []);
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        await broker.restart({ downMs: 1_000 });
+        const produced = await producing;
+        assert.equal(produced.code, 0, produced.stderr);
+        const drained = await finish(ingest(env));
+        assert.equal(drained.code, 0, drained.stderr);
+        // The long-running ingester rode out the restart and stops on SIGTERM, leaving its group.
+        running.kill("SIGTERM");
+        const stopped = await finish(running);
+        assert.equal(stopped.code, 130, stopped.stderr);
+        assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+      }, broker.brokers);
+    } finally {
+      await broker.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "ingest against no broker fails with one line naming KAFKA_BROKERS",
+  ...needsPostgres(),
+  fn: () =>
+    withSetup(async ({ env }) => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      listener.close();
+      const result = await finish(ingest({ ...env, KAFKA_BROKERS: `127.0.0.1:${port}` }));
+      assert.equal(result.code, 1);
+      const lines = result.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0], /Kafka broker unreachable at 127\.0\.0\.1:\d+ .*check KAFKA_BROKERS/);
+    }, "127.0.0.1:1"),
+});
