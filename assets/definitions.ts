@@ -1,6 +1,7 @@
 // Sluice's own assets: the medallion pipeline from the landing zone to gold. The CLI entry
 // point hands these to the runtime; the runtime never imports this folder.
 import type { Definitions } from "../runtime/definitions.ts";
+import { fraudAlertsOutAsset } from "./alerts.ts";
 import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";
 import { landingSources } from "./landing_sources.ts";
@@ -28,6 +29,9 @@ export async function loadDefinitions(): Promise<Definitions> {
       ...transforms,
       ...warehouse,
       ...await loadMarts(publishers),
+      ...(kafka
+        ? [fraudAlertsOutAsset(transforms.find((a) => a.key === "gold.fraud_alerts")!)]
+        : []),
     ],
     resources: openPipelineResources,
     beforeMaterialize: kafka ? undefined : generateDefaultDayWhenEmpty,

@@ -6,7 +6,8 @@ import type { DuckDb } from "../resources/duckdb/duckdb.ts";
 import { DEFAULT_GROUP } from "../resources/kafka/bronze_ingestor.ts";
 import { consumerLag } from "../resources/kafka/consumer_lag.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
-import { topicName } from "../resources/kafka/topics.ts";
+import { ALERTS_TOPIC, topicName } from "../resources/kafka/topics.ts";
+import { CompressionTypes } from "kafkajs";
 import { LandingZone } from "../resources/landing/landing_zone.ts";
 import type { OpenResources, ResourceEnvironment } from "../runtime/definitions.ts";
 import type { Lake } from "../runtime/lake.ts";
@@ -17,6 +18,8 @@ export interface KafkaBronze {
   readonly group: string;
   /** Records on `topic` not yet committed into bronze. */
   lag(topic: Topic): Promise<number>;
+  /** Produces alerts to fraud.alerts (idempotent producer); returns the topic's broker name. */
+  sendAlerts(messages: readonly { key: string; value: string }[]): Promise<string>;
 }
 
 declare module "../runtime/resources.ts" {
@@ -69,6 +72,25 @@ export function openPipelineResources(environment: ResourceEnvironment): Promise
               throw explainKafkaError(error, kafkaConfig.brokers);
             } finally {
               await admin.disconnect().catch(() => {});
+            }
+          },
+          async sendAlerts(messages) {
+            const topic = topicName(kafkaConfig.topicPrefix, ALERTS_TOPIC);
+            if (messages.length === 0) return topic;
+            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+            try {
+              await producer.connect();
+              await producer.send({
+                topic,
+                acks: -1,
+                compression: CompressionTypes.GZIP,
+                messages: [...messages],
+              });
+              return topic;
+            } catch (error) {
+              throw explainKafkaError(error, kafkaConfig.brokers);
+            } finally {
+              await producer.disconnect().catch(() => {});
             }
           },
         },

@@ -3,6 +3,8 @@
 // stale with "source kafka.<topic> has new data".
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { openKafka } from "../../resources/kafka/kafka_client.ts";
+import { ALERTS_TOPIC, topicName } from "../../resources/kafka/topics.ts";
 import { runScript } from "../support/deno_script.ts";
 import {
   needsKafka,
@@ -17,6 +19,24 @@ async function run(script: string, args: string[], env: Record<string, string>) 
   const result = await runScript(script, args, env);
   assert.equal(result.code, 0, `${script} ${args.join(" ")}:\n${result.stdout}\n${result.stderr}`);
   return result;
+}
+
+/** Records on the environment's fraud.alerts topic. */
+async function alertsOnTopic(env: Record<string, string>): Promise<number> {
+  const kafka = openKafka({
+    brokers: env.KAFKA_BROKERS.split(","),
+    clientId: "sluice-test",
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    retentionHours: 1,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topicName(env.KAFKA_TOPIC_PREFIX, ALERTS_TOPIC));
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 Deno.test({
@@ -50,6 +70,20 @@ Deno.test({
         assert.match(first.stdout, /bronze\.orders\s+2026-11-01\s+succeeded/);
         assert.match(first.stdout, /gold\.revenue_daily\s+2026-11-01\s+succeeded/);
         assert.doesNotMatch(first.stdout, /failed/);
+
+        // The day's alerts went out on fraud.alerts, once; a forced rerun sends none again.
+        const sent = Number(
+          first.stdout.match(/outbound\.fraud_alerts\s+2026-11-01\s+succeeded\s+(\d+)/)![1],
+        );
+        assert.ok(sent > 0, first.stdout);
+        assert.equal(await alertsOnTopic(env), sent);
+        const rerun = await run(
+          "sluice.ts",
+          ["materialize", "outbound.fraud_alerts", "--force"],
+          env,
+        );
+        assert.match(rerun.stdout, /outbound\.fraud_alerts\s+2026-11-01\s+succeeded\s+0\s/);
+        assert.equal(await alertsOnTopic(env), sent);
 
         await generate(2);
         const before = await run("sluice.ts", ["assets", "kafka.orders", "--json"], env);
