@@ -114,6 +114,9 @@ async function ingestBatch(
   const tp: TopicPartition = { kafkaTopic: batch.topic, partition: batch.partition };
   const expected = ledger.get(partitionId(tp)) ?? null;
   // Records below the committed offset were ingested already (a fetch from before the seek).
+  // They are resolved, or kafkajs would fetch them again from its own position, forever.
+  const skipped = batch.messages.filter((m) => expected !== null && BigInt(m.offset) < expected);
+  if (skipped.length > 0) resolveOffset(skipped[skipped.length - 1].offset);
   const records = batch.messages
     .filter((m) => expected === null || BigInt(m.offset) >= expected)
     .map((m) => ({

@@ -86,8 +86,13 @@ Deno.test({
         assert.equal(await alertsOnTopic(env), sent);
 
         await generate(2);
-        const before = await run("sluice.ts", ["assets", "kafka.orders", "--json"], env);
+        // Produced, not yet ingested: observing the source reports the lag.
+        const before = await run("sluice.ts", ["assets", "kafka.orders", "--json"], {
+          ...env,
+          SLUICE_LOG_LEVEL: "info",
+        });
         assert.equal(JSON.parse(before.stdout)[0].kind, "source");
+        assert.match(before.stderr, /kafka\.orders: ingestion lags by [1-9][\d,]* records/);
         await run("ingest.ts", ["--until-caught-up"], env);
         const assets = await run("sluice.ts", ["assets", "bronze.orders"], env);
         assert.match(assets.stdout, /2026-11-01\s+stale\s+source kafka\.orders has new data/);

@@ -27,9 +27,16 @@ export function scriptCommand(
   });
 }
 
-/** Waits for a spawned script and decodes its output. */
+/** A script that runs longer than this is killed, so a hang fails its test instead of CI. */
+const SCRIPT_TIMEOUT_MS = 180_000;
+
+/** Waits for a spawned script and decodes its output; kills it after the timeout. */
 export async function finish(child: Deno.ChildProcess, began = performance.now()) {
-  const output = await child.output();
+  const timer = setTimeout(() => {
+    console.error(`deno_script: killing pid ${child.pid} after ${SCRIPT_TIMEOUT_MS / 1000} s`);
+    child.kill("SIGKILL");
+  }, SCRIPT_TIMEOUT_MS);
+  const output = await child.output().finally(() => clearTimeout(timer));
   const text = new TextDecoder();
   return {
     code: output.code,
