@@ -4,6 +4,7 @@
 // committed: on every assignment the consumer seeks to the offsets in `platform`.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { TOPICS } from "../../contracts/events/mod.ts";
+import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { SqlClient } from "../../runtime/store/sql_client.ts";
@@ -55,21 +56,19 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
   });
   const targets = options.untilCaughtUp ? await endOffsets(options.kafka, topics) : undefined;
   let ledger = await loadOffsets(options.db, options.group);
+  let assigned: TopicPartition[] = [];
+  let lastBatchAt = performance.now();
   const report = { batches: 0, records: 0, conflicts: 0 };
 
   await consumer.connect();
   try {
     consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+      assigned = Object.entries(payload.memberAssignment).flatMap(([kafkaTopic, partitions]) =>
+        partitions.map((partition) => ({ kafkaTopic, partition }))
+      );
       // Another process may have committed while the partitions were elsewhere.
       ledger = await loadOffsets(options.db, options.group);
-      for (const [kafkaTopic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
-          const next = ledger.get(partitionId({ kafkaTopic, partition }));
-          if (next !== undefined) {
-            consumer.seek({ topic: kafkaTopic, partition, offset: String(next) });
-          }
-        }
-      }
+      seekToLedger(consumer, assigned, ledger);
       options.log.info("ingester assigned partitions", {
         group: options.group,
         partitions: Object.values(payload.memberAssignment).flat().length,
@@ -83,6 +82,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
+        lastBatchAt = performance.now();
         const outcome = await ingestBatch(options, consumer, payload, ledger);
         if (outcome === "conflict") report.conflicts++;
         else if (outcome > 0) {
@@ -94,12 +94,51 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     if (targets !== undefined) {
       void watchCaughtUp(options, targets, done);
     }
-    await done.promise;
+    // A seek kafkajs dropped (one issued before its offsets were set up) leaves the consumer
+    // idle at the wrong position; when nothing arrives for a while, seek again to the ledger.
+    const watchdog = setInterval(async () => {
+      if (performance.now() - lastBatchAt < STALL_MS || assigned.length === 0) return;
+      lastBatchAt = performance.now();
+      try {
+        ledger = await loadOffsets(options.db, options.group);
+      } catch (error) {
+        options.log.warn(`cannot read the committed offsets: ${errorMessage(error)}`);
+        return;
+      }
+      options.log.debug("no batch for a while: seeking to the committed offsets again", {
+        partitions: assigned.length,
+      });
+      seekToLedger(consumer, assigned, ledger, true);
+    }, STALL_MS);
+    await done.promise.finally(() => clearInterval(watchdog));
     options.signal?.removeEventListener("abort", onAbort);
   } finally {
     await consumer.disconnect();
   }
   return { ...report, elapsedMs: performance.now() - began };
+}
+
+const STALL_MS = 3_000;
+
+/** Per partition, the committed offset a gap already made us seek back to (see ingestBatch). */
+const gapSeeks = new Map<string, bigint>();
+
+/**
+ * Points each assigned partition at its committed offset; with `fromStart`, a partition never
+ * committed goes to its first offset (kafkajs moves an offset retention removed to the earliest).
+ */
+function seekToLedger(
+  consumer: Consumer,
+  assigned: readonly TopicPartition[],
+  ledger: ReadonlyMap<string, bigint>,
+  fromStart = false,
+): void {
+  for (const tp of assigned) {
+    const next = ledger.get(partitionId(tp)) ?? (fromStart ? 0n : undefined);
+    if (next !== undefined) {
+      consumer.seek({ topic: tp.kafkaTopic, partition: tp.partition, offset: String(next) });
+    }
+  }
 }
 
 /** One fetched batch of one partition: its new records, or "conflict" when fenced off. */
@@ -128,8 +167,17 @@ async function ingestBatch(
   const startOffset = records[0].offset;
   const endOffset = records[records.length - 1].offset + 1n;
   if (expected !== null && startOffset > expected) {
-    options.log.warn("offsets missing from the topic (removed by retention?)", {
-      partition: partitionId(tp),
+    // Records between the committed offset and this batch were never ingested. Usually the
+    // consumer is merely positioned past them: seek back once. If the next batch still starts
+    // past them, retention removed them from the topic; say so and go on.
+    const id = partitionId(tp);
+    if (gapSeeks.get(id) !== expected) {
+      gapSeeks.set(id, expected);
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
+      return 0;
+    }
+    options.log.warn("offsets missing from the topic (removed by retention)", {
+      partition: id,
       from: String(expected),
       to: String(startOffset),
     });
