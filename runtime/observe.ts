@@ -1,6 +1,7 @@
 // Observes sources: asks each observable source for the current data version of its
 // partitions and records what changed, so downstreams show "source has new data".
 import type { AssetKey } from "./asset_key.ts";
+import type { JsonValue } from "./context.ts";
 import { errorMessage, RuntimeInvariantError } from "./errors.ts";
 import type { AssetGraph } from "./graph.ts";
 import type { Logger } from "./logger.ts";
@@ -11,6 +12,8 @@ export interface ObservedSource {
   readonly key: AssetKey;
   readonly partitions: number;
   readonly changed: number;
+  /** What the source said about itself (file counts, consumer lag, …). */
+  readonly metadata: Readonly<Record<string, JsonValue>>;
 }
 
 /** Observes every source among `keys`; a source that fails to answer is reported, not fatal. */
@@ -47,7 +50,12 @@ export async function observeSources(
         observation.metadata ?? {},
         now,
       );
-      observed.push({ key, partitions: observation.partitions.size, changed });
+      observed.push({
+        key,
+        partitions: observation.partitions.size,
+        changed,
+        metadata: observation.metadata ?? {},
+      });
     } catch (error) {
       log.error(`could not observe source ${key}: ${errorMessage(error)}`);
     }

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import type { AnyAsset } from "../asset.ts";
 import { systemClock } from "../clock.ts";
-import { observeSources } from "../observe.ts";
+import { type ObservedSource, observeSources } from "../observe.ts";
 import { displayPartition } from "../partitions/partition_key.ts";
 import { resolveSelection } from "../selection.ts";
 import { describeCause, describeStatus, type PartitionStatus } from "../status.ts";
@@ -45,8 +45,9 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
   if (values.sql !== undefined) return printSql(instance, values.sql);
   const now = systemClock.now();
   const selected = resolveSelection(graph, positionals.join(","));
+  const observed = new Map<string, ObservedSource>();
   if (!values["no-observe"]) {
-    await observeSources(
+    const sources = await observeSources(
       graph,
       graph.withAncestors(selected),
       store,
@@ -54,6 +55,7 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
       instance.log,
       now,
     );
+    for (const source of sources) observed.set(source.key, source);
   }
   const statuses = await StatusResolver.load(graph, store, now);
   const assets = graph.order.filter((key) => selected.has(key)).map((key) => graph.get(key));
@@ -64,7 +66,11 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
   if (values.json) {
     console.log(
       JSON.stringify(
-        assets.map((asset, i) => ({ ...toJson(asset, summaries[i], detailed), checks: checks[i] })),
+        assets.map((asset, i) => ({
+          ...toJson(asset, summaries[i], detailed),
+          checks: checks[i],
+          ...(observed.has(asset.key) && { observation: observed.get(asset.key)!.metadata }),
+        })),
         null,
         2,
       ),
@@ -87,7 +93,9 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
       partitionCounts(summaries[i]),
       summaries[i].status,
       checkSummary(checks[i]),
-      topReasons(summaries[i]),
+      asset.kind === "source" && observed.has(asset.key)
+        ? describeObservation(observed.get(asset.key)!)
+        : topReasons(summaries[i]),
     ]),
   ));
   return 0;
@@ -108,6 +116,12 @@ function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
     ]),
   ));
   console.log();
+}
+
+/** A source's own report, e.g. "observed: days=3 lag_records=1200". */
+function describeObservation(source: ObservedSource): string {
+  const fields = Object.entries(source.metadata).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return fields.length === 0 ? "" : `observed: ${fields.join(" ")}`;
 }
 
 function partitionCounts(summary: AssetStatusSummary): string {

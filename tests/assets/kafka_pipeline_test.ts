@@ -93,6 +93,13 @@ Deno.test({
         });
         assert.equal(JSON.parse(before.stdout)[0].kind, "source");
         assert.match(before.stderr, /kafka\.orders: ingestion lags by [1-9][\d,]* records/);
+        const lagging = JSON.parse(before.stdout)[0].observation.lag_records;
+        assert.ok(lagging > 0, before.stdout);
+        const table = await run("sluice.ts", ["assets"], env);
+        assert.match(
+          table.stdout,
+          new RegExp(`kafka\\.orders\\s.*observed: .*lag_records=${lagging}`),
+        );
         await run("ingest.ts", ["--until-caught-up"], env);
         const assets = await run("sluice.ts", ["assets", "bronze.orders"], env);
         assert.match(assets.stdout, /2026-11-01\s+stale\s+source kafka\.orders has new data/);
