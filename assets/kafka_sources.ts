@@ -39,6 +39,7 @@ export function kafkaSources(): SourceAsset[] {
         return {
           partitions: observed,
           metadata: { days: observed.size, not_yet_partitions: later, lag_records: lag },
+          pendingRecords: lag,
         };
       },
     })

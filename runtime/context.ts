@@ -74,4 +74,9 @@ export interface ObserveContext {
 export interface Observation {
   readonly partitions: ReadonlyMap<PartitionKey, DataVersion>;
   readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /**
+   * Records the source holds that no reported partition reflects yet (a Kafka consumer's lag):
+   * its downstreams say so, since those records will change them once they arrive.
+   */
+  readonly pendingRecords?: number;
 }

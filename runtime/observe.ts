@@ -14,6 +14,8 @@ export interface ObservedSource {
   readonly changed: number;
   /** What the source said about itself (file counts, consumer lag, …). */
   readonly metadata: Readonly<Record<string, JsonValue>>;
+  /** Records not yet in any partition (see Observation.pendingRecords); 0 when none. */
+  readonly pendingRecords: number;
 }
 
 /** Observes every source among `keys`; a source that fails to answer is reported, not fatal. */
@@ -55,6 +57,7 @@ export async function observeSources(
         partitions: observation.partitions.size,
         changed,
         metadata: observation.metadata ?? {},
+        pendingRecords: observation.pendingRecords ?? 0,
       });
     } catch (error) {
       log.error(`could not observe source ${key}: ${errorMessage(error)}`);

@@ -95,7 +95,7 @@ export async function assetsCommand(instance: Instance, args: string[]): Promise
       checkSummary(checks[i]),
       asset.kind === "source" && observed.has(asset.key)
         ? describeObservation(observed.get(asset.key)!)
-        : topReasons(summaries[i]),
+        : [...pendingNotes(asset, observed), topReasons(summaries[i])].filter(Boolean).join("; "),
     ]),
   ));
   return 0;
@@ -116,6 +116,21 @@ function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
     ]),
   ));
   console.log();
+}
+
+/** "source kafka.orders has 1,200 records not yet in a partition", for each lagging source read. */
+function pendingNotes(asset: AnyAsset, observed: ReadonlyMap<string, ObservedSource>): string[] {
+  if (asset.kind !== "asset") return [];
+  return asset.deps.flatMap((dep) => {
+    const source = observed.get(dep.key);
+    return source && source.pendingRecords > 0
+      ? [
+        `source ${dep.key} has ${
+          source.pendingRecords.toLocaleString("en-US")
+        } records not yet in a partition`,
+      ]
+      : [];
+  });
 }
 
 /** A source's own report, e.g. "observed: days=3 lag_records=1200". */

@@ -100,6 +100,15 @@ Deno.test({
           table.stdout,
           new RegExp(`kafka\\.orders\\s.*observed: .*lag_records=${lagging}`),
         );
+        // …and on bronze, which those records will change.
+        assert.match(
+          table.stdout,
+          new RegExp(
+            `bronze\\.orders\\s.*source kafka\\.orders has ${
+              lagging.toLocaleString("en-US")
+            } records not yet in a partition`,
+          ),
+        );
         await run("ingest.ts", ["--until-caught-up"], env);
         const assets = await run("sluice.ts", ["assets", "bronze.orders"], env);
         assert.match(assets.stdout, /2026-11-01\s+stale\s+source kafka\.orders has new data/);
