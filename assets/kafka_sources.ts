@@ -5,8 +5,8 @@ import { TOPICS } from "../contracts/events/mod.ts";
 import { segmentsByDay } from "../resources/kafka/offset_ledger.ts";
 import { defineSource, type SourceAsset } from "../runtime/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
-import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
-import { type DataVersion, dataVersion, hashParts } from "../runtime/version.ts";
+import { dataVersion, hashParts } from "../runtime/version.ts";
+import { completeDays } from "./complete_days.ts";
 import { EVENT_DAYS_START } from "./partitions.ts";
 import type {} from "./resources.ts";
 
@@ -26,14 +26,11 @@ export function kafkaSources(): SourceAsset[] {
           throw new Error("kafka sources need KAFKA_BROKERS: the kafka resource is not open");
         }
         const days = await segmentsByDay(ctx.resources.warehouse, kafka.group, topic);
-        const observed = new Map<PartitionKey, DataVersion>();
-        let later = 0;
-        for (const [day, segments] of days) {
-          // A day still under way is not a partition yet; it shows once it is complete.
-          if (partitions.contains(day as PartitionKey, ctx.now)) {
-            observed.set(day as PartitionKey, dataVersion(hashParts(segments.ids)));
-          } else later++;
-        }
+        const { observed, later } = completeDays(
+          partitions,
+          [...days].map(([day, segments]) => [day, dataVersion(hashParts(segments.ids))] as const),
+          ctx.now,
+        );
         const lag = await kafka.lag(topic);
         if (lag > 0) ctx.log.info(`kafka.${topic}: ingestion lags by ${lag} records`);
         return {

@@ -3,9 +3,9 @@
 // day's bronze partition only.
 import { defineSource, type SourceAsset } from "../runtime/asset.ts";
 import type { DataVersion } from "../runtime/version.ts";
-import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
+import { completeDays } from "./complete_days.ts";
 import { EVENT_DAYS_START } from "./partitions.ts";
 import type {} from "./resources.ts";
 
@@ -20,14 +20,11 @@ export function landingSources(): SourceAsset[] {
       partitions,
       async observe(ctx) {
         const digests = await ctx.resources.landing.dayDigests(topic);
-        const observed = new Map<PartitionKey, DataVersion>();
-        let later = 0;
-        for (const [day, digest] of digests) {
-          // A day still under way is not a partition yet; it shows once it is complete.
-          if (partitions.contains(day as PartitionKey, ctx.now)) {
-            observed.set(day as PartitionKey, digest as DataVersion);
-          } else later++;
-        }
+        const { observed, later } = completeDays(
+          partitions,
+          [...digests].map(([day, digest]) => [day, digest as DataVersion] as const),
+          ctx.now,
+        );
         return {
           partitions: observed,
           metadata: { days: observed.size, not_yet_partitions: later },
