@@ -1,6 +1,7 @@
 // A throwaway Apache Kafka for tests: one KRaft node (broker and controller combined) from
 // Maven Central's jars, run with the machine's Java on free loopback ports in a temp dir.
 import { fileURLToPath } from "node:url";
+import { openKafka } from "../../resources/kafka/kafka_client.ts";
 import { freePort } from "./postgres_server.ts";
 import {
   isAlive,
@@ -155,6 +156,7 @@ export async function startKafka(): Promise<KafkaServer> {
           `Last log lines (${dir}/server.log):\n${await logTail(`${dir}/server.log`)}`,
       );
     }
+    await warmGroupCoordinator(port);
     return child.pid;
   };
   let pid = await launch();
@@ -192,4 +194,25 @@ export async function startKafka(): Promise<KafkaServer> {
 export async function stopKafka(state: KafkaState): Promise<void> {
   await stopPid(state.pid);
   await Deno.remove(state.dir, { recursive: true }).catch(() => {});
+}
+
+/**
+ * Asks for a group coordinator until one answers, so __consumer_offsets exists before a test's
+ * first consumer joins. A consumer group's first join on a fresh broker can leave kafkajs
+ * looping on "offset out of range" (see the closing note of issue 4); users' brokers are warm.
+ */
+async function warmGroupCoordinator(port: number): Promise<void> {
+  const kafka = openKafka({
+    brokers: [`127.0.0.1:${port}`],
+    clientId: "sluice-test-warmup",
+    topicPrefix: "",
+    retentionHours: 1,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeGroups(["sluice-test-warmup"]);
+  } finally {
+    await admin.disconnect();
+  }
 }
