@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { Kafka } from "kafkajs";
 import postgres from "postgres";
 import { generateEvents } from "../generator/event_stream.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
@@ -259,6 +260,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "records retention removed before ingestion are reported; the rest land exactly once",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      // Retention's effect, now: the broker drops the first records of a partition never read,
+      // then of one committed up to the first run.
+      const kafka = new Kafka({ clientId: "test", brokers: [env.KAFKA_BROKERS], logLevel: 0 });
+      const admin = kafka.admin();
+      await admin.connect();
+      let removed = 0n;
+      try {
+        const cutHalf = async (topic: string, partition: number, from: bigint) => {
+          const bounds = (await admin.fetchTopicOffsets(topic))
+            .find((p) => p.partition === partition)!;
+          const cut = from + (BigInt(bounds.high) - from) / 2n;
+          assert.ok(cut > from, `no records to remove in ${topic}/${partition}`);
+          await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: `${cut}` }] });
+          removed += cut - from;
+        };
+        const first = await produce(env, 3_000);
+        assert.equal(first.code, 0, first.stderr);
+        await cutHalf(`${env.KAFKA_TOPIC_PREFIX}payments`, 1, 0n);
+        assert.equal((await finish(ingest(env))).code, 0);
+        const second = await produce(env, 3_000);
+        assert.equal(second.code, 0, second.stderr);
+        const orders = `${env.KAFKA_TOPIC_PREFIX}orders`;
+        await cutHalf(orders, 0, await committedOffset(databaseUrl, orders, 0));
+      } finally {
+        await admin.disconnect();
+      }
+      const result = await finish(ingest({ ...env, SLUICE_LOG_LEVEL: "warn" }));
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        /records removed from the topic before they were ingested \(retention\).*orders\/0/,
+      );
+      const counts = await bronzeCounts(databaseUrl);
+      assert.equal(counts.rows + counts.rejected, 6_000 - Number(removed), JSON.stringify(counts));
+      assert.equal(counts.distinctOffsets, counts.rows + counts.rejected);
+      assert.equal(counts.overlaps, 0);
+    }),
+});
+
+/** The committed next offset of one partition of the default group. */
+async function committedOffset(databaseUrl: string, topic: string, partition: number) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ next }] = await sql<{ next: string }[]>`
+      select next_offset::text as next from platform.kafka_offsets
+      where kafka_topic = ${topic} and kafka_partition = ${partition}`;
+    return BigInt(next);
+  } finally {
+    await sql.end();
+  }
+}
 
 Deno.test({
   name: "ingest against no broker fails with one line naming KAFKA_BROKERS",

@@ -2,7 +2,7 @@
 // the ingesting processes; each batch becomes Parquet segments, and its offsets commit in
 // `platform` in the same transaction that registers them. Kafka's own group offsets are never
 // committed: on every assignment the consumer seeks to the offsets in `platform`.
-import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../contracts/events/mod.ts";
 import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/lake.ts";
@@ -16,6 +16,7 @@ import {
   partitionId,
   type TopicPartition,
 } from "./offset_ledger.ts";
+import { EVENT_TIME_HEADER } from "./event_producer.ts";
 import { writeSegments } from "./segment_writer.ts";
 import { eventTopicOf, topicName } from "./topics.ts";
 
@@ -54,11 +55,26 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
-  const targets = options.untilCaughtUp ? await endOffsets(options.kafka, topics) : undefined;
-  let ledger = await loadOffsets(options.db, options.group);
+  const admin = options.kafka.admin();
+  await admin.connect();
+  const positions: Positions = {
+    ledger: await loadOffsets(options.db, options.group),
+    floors: new Map(),
+    gapSeeks: new Map(),
+    warned: new Map(),
+  };
+  const targets = options.untilCaughtUp ? (await logBounds(admin, topics)).ends : undefined;
   let assigned: TopicPartition[] = [];
   let lastBatchAt = performance.now();
   const report = { batches: 0, records: 0, conflicts: 0 };
+  /** Re-reads the committed offsets and the broker's first offsets, then seeks to them. */
+  const reposition = async (fromStart: boolean) => {
+    // Another process may have committed while the partitions were elsewhere, and retention
+    // may have removed records since the last look.
+    positions.ledger = await loadOffsets(options.db, options.group);
+    positions.floors = (await logBounds(admin, topics)).starts;
+    seekToLedger(consumer, assigned, positions, options.log, fromStart);
+  };
 
   await consumer.connect();
   try {
@@ -66,12 +82,14 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
       assigned = Object.entries(payload.memberAssignment).flatMap(([kafkaTopic, partitions]) =>
         partitions.map((partition) => ({ kafkaTopic, partition }))
       );
-      // Another process may have committed while the partitions were elsewhere.
-      ledger = await loadOffsets(options.db, options.group);
-      seekToLedger(consumer, assigned, ledger);
+      try {
+        await reposition(false);
+      } catch (error) {
+        options.log.warn(`cannot position the assigned partitions: ${errorMessage(error)}`);
+      }
       options.log.info("ingester assigned partitions", {
         group: options.group,
-        partitions: Object.values(payload.memberAssignment).flat().length,
+        partitions: assigned.length,
       });
     });
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -83,7 +101,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         lastBatchAt = performance.now();
-        const outcome = await ingestBatch(options, consumer, payload, ledger);
+        const outcome = await ingestBatch(options, consumer, payload, positions);
         if (outcome === "conflict") report.conflicts++;
         else if (outcome > 0) {
           report.batches++;
@@ -99,46 +117,78 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     const watchdog = setInterval(async () => {
       if (performance.now() - lastBatchAt < STALL_MS || assigned.length === 0) return;
       lastBatchAt = performance.now();
-      try {
-        ledger = await loadOffsets(options.db, options.group);
-      } catch (error) {
-        options.log.warn(`cannot read the committed offsets: ${errorMessage(error)}`);
-        return;
-      }
       options.log.debug("no batch for a while: seeking to the committed offsets again", {
         partitions: assigned.length,
       });
-      seekToLedger(consumer, assigned, ledger, true);
+      try {
+        await reposition(true);
+      } catch (error) {
+        options.log.warn(`cannot read the committed offsets: ${errorMessage(error)}`);
+      }
     }, STALL_MS);
     await done.promise.finally(() => clearInterval(watchdog));
     options.signal?.removeEventListener("abort", onAbort);
   } finally {
     await consumer.disconnect();
+    await admin.disconnect();
   }
   return { ...report, elapsedMs: performance.now() - began };
 }
 
 const STALL_MS = 3_000;
 
-/** Per partition, the committed offset a gap already made us seek back to (see ingestBatch). */
-const gapSeeks = new Map<string, bigint>();
+/** Where each partition stands, by partitionId. */
+interface Positions {
+  /** The committed next offset of each partition (platform.kafka_offsets). */
+  ledger: Map<string, bigint>;
+  /** The first offset the broker still holds: retention (or deleteRecords) moves it. */
+  floors: Map<string, bigint>;
+  /** The committed offset a gap already made us seek back to (see ingestBatch). */
+  readonly gapSeeks: Map<string, bigint>;
+  /** The committed offset a loss to retention was last reported from. */
+  readonly warned: Map<string, bigint>;
+}
 
 /**
- * Points each assigned partition at its committed offset; with `fromStart`, a partition never
- * committed goes to its first offset (kafkajs moves an offset retention removed to the earliest).
+ * Points each assigned partition at its committed offset, or at the broker's first offset when
+ * retention removed records up to and past it (said in a warning: they are lost to bronze). With
+ * `fromStart`, a partition never committed goes to its first offset as well.
  */
 function seekToLedger(
   consumer: Consumer,
   assigned: readonly TopicPartition[],
-  ledger: ReadonlyMap<string, bigint>,
-  fromStart = false,
+  positions: Positions,
+  log: Logger,
+  fromStart: boolean,
 ): void {
   for (const tp of assigned) {
-    const next = ledger.get(partitionId(tp)) ?? (fromStart ? 0n : undefined);
-    if (next !== undefined) {
-      consumer.seek({ topic: tp.kafkaTopic, partition: tp.partition, offset: String(next) });
+    const id = partitionId(tp);
+    const committed = positions.ledger.get(id);
+    const floor = positions.floors.get(id) ?? 0n;
+    if (committed === undefined && !fromStart) continue;
+    if (committed !== undefined && committed < floor) {
+      warnRemoved(log, positions, id, committed, floor);
     }
+    const next = committed === undefined || committed < floor ? floor : committed;
+    consumer.seek({ topic: tp.kafkaTopic, partition: tp.partition, offset: String(next) });
   }
+}
+
+/** Says once per partition and offset that records were lost to retention before ingestion. */
+function warnRemoved(
+  log: Logger,
+  positions: Positions,
+  partition: string,
+  from: bigint,
+  to: bigint,
+): void {
+  if (positions.warned.get(partition) === from) return;
+  positions.warned.set(partition, from);
+  log.warn("records removed from the topic before they were ingested (retention)", {
+    partition,
+    from: String(from),
+    to: String(to),
+  });
 }
 
 /** One fetched batch of one partition: its new records, or "conflict" when fenced off. */
@@ -146,8 +196,9 @@ async function ingestBatch(
   options: IngestorOptions,
   consumer: Consumer,
   { batch, resolveOffset, heartbeat, isStale }: EachBatchPayload,
-  ledger: Map<string, bigint>,
+  positions: Positions,
 ): Promise<number | "conflict"> {
+  const ledger = positions.ledger;
   const topic = eventTopicOf(options.topicPrefix, batch.topic);
   if (topic === undefined || isStale() || batch.messages.length === 0) return 0;
   const tp: TopicPartition = { kafkaTopic: batch.topic, partition: batch.partition };
@@ -161,26 +212,25 @@ async function ingestBatch(
     .map((m) => ({
       offset: BigInt(m.offset),
       value: m.value === null ? null : m.value.toString("utf8"),
-      timestampMs: Number(m.timestamp),
+      timestampMs: eventTimeOf(m),
     }));
   if (records.length === 0) return 0;
   const startOffset = records[0].offset;
   const endOffset = records[records.length - 1].offset + 1n;
   if (expected !== null && startOffset > expected) {
-    // Records between the committed offset and this batch were never ingested. Usually the
-    // consumer is merely positioned past them: seek back once. If the next batch still starts
-    // past them, retention removed them from the topic; say so and go on.
+    // Records between the committed offset and this batch were never ingested. When the broker
+    // still holds some of them the consumer is merely positioned past them: seek back, once. If
+    // the broker no longer holds them (or the next batch again starts past them, the broker's
+    // first offset having moved since we looked), retention removed them: say so and go on.
     const id = partitionId(tp);
-    if (gapSeeks.get(id) !== expected) {
-      gapSeeks.set(id, expected);
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
+    const floor = positions.floors.get(id) ?? 0n;
+    if (startOffset > floor && positions.gapSeeks.get(id) !== expected) {
+      positions.gapSeeks.set(id, expected);
+      const back = expected > floor ? expected : floor;
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(back) });
       return 0;
     }
-    options.log.warn("offsets missing from the topic (removed by retention)", {
-      partition: id,
-      from: String(expected),
-      to: String(startOffset),
-    });
+    warnRemoved(options.log, positions, id, expected, startOffset);
   }
   const segments = await writeSegments({
     db: options.duckdb,
@@ -225,21 +275,28 @@ async function ingestBatch(
   return records.length;
 }
 
-/** Every partition's end offset (the next offset to be written) right now. */
-async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = new Map<string, bigint>();
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        ends.set(partitionId({ kafkaTopic: topic, partition: p.partition }), BigInt(p.high));
-      }
+/** The producer's event-time header, else the record's timestamp. */
+function eventTimeOf(message: KafkaMessage): number {
+  const header = message.headers?.[EVENT_TIME_HEADER];
+  const stamped = header === undefined ? NaN : Number(String(header));
+  return Number.isFinite(stamped) ? stamped : Number(message.timestamp);
+}
+
+/** Every partition's first offset still held and end offset (the next to be written). */
+async function logBounds(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<{ starts: Map<string, bigint>; ends: Map<string, bigint> }> {
+  const starts = new Map<string, bigint>();
+  const ends = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      const id = partitionId({ kafkaTopic: topic, partition: p.partition });
+      starts.set(id, BigInt(p.low));
+      ends.set(id, BigInt(p.high));
     }
-    return ends;
-  } finally {
-    await admin.disconnect();
   }
+  return { starts, ends };
 }
 
 /** Resolves `done` once the committed offsets reach `targets` (any process may commit them). */

@@ -4,6 +4,9 @@ import { CompressionTypes, type Producer, type TopicMessages } from "kafkajs";
 import type { StreamRecord } from "../../generator/event_stream.ts";
 import { topicName } from "./topics.ts";
 
+/** Header carrying the event time in epoch milliseconds, read back when a payload is unreadable. */
+export const EVENT_TIME_HEADER = "sluice-event-time";
+
 export interface ProduceOptions {
   /** Events per second to hold to; undefined sends as fast as the broker takes them. */
   readonly targetRate?: number;
@@ -61,8 +64,9 @@ export async function produceEvents(
       key: record.key,
       value: record.line,
       partition: record.partition,
-      // The event's time, so a record whose payload cannot be read still has its day.
-      timestamp: String(Math.floor(record.at)),
+      // The event's time, so a record whose payload cannot be read still has its day (the
+      // record timestamp is the broker's append time, see topics.ts).
+      headers: { [EVENT_TIME_HEADER]: String(Math.floor(record.at)) },
     });
     if (++size >= options.batchSize) await flush();
   }

@@ -13,7 +13,10 @@ export interface ConsumedRecord {
   readonly offset: bigint;
   /** The record's value; null for a tombstone, which is quarantined. */
   readonly value: string | null;
-  /** The record's timestamp (the event time, from our producer), for records with no event_time. */
+  /**
+   * When the event happened, for records whose payload has no readable event_time: the producer's
+   * event-time header, else the record timestamp (the broker's append time).
+   */
   readonly timestampMs: number;
 }
 

@@ -21,6 +21,10 @@ function topicConfig(name: string, settings: TopicSettings): ITopicConfig {
     replicationFactor: settings.replicationFactor ?? 1,
     configEntries: [
       { name: "retention.ms", value: String(settings.retentionHours * 3_600_000) },
+      // Retention counts from arrival, not from the event time a producer stamps: a backfill of
+      // last month's events must not be deleted the moment it lands. The event time travels in
+      // the EVENT_TIME_HEADER instead (event_producer.ts).
+      { name: "message.timestamp.type", value: "LogAppendTime" },
       { name: "cleanup.policy", value: "delete" },
       // Producers compress; the broker keeps their batches as they are.
       { name: "compression.type", value: "producer" },

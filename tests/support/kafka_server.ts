@@ -88,6 +88,10 @@ function serverProperties(dir: string, port: number, controllerPort: number): st
     "transaction.state.log.min.isr=1",
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=false",
+    // Enforce retention within a second (default: every 5 minutes), so a test that depends on
+    // records the broker would delete fails at once instead of now and then.
+    "log.retention.check.interval.ms=1000",
+    "log.initial.task.delay.ms=1000",
     // Test data is disposable: no fsync beyond the OS's.
     "log.flush.interval.messages=9223372036854775807",
     "",

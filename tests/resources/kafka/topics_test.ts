@@ -1,6 +1,9 @@
-// The event topics on a real broker: created once with 6 partitions and the retention asked for.
+// The event topics on a real broker: created once with 6 partitions and the retention asked for,
+// counted from each record's arrival.
 import assert from "node:assert/strict";
+import type { KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../../contracts/events/mod.ts";
+import { EVENT_TIME_HEADER, produceEvents } from "../../../resources/kafka/event_producer.ts";
 import { openKafka } from "../../../resources/kafka/kafka_client.ts";
 import {
   ALERTS_TOPIC,
@@ -10,21 +13,22 @@ import {
 } from "../../../resources/kafka/topics.ts";
 import { needsKafka, requireTestVariable } from "../../support/services.ts";
 
+/** A client of the test broker and a fresh prefix for Sluice's topic names. */
+function testTopics() {
+  const brokers = requireTestVariable("SLUICE_TEST_KAFKA_BROKERS").split(",");
+  const kafka = openKafka({ brokers, clientId: "sluice-test", topicPrefix: "", retentionHours: 1 });
+  const prefix = `test-${crypto.randomUUID().slice(0, 8)}.`;
+  const names = ([...TOPICS, ALERTS_TOPIC] as const).map((topic) => topicName(prefix, topic));
+  return { kafka, prefix, names };
+}
+
 Deno.test({
   name: "ensureTopics creates the six event topics and fraud.alerts with 6 partitions, once",
   ...needsKafka(),
   fn: async () => {
-    const brokers = requireTestVariable("SLUICE_TEST_KAFKA_BROKERS").split(",");
-    const kafka = openKafka({
-      brokers,
-      clientId: "sluice-test",
-      topicPrefix: "",
-      retentionHours: 1,
-    });
+    const { kafka, prefix, names } = testTopics();
     const admin = kafka.admin();
     await admin.connect();
-    const prefix = `test-${crypto.randomUUID().slice(0, 8)}.`;
-    const names = ([...TOPICS, ALERTS_TOPIC] as const).map((topic) => topicName(prefix, topic));
     try {
       const created = await ensureTopics(admin, { retentionHours: 36 }, prefix);
       assert.deepEqual(created.sort(), [...names].sort());
@@ -37,6 +41,66 @@ Deno.test({
       assert.equal(described.resources[0].configEntries[0].configValue, String(36 * 3_600_000));
       assert.deepEqual(await ensureTopics(admin, { retentionHours: 36 }, prefix), []);
     } finally {
+      await admin.deleteTopics({ topics: names }).catch(() => {});
+      await admin.disconnect();
+    }
+  },
+});
+
+Deno.test({
+  name: "retention counts from arrival: last month's events are kept, their event time in a header",
+  ...needsKafka(),
+  fn: async () => {
+    const { kafka, prefix, names } = testTopics();
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await Promise.all([admin.connect(), producer.connect()]);
+    try {
+      await ensureTopics(admin, { retentionHours: 1 }, prefix);
+      const at = Date.parse("2026-10-01T12:00:00Z");
+      const records = Array.from({ length: 60 }, (_, i) => ({
+        topic: "orders" as const,
+        key: `u${i}`,
+        partition: i % TOPIC_PARTITIONS,
+        line: `{"n":${i}}`,
+        eventDate: "2026-10-01",
+        at,
+      }));
+      await produceEvents(producer, records, { batchSize: 20, topicPrefix: prefix });
+      // Another producer stamps its records with the event time itself.
+      await producer.send({
+        topic: topicName(prefix, "orders"),
+        messages: [{ key: "u0", value: "{}", partition: 0, timestamp: String(at) }],
+      });
+      // The test broker checks retention every second; the records are kept and their
+      // timestamps are the append time, which is what a one-hour retention counts from.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const offsets = await admin.fetchTopicOffsets(topicName(prefix, "orders"));
+      assert.deepEqual(offsets.map((p) => p.low), offsets.map(() => "0"));
+      assert.equal(offsets.reduce((n, p) => n + Number(p.high), 0), 61);
+      const consumer = kafka.consumer({ groupId: `test-${crypto.randomUUID()}` });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topicName(prefix, "orders")], fromBeginning: true });
+      const seen: KafkaMessage[] = [];
+      await new Promise<void>((resolve) => {
+        consumer.run({
+          eachMessage: ({ message }) => {
+            seen.push(message);
+            if (seen.length === 61) resolve();
+            return Promise.resolve();
+          },
+        });
+      });
+      await consumer.disconnect();
+      for (const message of seen.filter((m) => m.headers?.[EVENT_TIME_HEADER] !== undefined)) {
+        assert.equal(String(message.headers?.[EVENT_TIME_HEADER]), String(at));
+      }
+      for (const message of seen) {
+        assert.ok(Number(message.timestamp) > at + 86_400_000, "timestamp is the append time");
+      }
+      assert.equal(seen.filter((m) => m.headers?.[EVENT_TIME_HEADER] !== undefined).length, 60);
+    } finally {
+      await producer.disconnect();
       await admin.deleteTopics({ topics: names }).catch(() => {});
       await admin.disconnect();
     }
