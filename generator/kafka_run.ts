@@ -1,7 +1,11 @@
 // `deno task generate --kafka`: the same seeded events, produced to the six topics instead of
 // the landing zone, with the topics created first when missing.
 import type { KafkaConfig } from "../resources/config.ts";
-import { produceEvents, type ProduceReport } from "../resources/kafka/event_producer.ts";
+import {
+  produceEvents,
+  type ProduceReport,
+  transactionalProducer,
+} from "../resources/kafka/event_producer.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
 import { ensureTopics } from "../resources/kafka/topics.ts";
 import { streamEvents } from "./event_stream.ts";
@@ -18,7 +22,7 @@ export async function produceToKafka(
 ): Promise<KafkaGenerationReport> {
   const kafka = openKafka(config);
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = transactionalProducer(kafka, "sluice-generator");
   try {
     await admin.connect();
     const createdTopics = await ensureTopics(

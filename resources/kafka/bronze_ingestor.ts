@@ -62,6 +62,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     floors: new Map(),
     gapSeeks: new Map(),
     warned: new Map(),
+    skips: new Map(),
   };
   const targets = options.untilCaughtUp ? (await logBounds(admin, topics)).ends : undefined;
   let assigned: TopicPartition[] = [];
@@ -91,6 +92,21 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
         group: options.group,
         partitions: assigned.length,
       });
+    });
+    // A fetch that held only transaction markers or aborted records never reaches eachBatch:
+    // kafkajs moves past it on its own, and so must the committed offset, or the ingester would
+    // look behind forever (the last offset of a partition is usually a commit marker).
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0 || payload.firstOffset === null) return;
+      const tp = { kafkaTopic: payload.topic, partition: payload.partition };
+      const id = partitionId(tp);
+      const previous = positions.skips.get(id) ?? Promise.resolve();
+      positions.skips.set(
+        id,
+        previous.then(() =>
+          commitSkip(options, positions, tp, BigInt(payload.firstOffset!), payload.lastOffset)
+        ).catch((error) => options.log.warn(`cannot commit ${id}: ${errorMessage(error)}`)),
+      );
     });
     await consumer.subscribe({ topics, fromBeginning: true });
     const done = deferred();
@@ -147,6 +163,8 @@ interface Positions {
   readonly gapSeeks: Map<string, bigint>;
   /** The committed offset a loss to retention was last reported from. */
   readonly warned: Map<string, bigint>;
+  /** A commit moving past a fetch that held only transaction markers or aborted records. */
+  readonly skips: Map<string, Promise<void>>;
 }
 
 /**
@@ -198,11 +216,11 @@ async function ingestBatch(
   { batch, resolveOffset, heartbeat, isStale }: EachBatchPayload,
   positions: Positions,
 ): Promise<number | "conflict"> {
-  const ledger = positions.ledger;
   const topic = eventTopicOf(options.topicPrefix, batch.topic);
   if (topic === undefined || isStale() || batch.messages.length === 0) return 0;
   const tp: TopicPartition = { kafkaTopic: batch.topic, partition: batch.partition };
-  const expected = ledger.get(partitionId(tp)) ?? null;
+  await positions.skips.get(partitionId(tp));
+  const expected = positions.ledger.get(partitionId(tp)) ?? null;
   // Records below the committed offset were ingested already (a fetch from before the seek).
   // They are resolved, or kafkajs would fetch them again from its own position, forever.
   const skipped = batch.messages.filter((m) => expected !== null && BigInt(m.offset) < expected);
@@ -216,21 +234,25 @@ async function ingestBatch(
     }));
   if (records.length === 0) return 0;
   const startOffset = records[0].offset;
-  const endOffset = records[records.length - 1].offset + 1n;
-  if (expected !== null && startOffset > expected) {
+  // Past transaction markers and aborted records the fetch held after the last record.
+  const endOffset = BigInt(batch.lastOffset()) + 1n;
+  // Where the fetch began: the records it skipped (markers, aborted) are no gap.
+  // (kafkajs keeps it on the batch without declaring it.)
+  const fetchedFrom = BigInt((batch as typeof batch & { fetchedOffset: string }).fetchedOffset);
+  if (expected !== null && fetchedFrom > expected) {
     // Records between the committed offset and this batch were never ingested. When the broker
     // still holds some of them the consumer is merely positioned past them: seek back, once. If
     // the broker no longer holds them (or the next batch again starts past them, the broker's
     // first offset having moved since we looked), retention removed them: say so and go on.
     const id = partitionId(tp);
     const floor = positions.floors.get(id) ?? 0n;
-    if (startOffset > floor && positions.gapSeeks.get(id) !== expected) {
+    if (fetchedFrom > floor && positions.gapSeeks.get(id) !== expected) {
       positions.gapSeeks.set(id, expected);
       const back = expected > floor ? expected : floor;
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(back) });
       return 0;
     }
-    warnRemoved(options.log, positions, id, expected, startOffset);
+    warnRemoved(options.log, positions, id, expected, fetchedFrom);
   }
   const segments = await writeSegments({
     db: options.duckdb,
@@ -264,15 +286,45 @@ async function ingestBatch(
     const fresh = await loadOffsets(options.db, options.group);
     const next = fresh.get(partitionId(tp));
     if (next !== undefined) {
-      ledger.set(partitionId(tp), next);
+      positions.ledger.set(partitionId(tp), next);
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(next) });
     }
     return "conflict";
   }
-  ledger.set(partitionId(tp), endOffset);
+  positions.ledger.set(partitionId(tp), endOffset);
   resolveOffset(String(endOffset - 1n));
   await heartbeat();
   return records.length;
+}
+
+/**
+ * Moves a partition's committed offset past a fetch of markers and aborted records only, when
+ * it starts where the committed offset stands (else the next batch's gap check handles it).
+ */
+async function commitSkip(
+  options: IngestorOptions,
+  positions: Positions,
+  tp: TopicPartition,
+  firstOffset: bigint,
+  lastOffset: string,
+): Promise<void> {
+  const id = partitionId(tp);
+  const expected = positions.ledger.get(id) ?? null;
+  if ((expected ?? positions.floors.get(id) ?? 0n) !== firstOffset) return;
+  const endOffset = BigInt(lastOffset) + 1n;
+  try {
+    await commitBatch(options.db, {
+      ...tp,
+      group: options.group,
+      expectedNext: expected,
+      startOffset: firstOffset,
+      endOffset,
+      segments: [],
+    });
+    positions.ledger.set(id, endOffset);
+  } catch (error) {
+    if (!(error instanceof OffsetConflictError)) throw error;
+  }
 }
 
 /** The producer's event-time header, else the record's timestamp. */

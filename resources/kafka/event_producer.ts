@@ -1,6 +1,13 @@
 // Produces generated events to their topics: keyed by user id (a user's events stay in one
-// partition, in order), batched across topics, compressed, idempotent, and paced to a target rate.
-import { CompressionTypes, type Producer, type TopicMessages } from "kafkajs";
+// partition, in order), batched across topics, compressed, one Kafka transaction per batch (a
+// batch retried after a broker restart is never read twice), and paced to a target rate.
+import {
+  CompressionTypes,
+  type Kafka,
+  type Producer,
+  type ProducerBatch,
+  type TopicMessages,
+} from "kafkajs";
 import type { StreamRecord } from "../../generator/event_stream.ts";
 import { topicName } from "./topics.ts";
 
@@ -23,9 +30,42 @@ export interface ProduceReport {
   readonly elapsedMs: number;
 }
 
+/** A transactional producer: each batch commits whole or is aborted, and so never read. */
+export function transactionalProducer(kafka: Kafka, owner: string): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // Unique per process: two generators must not fence each other off.
+    transactionalId: `${owner}-${crypto.randomUUID()}`,
+    // A producer killed mid-batch holds back read_committed consumers until this runs out.
+    transactionTimeout: 30_000,
+  });
+}
+
+const SEND_ATTEMPTS = 6;
+
 /**
- * Sends `records` in order, one request at a time: with an idempotent producer that keeps every
- * partition's order through retries, so a user's events arrive as they were generated.
+ * One batch in one transaction. A failure (a broker restarting, say) aborts the transaction, so
+ * whatever of it reached the log is never read, and the batch goes again, with backoff.
+ */
+async function sendInTransaction(producer: Producer, batch: ProducerBatch): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    const transaction = await producer.transaction();
+    try {
+      await transaction.sendBatch(batch);
+      await transaction.commit();
+      return;
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      if (attempt >= SEND_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Sends `records` in order, one transaction at a time, on a `transactionalProducer` (idempotent,
+ * so every partition keeps its order through retries): a user's events arrive as generated.
  */
 export async function produceEvents(
   producer: Producer,
@@ -39,7 +79,7 @@ export async function produceEvents(
   let size = 0;
   const flush = async () => {
     if (size === 0) return;
-    await producer.sendBatch({
+    await sendInTransaction(producer, {
       topicMessages: [...pending.values()],
       compression: options.compression ?? CompressionTypes.GZIP,
       acks: -1,
