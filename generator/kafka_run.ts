@@ -1,11 +1,8 @@
 // `deno task generate --kafka`: the same seeded events, produced to the six topics instead of
 // the landing zone, with the topics created first when missing.
 import type { KafkaConfig } from "../resources/config.ts";
-import {
-  produceEvents,
-  type ProduceReport,
-  transactionalProducer,
-} from "../resources/kafka/event_producer.ts";
+import { produceEvents, type ProduceReport } from "../resources/kafka/event_producer.ts";
+import { TransactionalSender } from "../resources/kafka/transactional_sender.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
 import { ensureTopics } from "../resources/kafka/topics.ts";
 import { streamEvents } from "./event_stream.ts";
@@ -22,7 +19,7 @@ export async function produceToKafka(
 ): Promise<KafkaGenerationReport> {
   const kafka = openKafka(config);
   const admin = kafka.admin();
-  const producer = transactionalProducer(kafka, "sluice-generator");
+  const sender = new TransactionalSender(kafka, "sluice-generator");
   try {
     await admin.connect();
     const createdTopics = await ensureTopics(
@@ -30,9 +27,9 @@ export async function produceToKafka(
       { retentionHours: config.retentionHours },
       config.topicPrefix,
     );
-    await producer.connect();
+    await sender.connect();
     const report = await produceEvents(
-      producer,
+      sender,
       streamEvents(streamOptionsOf(options)),
       {
         batchSize: options.batchSize,
@@ -44,7 +41,7 @@ export async function produceToKafka(
   } catch (error) {
     throw explainKafkaError(error, config.brokers);
   } finally {
-    await producer.disconnect().catch(() => {});
+    await sender.close();
     await admin.disconnect().catch(() => {});
   }
 }

@@ -39,7 +39,7 @@ into the landing zone, appending after what is already there.
   --batch-size N        lines per batch file (default ${DEFAULT_BATCH_SIZE}); with --kafka,
                         events per produce request
   --kafka               produce to the topics on KAFKA_BROKERS (keyed by user id, gzip,
-                        idempotent) instead of writing the landing zone
+                        one transaction per batch) instead of writing the landing zone
   --target-rate N       with --kafka: hold production to N events per second
   -h, --help            show this help`;
 

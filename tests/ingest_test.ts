@@ -153,7 +153,9 @@ async function waitForRecords(databaseUrl: string, events: number): Promise<void
     if (await recordsIn(databaseUrl) >= events) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`bronze did not reach ${events} records within 60 s`);
+  throw new Error(
+    `bronze did not reach ${events} records within 60 s: ${await recordsIn(databaseUrl)}`,
+  );
 }
 
 function assertExactlyOnce(counts: BronzeCounts, events: number) {
@@ -243,7 +245,7 @@ Deno.test({
         let producing = true;
         const production = produce(env, events, ["--target-rate", "20000"])
           .finally(() => producing = false);
-        const running = ingest(env, []);
+        const running = ingest({ ...env, SLUICE_LOG_LEVEL: "warn" }, []);
         await waitForRecords(databaseUrl, 1);
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         assert.ok(producing, "production finished before the restart: raise the events");
@@ -254,7 +256,11 @@ Deno.test({
         // so never read); the ingester rides the restart out, and stops on SIGTERM.
         const produced = await production;
         assert.equal(produced.code, 0, produced.stderr);
-        await waitForRecords(databaseUrl, events);
+        await waitForRecords(databaseUrl, events).catch(async (error) => {
+          running.kill("SIGKILL");
+          const { stderr } = await finish(running);
+          throw new Error(`${error.message}; the ingester said:\n${stderr.slice(-4_000)}`);
+        });
         running.kill("SIGTERM");
         const stopped = await finish(running);
         assert.equal(stopped.code, 130, stopped.stderr);

@@ -1,15 +1,10 @@
 // Produces generated events to their topics: keyed by user id (a user's events stay in one
 // partition, in order), batched across topics, compressed, one Kafka transaction per batch (a
 // batch retried after a broker restart is never read twice), and paced to a target rate.
-import {
-  CompressionTypes,
-  type Kafka,
-  type Producer,
-  type ProducerBatch,
-  type TopicMessages,
-} from "kafkajs";
+import { CompressionTypes, type TopicMessages } from "kafkajs";
 import type { StreamRecord } from "../../generator/event_stream.ts";
 import { topicName } from "./topics.ts";
+import type { BatchSender } from "./transactional_sender.ts";
 
 /** Header carrying the event time in epoch milliseconds, read back when a payload is unreadable. */
 export const EVENT_TIME_HEADER = "sluice-event-time";
@@ -30,45 +25,12 @@ export interface ProduceReport {
   readonly elapsedMs: number;
 }
 
-/** A transactional producer: each batch commits whole or is aborted, and so never read. */
-export function transactionalProducer(kafka: Kafka, owner: string): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // Unique per process: two generators must not fence each other off.
-    transactionalId: `${owner}-${crypto.randomUUID()}`,
-    // A producer killed mid-batch holds back read_committed consumers until this runs out.
-    transactionTimeout: 30_000,
-  });
-}
-
-const SEND_ATTEMPTS = 6;
-
 /**
- * One batch in one transaction. A failure (a broker restarting, say) aborts the transaction, so
- * whatever of it reached the log is never read, and the batch goes again, with backoff.
- */
-async function sendInTransaction(producer: Producer, batch: ProducerBatch): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    const transaction = await producer.transaction();
-    try {
-      await transaction.sendBatch(batch);
-      await transaction.commit();
-      return;
-    } catch (error) {
-      await transaction.abort().catch(() => {});
-      if (attempt >= SEND_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-    }
-  }
-}
-
-/**
- * Sends `records` in order, one transaction at a time, on a `transactionalProducer` (idempotent,
- * so every partition keeps its order through retries): a user's events arrive as generated.
+ * Sends `records` in order, one batch at a time, through a TransactionalSender (idempotent, so
+ * every partition keeps its order through retries): a user's events arrive as generated.
  */
 export async function produceEvents(
-  producer: Producer,
+  sender: BatchSender,
   records: Iterable<StreamRecord>,
   options: ProduceOptions,
 ): Promise<ProduceReport> {
@@ -79,7 +41,7 @@ export async function produceEvents(
   let size = 0;
   const flush = async () => {
     if (size === 0) return;
-    await sendInTransaction(producer, {
+    await sender.send({
       topicMessages: [...pending.values()],
       compression: options.compression ?? CompressionTypes.GZIP,
       acks: -1,

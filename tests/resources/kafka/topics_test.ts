@@ -3,11 +3,8 @@
 import assert from "node:assert/strict";
 import type { KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../../contracts/events/mod.ts";
-import {
-  EVENT_TIME_HEADER,
-  produceEvents,
-  transactionalProducer,
-} from "../../../resources/kafka/event_producer.ts";
+import { EVENT_TIME_HEADER, produceEvents } from "../../../resources/kafka/event_producer.ts";
+import { TransactionalSender } from "../../../resources/kafka/transactional_sender.ts";
 import { openKafka } from "../../../resources/kafka/kafka_client.ts";
 import {
   ALERTS_TOPIC,
@@ -57,8 +54,8 @@ Deno.test({
   fn: async () => {
     const { kafka, prefix, names } = testTopics();
     const admin = kafka.admin();
-    const producer = transactionalProducer(kafka, "sluice-test");
-    await Promise.all([admin.connect(), producer.connect()]);
+    const sender = new TransactionalSender(kafka, "sluice-test");
+    await Promise.all([admin.connect(), sender.connect()]);
     try {
       await ensureTopics(admin, { retentionHours: 1 }, prefix);
       const at = Date.parse("2026-10-01T12:00:00Z");
@@ -70,14 +67,14 @@ Deno.test({
         eventDate: "2026-10-01",
         at,
       }));
-      await produceEvents(producer, records, { batchSize: 20, topicPrefix: prefix });
+      await produceEvents(sender, records, { batchSize: 20, topicPrefix: prefix });
       // Another producer stamps its records with the event time itself.
-      const transaction = await producer.transaction();
-      await transaction.send({
-        topic: topicName(prefix, "orders"),
-        messages: [{ key: "u0", value: "{}", partition: 0, timestamp: String(at) }],
+      await sender.send({
+        topicMessages: [{
+          topic: topicName(prefix, "orders"),
+          messages: [{ key: "u0", value: "{}", partition: 0, timestamp: String(at) }],
+        }],
       });
-      await transaction.commit();
       // The test broker checks retention every second; the records are kept and their
       // timestamps are the append time, which is what a one-hour retention counts from.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -105,7 +102,7 @@ Deno.test({
       }
       assert.equal(seen.filter((m) => m.headers?.[EVENT_TIME_HEADER] !== undefined).length, 60);
     } finally {
-      await producer.disconnect();
+      await sender.close();
       await admin.deleteTopics({ topics: names }).catch(() => {});
       await admin.disconnect();
     }
