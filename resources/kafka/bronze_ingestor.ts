@@ -51,6 +51,8 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     maxBytesPerPartition: 8 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     maxWaitTimeInMs: 200,
+    // Records of aborted transactions (a producer's failed batch, sent again) are never read.
+    readUncommitted: false,
     // A killed ingester's partitions move to the others after this long without heartbeats.
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
