@@ -1,7 +1,7 @@
 // Sends batches to Kafka one transaction each, so a batch is read once or never: after a failure
 // the transaction is aborted (or fenced off by a fresh producer of the same transactional id)
 // and the batch goes again; read_committed consumers never see the aborted attempt.
-import type { Kafka, Producer, ProducerBatch, Transaction } from "kafkajs";
+import type { Kafka, Producer, ProducerBatch } from "kafkajs";
 import { errorMessage, SluiceError } from "../../runtime/errors.ts";
 
 /** Where produceEvents hands its batches. */
@@ -46,7 +46,11 @@ export class TransactionalSender implements BatchSender {
     try {
       await transaction.sendBatch(batch);
     } catch (error) {
-      await this.#abort(transaction);
+      // Part of the batch may be on the log under this producer's sequence numbers; sent again
+      // with the same numbers, the broker would take it for a retry of those (aborted) records
+      // and drop it. A fresh producer id starts new sequences.
+      await transaction.abort().catch(() => {});
+      await this.#reset();
       throw error;
     }
     try {
@@ -79,15 +83,6 @@ export class TransactionalSender implements BatchSender {
     await producer.connect();
     this.#producer = producer;
     return producer;
-  }
-
-  /** Aborts; when even that fails, a fresh producer of the same id fences the transaction off. */
-  async #abort(transaction: Transaction): Promise<void> {
-    try {
-      await transaction.abort();
-    } catch {
-      await this.#reset();
-    }
   }
 
   /** Drops the producer; the next one's start (InitProducerId) aborts any open transaction. */
