@@ -11,6 +11,8 @@ import { streamOptionsOf } from "./run.ts";
 
 export interface KafkaGenerationReport extends ProduceReport {
   readonly createdTopics: readonly string[];
+  /** Batches that failed and went again; unconfirmed commits and how they turned out. */
+  readonly recovered: TransactionalSender["recovered"];
 }
 
 export async function produceToKafka(
@@ -37,7 +39,7 @@ export async function produceToKafka(
         topicPrefix: config.topicPrefix,
       },
     );
-    return { ...report, createdTopics };
+    return { ...report, createdTopics, recovered: sender.recovered };
   } catch (error) {
     throw explainKafkaError(error, config.brokers);
   } finally {
@@ -51,6 +53,13 @@ export function formatKafkaReport(report: KafkaGenerationReport, brokers: readon
   const lines = [];
   if (report.createdTopics.length > 0) {
     lines.push(`Created topics ${report.createdTopics.join(", ")} on ${brokers.join(",")}`);
+  }
+  const { resent, foundCommitted, foundAborted } = report.recovered;
+  if (resent > 0) {
+    lines.push(
+      `${resent} failed batch attempt(s) went again in new transactions; of the commits Kafka ` +
+        `did not confirm, ${foundCommitted} had committed and ${foundAborted} had aborted`,
+    );
   }
   lines.push(
     `Produced ${report.events.toLocaleString("en-US")} events in ${report.batches} batches to ` +

@@ -1,7 +1,8 @@
 // Sends batches to Kafka one transaction each, so a batch is read once or never: after a failure
 // the transaction is aborted (or fenced off by a fresh producer of the same transactional id)
 // and the batch goes again; read_committed consumers never see the aborted attempt.
-import type { Kafka, Producer, ProducerBatch } from "kafkajs";
+import type { Kafka, Producer, ProducerBatch, RecordMetadata } from "kafkajs";
+import { isCommitted, type RecordPosition } from "./committed_check.ts";
 import { errorMessage, SluiceError } from "../../runtime/errors.ts";
 
 /** Where produceEvents hands its batches. */
@@ -17,6 +18,10 @@ export class TransactionalSender implements BatchSender {
   /** Unique per process, so two generators never fence each other off. */
   readonly #transactionalId: string;
   #producer: Producer | undefined;
+  /** Failed attempts sent again, and unconfirmed commits found committed or aborted. */
+  readonly recovered = { resent: 0, foundCommitted: 0, foundAborted: 0 };
+  /** A record of the last batch, when Kafka never confirmed that batch's commit. */
+  #unconfirmed: RecordPosition | undefined;
 
   constructor(kafka: Kafka, owner: string) {
     this.#kafka = kafka;
@@ -34,7 +39,11 @@ export class TransactionalSender implements BatchSender {
         await this.#attempt(batch);
         return;
       } catch (error) {
-        if (error instanceof UncertainCommitError || attempt >= ATTEMPTS) throw error;
+        if (error instanceof UncertainCommitError) throw error;
+        if (attempt >= ATTEMPTS) {
+          throw this.#unconfirmed === undefined ? error : new UncertainCommitError(error);
+        }
+        this.recovered.resent++;
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)));
       }
     }
@@ -42,9 +51,22 @@ export class TransactionalSender implements BatchSender {
 
   /** One try; whatever fails before the commit request leaves nothing readable behind. */
   async #attempt(batch: ProducerBatch): Promise<void> {
-    const transaction = await (await this.#connected()).transaction();
+    const producer = await this.#connected();
+    if (this.#unconfirmed !== undefined) {
+      // The fresh producer's start made the coordinator finish the unconfirmed transaction,
+      // committed or aborted: its records say which.
+      const committed = await isCommitted(this.#kafka, this.#unconfirmed);
+      this.#unconfirmed = undefined;
+      if (committed) {
+        this.recovered.foundCommitted++;
+        return;
+      }
+      this.recovered.foundAborted++;
+    }
+    const transaction = await producer.transaction();
+    let sent: RecordMetadata[];
     try {
-      await transaction.sendBatch(batch);
+      sent = await transaction.sendBatch(batch);
     } catch (error) {
       // Part of the batch may be on the log under this producer's sequence numbers; sent again
       // with the same numbers, the broker would take it for a retry of those (aborted) records
@@ -56,9 +78,16 @@ export class TransactionalSender implements BatchSender {
     try {
       await transaction.commit();
     } catch (error) {
-      // The commit request never left (no coordinator): the transaction is still open, and a
-      // fresh producer of the same id aborts it. Once the request left, the outcome is unknown.
-      if (!isCoordinatorNotFound(error)) throw new UncertainCommitError(error);
+      // Whether the commit request reached the coordinator is unknown. A fresh producer of the
+      // same id makes the coordinator finish the transaction (commit if the request arrived,
+      // abort if not); the next attempt reads which before sending the batch again.
+      const first = sent.find((r) => r.baseOffset !== undefined && Number(r.baseOffset) >= 0);
+      if (first === undefined) throw new UncertainCommitError(error);
+      this.#unconfirmed = {
+        topic: first.topicName,
+        partition: first.partition,
+        offset: BigInt(first.baseOffset!),
+      };
       await this.#reset();
       throw error;
     }
@@ -89,10 +118,6 @@ export class TransactionalSender implements BatchSender {
   async #reset(): Promise<void> {
     await this.close();
   }
-}
-
-function isCoordinatorNotFound(error: unknown): boolean {
-  return (error as { name?: string })?.name === "KafkaJSGroupCoordinatorNotFound";
 }
 
 /** A commit request went out and no answer came back: the batch may or may not be readable. */
