@@ -2,7 +2,7 @@
 // window; an existing topic with fewer partitions is an error, since keys would move.
 import type { Admin, ITopicConfig } from "kafkajs";
 import { type Topic, TOPICS } from "../../contracts/events/mod.ts";
-import { SluiceError } from "../../runtime/errors.ts";
+import { errorMessage, SluiceError } from "../../runtime/errors.ts";
 
 export const TOPIC_PARTITIONS = 6;
 /** Where gold.fraud_alerts go when Kafka is configured. */
@@ -54,10 +54,7 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = names.filter((name) => !existing.has(name));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((name) => topicConfig(name, settings)),
-    });
+    await createTopics(admin, missing.map((name) => topicConfig(name, settings)));
   }
   const present = names.filter((name) => existing.has(name));
   if (present.length > 0) {
@@ -72,6 +69,40 @@ export async function ensureTopics(
     }
   }
   return missing;
+}
+
+/** Creates `topics` and waits until each partition has a leader. */
+export async function createTopics(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics });
+  } catch (error) {
+    // kafkajs's wait for leaders gives up when the broker's metadata does not list a topic it
+    // has just created yet; the topics exist, so wait for their leaders here.
+    if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+    await waitForLeaders(admin, topics.map((t) => t.topic));
+  }
+}
+
+/** Polls the metadata until every partition of `names` has a leader (at most ~10 s). */
+async function waitForLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+      if (
+        topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      ) {
+        return;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new SluiceError(
+    `Kafka topics ${names.join(", ")} were created but have no leader after 10 s` +
+      (last === undefined ? "" : ` (${errorMessage(last)})`) + ": check the broker",
+  );
 }
 
 export function isEventTopic(name: string): name is Topic {

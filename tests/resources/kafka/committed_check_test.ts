@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { isCommitted } from "../../../resources/kafka/committed_check.ts";
 import { openKafka } from "../../../resources/kafka/kafka_client.ts";
+import { createTopics } from "../../../resources/kafka/topics.ts";
 import { needsKafka, requireTestVariable } from "../../support/services.ts";
 
 Deno.test({
@@ -25,7 +26,7 @@ Deno.test({
     });
     await Promise.all([admin.connect(), producer.connect()]);
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+      await createTopics(admin, [{ topic, numPartitions: 2 }]);
       const send = async (commit: boolean) => {
         const transaction = await producer.transaction();
         const [sent] = await transaction.send({
