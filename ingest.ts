@@ -1,4 +1,4 @@
-// `deno task ingest`: consumes the six Kafka topics into bronze segments, exactly once, until
+// `deno task ingest`: consumes the six Kafka topics into bronze, exactly once, until
 // stopped (Ctrl-C or SIGTERM leave the group cleanly). Run several for more throughput: the
 // consumer group spreads the partitions. `--until-caught-up` stops once the topics are drained.
 import { parseArgs } from "node:util";
@@ -9,13 +9,20 @@ import { explainKafkaError, openKafka } from "./resources/kafka/kafka_client.ts"
 import { ensureTopics } from "./resources/kafka/topics.ts";
 import { openLake } from "./resources/lake/open_lake.ts";
 import { openMetadataStore } from "./resources/postgres/open_metadata_store.ts";
+import { kafkaBronzeTarget } from "./assets/kafka_sources.ts";
 import { ConfigError, errorMessage } from "./runtime/errors.ts";
+import { isAlive, livenessFile, touchLiveness } from "./runtime/liveness.ts";
+import { newRunId } from "./runtime/materialize.ts";
 import { createLogger, stderrSink } from "./runtime/logger.ts";
 
-const USAGE = `Usage: deno task ingest [--until-caught-up] [--group NAME]
+const USAGE = `Usage: deno task ingest [--until-caught-up] [--group NAME] [--compact-at PARTS]
+       deno task ingest --health
 
-Consumes orders, payments, users, devices, geo_events and refunds from KAFKA_BROKERS into bronze
-segments; offsets commit in the metadata store with the segments, so each record lands once.`;
+Consumes orders, payments, users, devices, geo_events and refunds from KAFKA_BROKERS into
+bronze: each batch is appended to its event day's bronze.<topic> in the metadata-store transaction
+that moves its offsets, so each record lands once and bronze is current as soon as it lands.
+A day whose bronze has PARTS parts (default 16) is compacted into one in the background.
+--health exits 0 if an ingester on this host was alive in the last minute (for health checks).`;
 
 async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -23,12 +30,21 @@ async function main(args: string[]): Promise<number> {
     options: {
       "until-caught-up": { type: "boolean", default: false },
       group: { type: "string", default: DEFAULT_GROUP },
+      "compact-at": { type: "string", default: "16" },
+      health: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  const compactAt = Number(values["compact-at"]);
+  if (!Number.isInteger(compactAt) || compactAt < 2) {
+    console.error(
+      `--compact-at must be a whole number of parts, 2 or more (got '${values["compact-at"]}')`,
+    );
+    return 2;
   }
   let config;
   try {
@@ -37,6 +53,12 @@ async function main(args: string[]): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     return 2;
+  }
+  const alive = livenessFile(config.home, "ingest");
+  if (values.health) {
+    if (await isAlive(alive, HEALTHY_WITHIN_MS)) return 0;
+    console.error(`ingest: not alive in the last ${HEALTHY_WITHIN_MS / 1000} s (${alive})`);
+    return 1;
   }
   const log = createLogger([stderrSink(config.logFormat)], config.logLevel, {
     component: "ingest",
@@ -66,6 +88,16 @@ async function main(args: string[]): Promise<number> {
     } finally {
       await admin.disconnect().catch(() => {});
     }
+    const runId = newRunId(new Date());
+    await store.startRun({
+      id: runId,
+      command: "ingest",
+      selection: "group:bronze",
+      partitions: "kafka",
+      host: Deno.hostname(),
+      pid: Deno.pid,
+      startedAt: new Date(),
+    });
     const report = await runIngestor({
       kafka,
       topicPrefix: config.kafka.topicPrefix,
@@ -74,11 +106,21 @@ async function main(args: string[]): Promise<number> {
       lake,
       duckdb,
       log,
+      target: kafkaBronzeTarget(runId),
+      compactAt,
+      onAlive: throttled(() => touchLiveness(alive).catch(() => {}), 5_000),
       untilCaughtUp: values["until-caught-up"],
       signal: controller.signal,
-    }).catch((error) => {
+    }).catch(async (error) => {
+      await store.finishRun(runId, "failed", { error: errorMessage(error) }, new Date());
       throw explainKafkaError(error, config.kafka.brokers);
     });
+    await store.finishRun(
+      runId,
+      controller.signal.aborted ? "cancelled" : "succeeded",
+      { records: report.records, batches: report.batches, compactions: report.compactions },
+      new Date(),
+    );
     const seconds = report.elapsedMs / 1000;
     console.log(
       `Ingested ${report.records.toLocaleString("en-US")} records in ${report.batches} batches ` +
@@ -86,7 +128,7 @@ async function main(args: string[]): Promise<number> {
           seconds.toFixed(1)
         } s)${
           report.conflicts > 0 ? `; ${report.conflicts} batches fenced off by a rebalance` : ""
-        }`,
+        }${report.compactions > 0 ? `; ${report.compactions} bronze days compacted` : ""}`,
     );
     return controller.signal.aborted ? 130 : 0;
   } catch (error) {
@@ -96,6 +138,18 @@ async function main(args: string[]): Promise<number> {
     duckdb.close();
     await store.close();
   }
+}
+
+const HEALTHY_WITHIN_MS = 60_000;
+
+/** `fn` at most once per `ms`. */
+function throttled(fn: () => unknown, ms: number): () => void {
+  let last = -Infinity;
+  return () => {
+    if (performance.now() - last < ms) return;
+    last = performance.now();
+    fn();
+  };
 }
 
 Deno.exit(await main(Deno.args));

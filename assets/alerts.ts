@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { type AssetDefinition, defineAsset } from "../runtime/asset.ts";
+import { inputFiles } from "../runtime/context.ts";
 import type {} from "./resources.ts";
 
 type AlertRow = {
@@ -25,9 +26,7 @@ export function fraudAlertsOutAsset(fraudAlerts: AssetDefinition): AssetDefiniti
     async materialize(ctx) {
       const kafka = ctx.resources.kafka;
       if (kafka === undefined) throw new Error("outbound.fraud_alerts needs KAFKA_BROKERS");
-      const files = ctx.input(fraudAlerts).flatMap((input) =>
-        input.location ? [join(input.location.dir, DATA_FILE)] : []
-      );
+      const files = inputFiles(ctx.input(fraudAlerts), DATA_FILE);
       const alerts = await readAlerts(files);
       const ids = alerts.map((a) => a.order_id);
       const sent = new Set(

@@ -7,11 +7,12 @@ import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { hashParts } from "../runtime/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { emptyRelation } from "../resources/duckdb/duckdb_sql_engine.ts";
-import type { Topic } from "../contracts/events/mod.ts";
-import type { MaterializeContext } from "../runtime/context.ts";
-import { segmentsByDay } from "../resources/kafka/offset_ledger.ts";
+import { inputFiles, type MaterializeContext, type MaterializeResult } from "../runtime/context.ts";
+import { mergeParts } from "../resources/kafka/part_merge.ts";
+import { SluiceError } from "../runtime/errors.ts";
+import { locationParts } from "../runtime/part_set.ts";
+import type { SqlClient } from "../runtime/store/sql_client.ts";
 import {
-  BRONZE_COLUMNS,
   BRONZE_FILE,
   ingestDay,
   REJECTED_COLUMNS,
@@ -28,7 +29,7 @@ const INGEST_FILES = [
   "../resources/kafka/segment_writer.ts",
   "../contracts/events/validate.ts",
 ];
-const BRONZE_CODE_VERSION = hashParts(
+export const BRONZE_CODE_VERSION = hashParts(
   INGEST_FILES.map((file) => Deno.readTextFileSync(fileURLToPath(new URL(file, import.meta.url)))),
 );
 
@@ -47,9 +48,7 @@ export function bronzeAssets(sources: readonly SourceAsset[]): AssetDefinition[]
       codeVersion: BRONZE_CODE_VERSION,
       retry: { maxAttempts: 2 },
       async materialize(ctx) {
-        if (ctx.resources.kafka !== undefined) {
-          return await compactSegments(ctx, topic as Topic, ctx.resources.kafka.group);
-        }
+        if (ctx.resources.kafka !== undefined) return await rewriteParts(ctx);
         const batches = await ctx.resources.landing.batchesOfDay(topic, ctx.partition);
         const result = await ingestDay({
           topic,
@@ -87,9 +86,7 @@ export function rejectedEventsAsset(bronze: readonly AssetDefinition[]): AssetDe
     partitions: daily({ start: EVENT_DAYS_START }),
     deps: bronze,
     async materialize(ctx) {
-      const files = bronze.flatMap((asset) => ctx.input(asset))
-        .flatMap((input) => input.location ? [join(input.location.dir, REJECTED_FILE)] : [])
-        .sort();
+      const files = inputFiles(bronze.flatMap((asset) => ctx.input(asset)), REJECTED_FILE).sort();
       const db = await openDuckDb({ threads: 1 });
       try {
         await db.run("SET preserve_insertion_order = true");
@@ -107,36 +104,53 @@ export function rejectedEventsAsset(bronze: readonly AssetDefinition[]): AssetDe
 }
 
 /**
- * Kafka mode: the day's committed segments (written by `deno task ingest`) into one data.parquet
- * and one rejected.parquet, in partition and offset order.
+ * Kafka mode: `deno task ingest` appends each batch to the day's bronze as it commits, so the
+ * runtime runs bronze only when its code changed or on --force. That run lays the day's current
+ * parts out as one; it commits only if nothing was appended meanwhile, else it fails and is
+ * retried. (Records are validated once, as they are ingested.)
  */
-async function compactSegments(ctx: MaterializeContext, topic: Topic, group: string) {
-  const segments = (await segmentsByDay(ctx.resources.warehouse, group, topic)).get(ctx.partition);
+async function rewriteParts(ctx: MaterializeContext): Promise<MaterializeResult> {
+  const read = await currentLocation(ctx.resources.warehouse, ctx.key, ctx.partition);
   const dirs: string[] = [];
-  for (const uri of segments?.uris ?? []) dirs.push((await ctx.resources.lake.open(uri)).dir);
-  const files = (name: string) => dirs.map((dir) => sqlString(join(dir, name))).join(", ");
+  for (const uri of read === null ? [] : locationParts(read)) {
+    dirs.push((await ctx.resources.lake.open(uri)).dir);
+  }
   const db = await openDuckDb({ threads: 1 });
   try {
-    await db.run("SET preserve_insertion_order = true");
-    const rows = await db.copyToParquet(
-      dirs.length === 0
-        ? `SELECT * FROM ${emptyRelation(BRONZE_COLUMNS)}`
-        : `SELECT * FROM read_parquet([${files(BRONZE_FILE)}]) ORDER BY _partition, _offset`,
-      join(ctx.output.dir, BRONZE_FILE),
-    );
-    const rejected = await db.copyToParquet(
-      dirs.length === 0
-        ? `SELECT * FROM ${emptyRelation(REJECTED_COLUMNS)}`
-        : `SELECT * FROM read_parquet([${files(REJECTED_FILE)}]) ORDER BY partition, "offset"`,
-      join(ctx.output.dir, REJECTED_FILE),
-    );
+    const merged = await mergeParts(db, dirs, ctx.output.dir);
     return {
-      rows,
-      metadata: { segments: dirs.length, valid: rows, rejected, source: "kafka" },
+      rows: merged.rows,
+      metadata: {
+        parts: dirs.length,
+        valid: merged.rows,
+        rejected: merged.rejected,
+        source: "kafka",
+      },
+      async commitWith(tx) {
+        if (await currentLocation(tx, ctx.key, ctx.partition, "for update") === read) return;
+        throw new SluiceError(
+          `${ctx.key} ${ctx.partition} received new Kafka records while it was being rewritten; ` +
+            "its appended parts stay current: run it again",
+        );
+      },
     };
   } finally {
     db.close();
   }
+}
+
+async function currentLocation(
+  db: SqlClient,
+  key: string,
+  partition: string,
+  lock = "",
+): Promise<string | null> {
+  const [row] = await db.query<{ location: string | null }>(
+    `select location from platform.asset_partitions where asset_key = $1 and partition_key = $2
+     ${lock}`,
+    [key, partition],
+  );
+  return row?.location ?? null;
 }
 
 function sqlString(value: string): string {

@@ -1,11 +1,15 @@
-// With Kafka configured, each topic is an observable source, `kafka.<topic>`: an event day's
-// version is the set of bronze segments committed for it (new records show as "source has new
-// data" on that day's bronze partition), and the observation reports the consumer lag.
+// With Kafka configured, each topic is an observable source, `kafka.<topic>`. `deno task ingest`
+// appends its records to bronze as they arrive (bronze_parts.ts), so the source's event days are
+// the days bronze holds, and what it has that bronze lacks is the consumer lag: records past the
+// committed offsets, which show as "source has new data" on bronze with their count.
 import { TOPICS } from "../contracts/events/mod.ts";
-import { segmentsByDay } from "../resources/kafka/offset_ledger.ts";
+import { type BronzeTarget, sourceDayVersion } from "../resources/kafka/bronze_parts.ts";
+import { assetKey } from "../runtime/asset_key.ts";
+import type { RunId } from "../runtime/store/metadata_store.ts";
+import { BRONZE_CODE_VERSION } from "./bronze.ts";
 import { defineSource, type SourceAsset } from "../runtime/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
-import { dataVersion, hashParts } from "../runtime/version.ts";
+import { codeVersionOf } from "../runtime/version.ts";
 import { completeDays } from "./complete_days.ts";
 import { EVENT_DAYS_START } from "./partitions.ts";
 import type {} from "./resources.ts";
@@ -17,7 +21,7 @@ export function kafkaSources(): SourceAsset[] {
     defineSource({
       key: `kafka.${topic}`,
       group: "kafka",
-      description: `Kafka topic ${topic}: records committed into bronze segments, per event day; ` +
+      description: `Kafka topic ${topic}, per event day of the records ingested into bronze; ` +
         "the observation reports how far ingestion lags the topic.",
       partitions,
       async observe(ctx) {
@@ -25,10 +29,14 @@ export function kafkaSources(): SourceAsset[] {
         if (kafka === undefined) {
           throw new Error("kafka sources need KAFKA_BROKERS: the kafka resource is not open");
         }
-        const days = await segmentsByDay(ctx.resources.warehouse, kafka.group, topic);
+        const days = await ctx.resources.warehouse.query<{ day: string }>(
+          `select partition_key as day from platform.asset_partitions
+           where asset_key = $1 and data_version is not null`,
+          [`bronze.${topic}`],
+        );
         const { observed, later } = completeDays(
           partitions,
-          [...days].map(([day, segments]) => [day, dataVersion(hashParts(segments.ids))] as const),
+          days.map(({ day }) => [day, sourceDayVersion(topic, day)] as const),
           ctx.now,
         );
         const lag = await kafka.lag(topic);
@@ -41,4 +49,15 @@ export function kafkaSources(): SourceAsset[] {
       },
     })
   );
+}
+
+/** Where `deno task ingest` appends: `bronze.<topic>`, reading `kafka.<topic>`. */
+export function kafkaBronzeTarget(runId: RunId): BronzeTarget {
+  return {
+    bronzeKey: (topic) => assetKey(`bronze.${topic}`),
+    sourceKey: (topic) => assetKey(`kafka.${topic}`),
+    // What defineAsset makes of bronze's declared version, so appends match the definition.
+    codeVersion: codeVersionOf(BRONZE_CODE_VERSION),
+    runId,
+  };
 }

@@ -1,10 +1,10 @@
 // The warehouse: each gold table, and the silver tables the marts need at order grain, published
 // partition by partition into Postgres (schemas gold and silver of the metadata database).
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { type AnyAsset, type AssetDefinition, defineAsset } from "../runtime/asset.ts";
 import type { AssetKey } from "../runtime/asset_key.ts";
+import { inputFiles } from "../runtime/context.ts";
 import { SluiceError } from "../runtime/errors.ts";
 import { hashParts } from "../runtime/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
@@ -57,8 +57,7 @@ export function warehouseAssets(assets: readonly AnyAsset[]): AssetDefinition[] 
       codeVersion: hashParts([...PUBLISH_CODE, ...keyColumns]),
       retry: { maxAttempts: 2 },
       async materialize(ctx) {
-        const [input] = ctx.input(upstream);
-        const file = input?.location && join(input.location.dir, DATA_FILE);
+        const files = inputFiles(ctx.input(upstream), DATA_FILE).filter((file) => existsSync(file));
         const shared = ctx.resources.duckdb;
         const duckdb = shared ?? await openDuckDb();
         try {
@@ -70,7 +69,7 @@ export function warehouseAssets(assets: readonly AnyAsset[]): AssetDefinition[] 
             warehouse: ctx.resources.warehouse,
             table,
             schema: schemaOf(upstream.key),
-            parquetFile: file !== undefined && existsSync(file) ? file : undefined,
+            parquetFiles: files,
             partition: ctx.partition,
             workDir: ctx.output.dir,
             keyColumns,

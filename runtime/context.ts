@@ -19,8 +19,16 @@ export interface UpstreamPartition {
   readonly key: AssetKey;
   readonly partition: PartitionKey;
   readonly dataVersion: DataVersion;
-  /** Where its files are; absent for observable sources, which have no files in the lake. */
-  readonly location: LakeLocation | undefined;
+  /**
+   * Where its files are: one location, or each part of a part set (see part_set.ts), in order.
+   * Empty for observable sources, which have no files in the lake.
+   */
+  readonly parts: readonly LakeLocation[];
+}
+
+/** The local paths of file `name` in every part of every input, for readers such as DuckDB. */
+export function inputFiles(inputs: readonly UpstreamPartition[], name: string): string[] {
+  return inputs.flatMap((input) => input.parts.map((part) => `${part.dir}/${name}`));
 }
 
 export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {

@@ -12,6 +12,7 @@ import { consumedInputs, type MappedInput, mappedInputs } from "./inputs.ts";
 import type { Lake, LakeLocation } from "./lake.ts";
 import type { Logger } from "./logger.ts";
 import { displayPartition, type PartitionKey } from "./partitions/partition_key.ts";
+import { locationParts } from "./part_set.ts";
 import type { PlanStep } from "./plan.ts";
 import { retryDelayMs } from "./policies.ts";
 import type { Resources } from "./resources.ts";
@@ -300,7 +301,9 @@ async function openInputs(
       key,
       partition,
       dataVersion: pointer.dataVersion,
-      location: pointer.location === undefined ? undefined : await env.lake.open(pointer.location),
+      parts: pointer.location === undefined
+        ? []
+        : await Promise.all(locationParts(pointer.location).map((uri) => env.lake.open(uri))),
     });
   }
   return { upstream, consumed };

@@ -1,8 +1,9 @@
 // Vacuum: trims metadata older than the retention window (run logs, superseded materializations,
 // observations and check results) and removes lake locations nothing references any more. A
-// location referenced by a current pointer, a retained materialization or a bronze segment is
-// never removed, and neither is a young one, which may belong to a run still writing it.
+// location referenced by a current pointer or a retained materialization (each part of a part
+// set) is never removed, and neither is a young one, which may belong to a run still writing it.
 import type { ListableLake } from "./lake.ts";
+import { locationParts } from "./part_set.ts";
 import type { SqlClient } from "./store/sql_client.ts";
 
 export interface VacuumOptions {
@@ -28,7 +29,8 @@ type TrimmedTable =
   | "run_logs"
   | "runs"
   | "asset_observations"
-  | "check_results";
+  | "check_results"
+  | "kafka_segments";
 
 const DAY_MS = 86_400_000;
 
@@ -79,6 +81,8 @@ const TRIM_STATEMENTS: Readonly<Record<TrimmedTable, string>> = {
   check_results: `delete from platform.check_results c where c.at < $1
     and exists (select 1 from platform.check_results n where n.asset_key = c.asset_key
       and n.partition_key = c.partition_key and n.check_name = c.check_name and n.at > c.at)`,
+  // The audit of which offsets went into which bronze segment; bronze's pointers hold the data.
+  kafka_segments: `delete from platform.kafka_segments s where s.committed_at < $1`,
 };
 
 async function trimIn(tx: SqlClient, cutoff: Date): Promise<Record<TrimmedTable, number>> {
@@ -110,16 +114,15 @@ async function countTrimmable(db: SqlClient, cutoff: Date): Promise<Record<Trimm
 class RollBack extends Error {}
 
 /**
- * Every location something still needs: current pointers, materializations within retention and
- * committed bronze segments. (After a real trim the retention filter finds nothing more to drop;
- * on a dry run it stands in for the trim.)
+ * Every location something still needs: those of current pointers and of materializations within
+ * retention, each part of a part set. (After a real trim the retention filter finds nothing more
+ * to drop; on a dry run it stands in for the trim.)
  */
 async function referencedLocations(db: SqlClient, cutoff: Date): Promise<Set<string>> {
   const rows = await db.query<{ location: string }>(
     `select location from platform.asset_partitions where location is not null
-     union select location from platform.materializations where committed_at >= $1
-     union select uri as location from platform.kafka_segments`,
+     union select location from platform.materializations where committed_at >= $1`,
     [cutoff.toISOString()],
   );
-  return new Set(rows.map((r) => normalize(r.location)));
+  return new Set(rows.flatMap((r) => locationParts(r.location).map(normalize)));
 }

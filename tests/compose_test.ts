@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { DEPLOYMENT_VARIABLES, loadConfig } from "../resources/config.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const SLUICE_SERVICES = ["daemon", "ui", "serve"];
+const SLUICE_SERVICES = ["ingest", "daemon", "ui", "serve"];
 
 interface Service {
   image?: string;
@@ -120,4 +120,18 @@ Deno.test("the ports compose.yaml publishes are the ones README lists", async ()
     Object.fromEntries([...documented].sort()),
     Object.fromEntries([...published].sort()),
   );
+});
+
+Deno.test("compose's ingest service runs the ingest task, and its health check asks that task", async () => {
+  const services = await composeServices();
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
+  assert.deepEqual(services.ingest.command, ["task", "ingest"]);
+  assert.ok(tasks.ingest, "deno.json has no ingest task");
+  assert.deepEqual(services.ingest.healthcheck?.test, [
+    "CMD",
+    "deno",
+    "task",
+    "ingest",
+    "--health",
+  ]);
 });

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import postgres from "postgres";
+import { isAlive, livenessFile } from "../runtime/liveness.ts";
+import { locationParts } from "../runtime/part_set.ts";
 import { generateEvents } from "../generator/event_stream.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { openKafka } from "../resources/kafka/kafka_client.ts";
@@ -91,18 +93,22 @@ interface BronzeCounts {
   readonly overlaps: number;
 }
 
-/** What bronze holds: the committed segments' rows, read from their Parquet files. */
+/** What bronze holds: the rows of every part of each current bronze pointer, from Parquet. */
 async function bronzeCounts(databaseUrl: string): Promise<BronzeCounts> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const segments = await sql<{ uri: string }[]>`select uri from platform.kafka_segments`;
+    const pointers = await sql<{ location: string }[]>`
+      select location from platform.asset_partitions
+      where asset_key like 'bronze.%' and location is not null`;
     const [{ overlaps }] = await sql<{ overlaps: number }[]>`
       select count(*)::int as overlaps from platform.kafka_segments a
       join platform.kafka_segments b on a.kafka_topic = b.kafka_topic
         and a.kafka_partition = b.kafka_partition and a.start_offset < b.start_offset
         and b.start_offset < a.end_offset`;
-    if (segments.length === 0) return { rows: 0, rejected: 0, distinctOffsets: 0, overlaps };
-    const dirs = segments.map((s) => fileURLToPath(s.uri));
+    if (pointers.length === 0) return { rows: 0, rejected: 0, distinctOffsets: 0, overlaps };
+    const dirs = pointers.flatMap((p) => locationParts(p.location)).map((uri) =>
+      fileURLToPath(uri)
+    );
     const list = (file: string) => dirs.map((d) => `'${join(d, file)}'`).join(", ");
     const db = await openDuckDb({ threads: 1 });
     try {
@@ -126,6 +132,20 @@ async function bronzeCounts(databaseUrl: string): Promise<BronzeCounts> {
     } finally {
       db.close();
     }
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Parts of current bronze pointers that a compaction wrote. */
+async function compactedParts(databaseUrl: string): Promise<number> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const pointers = await sql<{ location: string }[]>`
+      select location from platform.asset_partitions where asset_key like 'bronze.%'`;
+    return pointers.flatMap((p) => locationParts(p.location)).filter((uri) =>
+      uri.includes("compact-")
+    ).length;
   } finally {
     await sql.end();
   }
@@ -178,6 +198,8 @@ Deno.test({
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /Ingested 4,000 records/);
       assertExactlyOnce(await bronzeCounts(databaseUrl), 4_000);
+      // It recorded itself alive, which compose's health check (`ingest --health`) reads.
+      assert.ok(await isAlive(livenessFile(env.SLUICE_HOME, "ingest"), 60_000));
       // Nothing new: a second run ingests nothing and changes nothing.
       const again = await finish(ingest(env));
       assert.match(again.stdout, /Ingested 0 records/);
@@ -193,7 +215,8 @@ Deno.test({
       const events = 40_000;
       const producing = produce(env, events, ["--target-rate", "4000"]);
       for (let kill = 0; kill < 10; kill++) {
-        const child = ingest(env, []);
+        // Tiny parts thresholds: compactions run, and get killed, too.
+        const child = ingest(env, ["--compact-at", "3"]);
         // Start-up (joining the group) takes about a second; most kills land mid-ingestion.
         await new Promise((resolve) => setTimeout(resolve, 800 + Math.random() * 1_200));
         child.kill("SIGKILL");
@@ -201,9 +224,10 @@ Deno.test({
       }
       const produced = await producing;
       assert.equal(produced.code, 0, produced.stderr);
-      const drained = await finish(ingest(env));
+      const drained = await finish(ingest(env, ["--until-caught-up", "--compact-at", "3"]));
       assert.equal(drained.code, 0, drained.stderr);
       assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+      assert.ok(await compactedParts(databaseUrl) > 0, "no bronze day was compacted");
     }),
 });
 
@@ -214,8 +238,9 @@ Deno.test({
     withSetup(async ({ env, databaseUrl }) => {
       const events = 20_000;
       // Both join the group first, so the partitions are spread before anything arrives.
-      const first = ingest(env, []);
-      const second = ingest(env, []);
+      // Both append to the same days and compact them: neither may drop the other's parts.
+      const first = ingest(env, ["--compact-at", "3"]);
+      const second = ingest(env, ["--compact-at", "3"]);
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       const produced = await produce(env, events);
       assert.equal(produced.code, 0, produced.stderr);

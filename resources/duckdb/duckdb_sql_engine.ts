@@ -3,7 +3,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AssetKey } from "../../runtime/asset_key.ts";
-import type { MaterializeContext, MaterializeResult } from "../../runtime/context.ts";
+import {
+  inputFiles,
+  type MaterializeContext,
+  type MaterializeResult,
+} from "../../runtime/context.ts";
 import { SluiceError } from "../../runtime/errors.ts";
 import type { CheckContext } from "../../runtime/check.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
@@ -61,9 +65,7 @@ export async function openDuckDbTestSession(
     self: `read_parquet(${sqlString(join(ctx.output.dir, file))})`,
     now: ctx.now,
     relationOf(key) {
-      const files = ctx.inputByKey(key)
-        .map((input) => input.location && join(input.location.dir, DATA_FILE))
-        .filter((f): f is string => f !== undefined && existsSync(f));
+      const files = inputFiles(ctx.inputByKey(key), DATA_FILE).filter((f) => existsSync(f));
       if (files.length === 0) {
         throw new SluiceError(
           `Cannot test against '${key}': none of the partitions read has a ${DATA_FILE}`,
@@ -104,9 +106,7 @@ function relationFor(
   key: AssetKey,
   schemaOf: SchemaOf,
 ): string {
-  const files = ctx.inputByKey(key)
-    .map((input) => input.location && join(input.location.dir, DATA_FILE))
-    .filter((file): file is string => file !== undefined && existsSync(file))
+  const files = inputFiles(ctx.inputByKey(key), DATA_FILE).filter((file) => existsSync(file))
     .sort();
   if (files.length > 0) {
     const list = files.map(sqlString).join(", ");

@@ -1,12 +1,13 @@
-// Kafka → bronze segments, exactly once. A consumer group spreads the six topics' partitions over
-// the ingesting processes; each batch becomes Parquet segments, and its offsets commit in
-// `platform` in the same transaction that registers them. Kafka's own group offsets are never
-// committed: on every assignment the consumer seeks to the offsets in `platform`.
+// Kafka → bronze, exactly once. A consumer group spreads the six topics' partitions over the
+// ingesting processes; each batch becomes one Parquet segment per event day, appended to that
+// day's bronze pointer in the same `platform` transaction that moves the batch's offsets. Kafka's
+// own group offsets are never committed: on every assignment the consumer seeks to `platform`'s.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../contracts/events/mod.ts";
 import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import { partitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { SqlClient } from "../../runtime/store/sql_client.ts";
 import type { DuckDb } from "../duckdb/duckdb.ts";
 import {
@@ -16,6 +17,8 @@ import {
   partitionId,
   type TopicPartition,
 } from "./offset_ledger.ts";
+import { appendSegments, type BronzeTarget } from "./bronze_parts.ts";
+import { DayCompactor } from "./day_compactor.ts";
 import { EVENT_TIME_HEADER } from "./event_producer.ts";
 import { writeSegments } from "./segment_writer.ts";
 import { eventTopicOf, topicName } from "./topics.ts";
@@ -30,6 +33,12 @@ export interface IngestorOptions {
   readonly lake: Lake;
   readonly duckdb: DuckDb;
   readonly log: Logger;
+  /** The bronze assets the segments append to. */
+  readonly target: BronzeTarget;
+  /** A day's bronze is compacted once it has this many parts (default 16). */
+  readonly compactAt?: number;
+  /** Called whenever the consumer proves alive: a group heartbeat or a committed batch. */
+  readonly onAlive?: () => void;
   /** Stop once every partition's committed offset reaches the end offset seen at start. */
   readonly untilCaughtUp?: boolean;
   readonly signal?: AbortSignal;
@@ -39,6 +48,8 @@ export interface IngestReport {
   readonly batches: number;
   readonly records: number;
   readonly conflicts: number;
+  /** Bronze days whose parts were merged into one. */
+  readonly compactions: number;
   readonly elapsedMs: number;
 }
 
@@ -66,6 +77,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     warned: new Map(),
     skips: new Map(),
   };
+  const compactor = new DayCompactor(options);
   const targets = options.untilCaughtUp ? (await logBounds(admin, topics)).ends : undefined;
   let assigned: TopicPartition[] = [];
   let lastBatchAt = performance.now();
@@ -110,6 +122,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
         ).catch((error) => options.log.warn(`cannot commit ${id}: ${errorMessage(error)}`)),
       );
     });
+    consumer.on(consumer.events.HEARTBEAT, () => options.onAlive?.());
     await consumer.subscribe({ topics, fromBeginning: true });
     const done = deferred();
     const onAbort = () => done.resolve();
@@ -119,7 +132,8 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         lastBatchAt = performance.now();
-        const outcome = await ingestBatch(options, consumer, payload, positions);
+        const outcome = await ingestBatch(options, consumer, payload, positions, compactor);
+        options.onAlive?.();
         if (outcome === "conflict") report.conflicts++;
         else if (outcome > 0) {
           report.batches++;
@@ -149,11 +163,13 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
   } finally {
     await consumer.disconnect();
     await admin.disconnect();
+    await compactor.drain();
   }
-  return { ...report, elapsedMs: performance.now() - began };
+  return { ...report, compactions: compactor.compacted, elapsedMs: performance.now() - began };
 }
 
 const STALL_MS = 3_000;
+const COMPACT_AT = 16;
 
 /** Where each partition stands, by partitionId. */
 interface Positions {
@@ -217,6 +233,7 @@ async function ingestBatch(
   consumer: Consumer,
   { batch, resolveOffset, heartbeat, isStale }: EachBatchPayload,
   positions: Positions,
+  compactor: DayCompactor,
 ): Promise<number | "conflict"> {
   const topic = eventTopicOf(options.topicPrefix, batch.topic);
   if (topic === undefined || isStale() || batch.messages.length === 0) return 0;
@@ -264,6 +281,18 @@ async function ingestBatch(
     records,
     ingestedAtMs: Date.now(),
   });
+  const parts = segments.map((s) => ({
+    segmentId: `${batch.topic}/${batch.partition}/${startOffset}/${s.eventDate}`,
+    topic,
+    eventDate: s.eventDate,
+    uri: s.uri,
+    rows: s.rows,
+    rejected: s.rejected,
+    kafkaPartition: batch.partition,
+    startOffset,
+    endOffset,
+  }));
+  let partCounts = new Map<string, number>();
   try {
     await commitBatch(options.db, {
       ...tp,
@@ -271,14 +300,10 @@ async function ingestBatch(
       expectedNext: expected,
       startOffset,
       endOffset,
-      segments: segments.map((s) => ({
-        segmentId: `${batch.topic}/${batch.partition}/${startOffset}/${s.eventDate}`,
-        topic,
-        eventDate: s.eventDate,
-        uri: s.uri,
-        rows: s.rows,
-        rejected: s.rejected,
-      })),
+      segments: parts,
+      alongside: async (tx) => {
+        partCounts = await appendSegments(tx, options.target, parts, new Date());
+      },
     });
   } catch (error) {
     // Not committed: the files are unreferenced; remove them now (vacuum would later).
@@ -294,6 +319,12 @@ async function ingestBatch(
     return "conflict";
   }
   positions.ledger.set(partitionId(tp), endOffset);
+  for (const part of parts) {
+    const count = partCounts.get(`${part.topic}/${part.eventDate}`) ?? 0;
+    if (count >= (options.compactAt ?? COMPACT_AT)) {
+      compactor.request(part.topic, partitionKey(part.eventDate));
+    }
+  }
   resolveOffset(String(endOffset - 1n));
   await heartbeat();
   return records.length;

@@ -1,6 +1,7 @@
 // Consumed Kafka offsets kept in `platform`, beside the bronze segments they produced: one
-// transaction registers a batch's segments and moves its partition's offset, and the offset moves
-// only from the value the committer started from, so a batch is committed once or not at all.
+// transaction registers a batch's segments, moves its partition's offset and (see bronze_parts.ts)
+// appends the segments to bronze's pointers. The offset moves only from the value the committer
+// started from, so a batch is committed once or not at all.
 import { SluiceError } from "../../runtime/errors.ts";
 import type { SqlClient } from "../../runtime/store/sql_client.ts";
 
@@ -28,6 +29,8 @@ export interface BatchCommit extends TopicPartition {
   readonly startOffset: bigint;
   readonly endOffset: bigint;
   readonly segments: readonly SegmentRecord[];
+  /** More work for the same transaction, after the offset moved (bronze's pointers). */
+  readonly alongside?: (tx: SqlClient) => Promise<void>;
 }
 
 /** Another consumer committed this partition meanwhile (a rebalance): the batch is dropped. */
@@ -107,36 +110,6 @@ export async function commitBatch(db: SqlClient, batch: BatchCommit): Promise<vo
         ],
       );
     }
+    await batch.alongside?.(tx);
   });
-}
-
-export interface DaySegments {
-  readonly uris: readonly string[];
-  readonly rows: number;
-  readonly rejected: number;
-  /** A digest input: the segment ids, sorted. */
-  readonly ids: readonly string[];
-}
-
-/** The committed segments of each event day of `topic`. */
-export async function segmentsByDay(
-  db: SqlClient,
-  group: string,
-  topic: string,
-): Promise<Map<string, DaySegments>> {
-  const rows = await db.query<
-    { event_date: string; ids: string[]; uris: string[]; rows: number; rejected: number }
-  >(
-    `select event_date, array_agg(segment_id order by segment_id) as ids,
-       array_agg(uri order by segment_id) as uris,
-       sum(rows)::int as rows, sum(rejected)::int as rejected
-     from platform.kafka_segments where consumer_group = $1 and topic = $2
-     group by event_date`,
-    [group, topic],
-  );
-  return new Map(
-    rows.map((
-      r,
-    ) => [r.event_date, { uris: r.uris, ids: r.ids, rows: r.rows, rejected: r.rejected }]),
-  );
 }

@@ -19,7 +19,8 @@ export interface PublishRequest {
   readonly table: string;
   readonly schema: string;
   /** The Parquet file of the upstream partition; undefined publishes an empty partition. */
-  readonly parquetFile: string | undefined;
+  /** The partition's Parquet files (several for a part set); none for an empty partition. */
+  readonly parquetFiles: readonly string[];
   readonly partition: PartitionKey;
   /** Where the CSV goes while it waits for the commit (the attempt's own lake location). */
   readonly workDir: string;
@@ -30,7 +31,7 @@ export interface PublishRequest {
 /** Prepares the load and returns the commit work; the table is created here if missing. */
 export async function publishPartition(request: PublishRequest): Promise<MaterializeResult> {
   const { duckdb, warehouse, table, partition } = request;
-  if (request.parquetFile === undefined) {
+  if (request.parquetFiles.length === 0) {
     await Deno.writeTextFile(
       join(request.workDir, "published.json"),
       JSON.stringify({ table, partition, rows: 0 }),
@@ -41,7 +42,9 @@ export async function publishPartition(request: PublishRequest): Promise<Materia
       commitWith: (tx) => deletePartition(tx, table, partition),
     };
   }
-  const source = `read_parquet('${request.parquetFile.replaceAll("'", "''")}')`;
+  const source = `read_parquet([${
+    request.parquetFiles.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ")
+  }])`;
   const described = await duckdb.all<{ column_name: string; column_type: string }>(
     `DESCRIBE SELECT * FROM ${source}`,
   );

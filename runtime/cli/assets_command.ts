@@ -118,14 +118,14 @@ function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
   console.log();
 }
 
-/** "source kafka.orders has 1,200 records not yet in a partition", for each lagging source read. */
+/** "source kafka.orders has new data: 1,200 records not yet in a partition", per lagging source. */
 function pendingNotes(asset: AnyAsset, observed: ReadonlyMap<string, ObservedSource>): string[] {
   if (asset.kind !== "asset") return [];
   return asset.deps.flatMap((dep) => {
     const source = observed.get(dep.key);
     return source && source.pendingRecords > 0
       ? [
-        `source ${dep.key} has ${
+        `source ${dep.key} has new data: ${
           source.pendingRecords.toLocaleString("en-US")
         } records not yet in a partition`,
       ]

@@ -27,7 +27,7 @@ function chain(content: { value: string }, calls: string[] = []) {
     async materialize(ctx) {
       calls.push("child");
       const [upstream] = ctx.input(root);
-      const text = await Deno.readTextFile(`${upstream.location!.dir}/data`);
+      const text = await Deno.readTextFile(`${upstream.parts[0].dir}/data`);
       return { data: text.toUpperCase(), rows: 1 };
     },
   });

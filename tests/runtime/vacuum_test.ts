@@ -4,10 +4,13 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { defineAsset } from "../../runtime/asset.ts";
 import { assetKey } from "../../runtime/asset_key.ts";
-import { UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
+import { partitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
+import type { MaterializationId, RunId } from "../../runtime/store/metadata_store.ts";
+import { commitPartSet } from "../../runtime/store/part_set_commit.ts";
+import { type CodeVersion, dataVersion } from "../../runtime/version.ts";
 import { vacuum } from "../../runtime/vacuum.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { openHarness } from "../support/runtime_harness.ts";
+import { ingestRun, openHarness } from "../support/runtime_harness.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -91,6 +94,70 @@ Deno.test("vacuum keeps superseded versions within retention", async () => {
     });
     assert.deepEqual(report.removed, []);
     assert.equal(report.referenced, 2);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("vacuum keeps every part of a current part set and removes parts compacted away past retention", async () => {
+  const { h, clock } = await versionedHarness();
+  try {
+    const key = assetKey("bronze.orders");
+    const day = partitionKey("2026-09-01");
+    const runId = "ingest-1" as RunId;
+    await h.store.startRun(ingestRun(runId, clock.now()));
+    const part = async (name: string) => {
+      const location = await h.lake.allocate(key, day, name);
+      await Deno.writeTextFile(`${location.dir}/data.parquet`, name);
+      await h.lake.seal(location);
+      return location.uri;
+    };
+    const commit = (change: (parts: readonly string[]) => string[]) =>
+      h.store.database.transaction((tx) =>
+        commitPartSet(tx, {
+          id: crypto.randomUUID() as MaterializationId,
+          runId,
+          assetKey: key,
+          partition: day,
+          codeVersion: "1" as CodeVersion,
+          startedAt: clock.now(),
+          committedAt: clock.now(),
+          change: (current) => ({
+            parts: change(current?.parts ?? []),
+            dataVersion: dataVersion("v"),
+            rows: 1,
+            inputs: [],
+            metadata: {},
+          }),
+        })
+      );
+    // 30 days ago two appends, 20 days ago their compaction, today one more append.
+    const [a, b] = [await part("a"), await part("b")];
+    await commit((parts) => [...parts, a]);
+    await commit((parts) => [...parts, b]);
+    clock.advance(10 * DAY_MS);
+    const merged = await part("merged");
+    await commit(() => [merged]);
+    clock.advance(20 * DAY_MS);
+    const c = await part("c");
+    await commit((parts) => [...parts, c]);
+    for (const uri of [a, b, merged, c]) {
+      Deno.utimeSync(fileURLToPath(uri), new Date(0), new Date(0));
+    }
+
+    const report = await vacuum(h.store.database, h.lake, {
+      retainDays: 15,
+      graceMinutes: 60,
+      now: clock.now(),
+      dryRun: false,
+    });
+    assert.deepEqual([...report.removed].sort(), [a, b].sort());
+    const left = (await Array.fromAsync(h.lake.listLocations())).map((l) => l.uri);
+    assert.ok(left.includes(merged) && left.includes(c), `current parts removed: ${left}`);
+    assert.equal(
+      await Deno.readTextFile(`${(await h.lake.open(merged)).dir}/data.parquet`),
+      "merged",
+    );
   } finally {
     await h.close();
   }

@@ -9,6 +9,7 @@ import {
   type MaterializeRequest,
 } from "../../runtime/materialize.ts";
 import { StatusResolver } from "../../runtime/status_resolver.ts";
+import type { NewRun, RunId } from "../../runtime/store/metadata_store.ts";
 import type { SqlMetadataStore } from "../../runtime/store/sql_metadata_store.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../runtime/asset_key.ts";
@@ -66,5 +67,18 @@ export async function openHarness(
       await store.close();
       await Deno.remove(lakeRoot, { recursive: true });
     },
+  };
+}
+
+/** The run an ingester registers, for tests that commit part sets outside `materialize`. */
+export function ingestRun(id: string, startedAt = new Date()): NewRun {
+  return {
+    id: id as RunId,
+    command: "ingest",
+    selection: "group:bronze",
+    partitions: "kafka",
+    host: "test",
+    pid: 1,
+    startedAt,
   };
 }

@@ -40,7 +40,7 @@ async function upstream(
     key: "bronze.x" as AssetKey,
     partition: partition as PartitionKey,
     dataVersion: `v-${partition}` as DataVersion,
-    location: { uri: `file://${location}`, dir: location },
+    parts: [{ uri: `file://${location}`, dir: location }],
   };
 }
 

@@ -39,7 +39,7 @@ async function publish(
     warehouse,
     table: `"gold"."orders"`,
     schema: "gold",
-    parquetFile: file,
+    parquetFiles: file === undefined ? [] : [file],
     partition: partition as PartitionKey,
     workDir,
     keyColumns: ["order_id"],
