@@ -29,7 +29,7 @@ export interface WrittenSegment {
 
 const EVENT_DAY = /"event_time"\s*:\s*"(\d{4}-\d{2}-\d{2})/;
 
-/** Lake key of a topic's segments; bronze.<topic> reads them per day. */
+/** Lake key of a topic's segments; each becomes a part of its day's bronze.<topic> part set. */
 export function segmentAssetKey(topic: Topic) {
   return assetKey(`kafka_segments.${topic}`);
 }

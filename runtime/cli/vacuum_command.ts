@@ -8,10 +8,10 @@ import type { Instance } from "./instance.ts";
 
 export const VACUUM_USAGE = `Usage: sluice vacuum [--retain-days N] [--grace-minutes M] [--dry-run]
 
-Removes lake files that no current pointer, no materialization within the retention window and
-no bronze segment references, and trims run logs, superseded materializations, observations and
-check results older than the window. Files written in the last M minutes are kept (a run may be
-writing them).
+Removes lake files that no current pointer and no materialization within the retention window
+references (every part of a part set counts), and trims run logs, superseded materializations,
+observations, check results and Kafka segment records older than the window. Files written in the
+last M minutes are kept (a run may be writing them).
 
 Options:
   --retain-days N     keep superseded versions and logs this many days (default 7)
