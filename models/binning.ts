@@ -1,0 +1,141 @@
+// Quantile binning: each feature's split candidates (at most 255 value bins plus one code for
+// missing), learned on the training rows, and the rows coded as bytes, column-major, so the
+// histogram loop reads one feature's codes contiguously.
+import { ModelInputError } from "./model_errors.ts";
+import type { TrainingData } from "./training_data.ts";
+
+/** The code of a missing (NaN) value, in every feature. */
+export const MISSING_BIN = 255;
+
+/** The most value bins a feature can have: one byte of codes, minus the missing code. */
+export const MAX_VALUE_BINS = 255;
+
+/**
+ * Cut points per feature, ascending float32 values: a value x falls in bin b when
+ * `cuts[b-1] <= x < cuts[b]`, so the split after bin b is exactly "x < cuts[b] goes left".
+ */
+export type BinEdges = readonly (readonly number[])[];
+
+/** Training rows as bin codes. */
+export interface BinnedMatrix {
+  readonly rows: number;
+  readonly featureCount: number;
+  /** Column-major: the code of row r, feature f is `codes[f * rows + r]`. */
+  readonly codes: Uint8Array;
+  /** Value bins per feature: cuts + 1 (the missing code comes on top). */
+  readonly valueBins: Uint16Array;
+}
+
+/**
+ * Learns each feature's cut points from the non-missing values of `data`: every boundary
+ * between distinct values when there are few, otherwise boundaries that split the values
+ * into bins of about equal count (a value as common as a whole bin gets a bin of its own).
+ * A cut lies halfway between the two values it separates, rounded to float32.
+ */
+export function learnBinEdges(data: TrainingData, maxBins = MAX_VALUE_BINS + 1): number[][] {
+  const valueBins = maxBins - 1;
+  if (!Number.isInteger(maxBins) || valueBins < 2 || valueBins > MAX_VALUE_BINS) {
+    throw new ModelInputError(
+      `Cannot learn bins as 'maxBins' must be an integer from 3 to ${
+        MAX_VALUE_BINS + 1
+      } (one code is kept for missing values): current value is ${maxBins}`,
+    );
+  }
+  const column = new Float32Array(data.rows);
+  const edges: number[][] = [];
+  for (let f = 0; f < data.featureCount; f++) {
+    let present = 0;
+    for (let r = 0; r < data.rows; r++) {
+      const value = data.features[r * data.featureCount + f];
+      if (value === value) column[present++] = value;
+    }
+    const sorted = column.subarray(0, present).sort();
+    edges.push(featureCuts(sorted, valueBins));
+  }
+  return edges;
+}
+
+/** The cuts of one feature from its sorted values. */
+function featureCuts(sorted: Float32Array, valueBins: number): number[] {
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (distinct.length > 0 && sorted[i] === distinct[distinct.length - 1]) {
+      counts[counts.length - 1]++;
+    } else {
+      distinct.push(sorted[i]);
+      counts.push(1);
+    }
+  }
+  const cuts: number[] = [];
+  if (distinct.length <= valueBins) {
+    for (let j = 1; j < distinct.length; j++) cuts.push(cutBetween(distinct[j - 1], distinct[j]));
+    return cuts;
+  }
+  let remaining = sorted.length;
+  let binsLeft = valueBins;
+  let target = remaining / binsLeft;
+  let inBin = 0;
+  const close = (j: number) => {
+    cuts.push(cutBetween(distinct[j], distinct[j + 1]));
+    remaining -= inBin;
+    binsLeft--;
+    target = remaining / binsLeft;
+    inBin = 0;
+  };
+  for (let j = 0; j < distinct.length - 1 && binsLeft > 1; j++) {
+    // A heavy value closes the bin before it, so it is never merged with its light neighbours.
+    if (inBin > 0 && counts[j] >= target) close(j - 1);
+    if (binsLeft <= 1) break;
+    inBin += counts[j];
+    if (inBin >= target) close(j);
+  }
+  return cuts;
+}
+
+/** A float32 cut with `a < cut <= b`: halfway, or b itself when a and b are adjacent floats. */
+function cutBetween(a: number, b: number): number {
+  const middle = Math.fround(a / 2 + b / 2);
+  return middle > a ? middle : b;
+}
+
+/** Codes every row of `data` with the learned edges (training or validation rows alike). */
+export function binFeatures(data: TrainingData, edges: BinEdges): BinnedMatrix {
+  if (edges.length !== data.featureCount) {
+    throw new ModelInputError(
+      `Cannot bin the rows as the edges must cover every feature (${data.featureCount}): current count is ${edges.length}`,
+    );
+  }
+  const { rows, featureCount, features } = data;
+  const codes = new Uint8Array(rows * featureCount);
+  const valueBins = new Uint16Array(featureCount);
+  for (let f = 0; f < featureCount; f++) {
+    const cuts = Float32Array.from(edges[f]);
+    if (cuts.length > MAX_VALUE_BINS - 1) {
+      throw new ModelInputError(
+        `Cannot bin feature ${f} as it has more than ${
+          MAX_VALUE_BINS - 1
+        } cuts: current count is ${cuts.length}`,
+      );
+    }
+    valueBins[f] = cuts.length + 1;
+    const out = codes.subarray(f * rows, (f + 1) * rows);
+    for (let r = 0; r < rows; r++) {
+      out[r] = binOf(cuts, features[r * featureCount + f]);
+    }
+  }
+  return { rows, featureCount, codes, valueBins };
+}
+
+/** The bin of one value: the number of cuts at or below it, or MISSING_BIN for NaN. */
+export function binOf(cuts: Float32Array, value: number): number {
+  if (value !== value) return MISSING_BIN;
+  let low = 0;
+  let high = cuts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (cuts[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
