@@ -4,8 +4,8 @@
 import { join } from "node:path";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
-import { type AssetDefinition, defineAsset } from "../runtime/asset.ts";
-import { inputFiles } from "../runtime/context.ts";
+import { type AssetDefinition, defineAsset } from "../runtime/definitions/asset.ts";
+import { inputFiles } from "../runtime/definitions/context.ts";
 import type {} from "./resources.ts";
 
 type AlertRow = {

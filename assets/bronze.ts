@@ -2,31 +2,31 @@
 // invalid events go to quarantine with their reason, and bronze.rejected_events gathers them.
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { type AssetDefinition, defineAsset, type SourceAsset } from "../runtime/asset.ts";
+import { type AssetDefinition, defineAsset, type SourceAsset } from "../runtime/definitions/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
-import { hashParts } from "../runtime/version.ts";
+import { hashParts } from "../runtime/definitions/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { emptyRelation } from "../resources/duckdb/duckdb_sql_engine.ts";
-import { inputFiles, type MaterializeContext, type MaterializeResult } from "../runtime/context.ts";
-import { mergeParts } from "../resources/kafka/part_merge.ts";
+import { inputFiles, type MaterializeContext, type MaterializeResult } from "../runtime/definitions/context.ts";
+import { mergeParts } from "../ingest/kafka/part_merge.ts";
 import { SluiceError } from "../runtime/errors.ts";
-import { locationParts } from "../runtime/part_set.ts";
-import type { SqlClient } from "../runtime/store/sql_client.ts";
+import { locationParts } from "../runtime/definitions/part_set.ts";
+import type { SqlClient } from "../runtime/sql_client.ts";
 import {
   BRONZE_FILE,
   ingestDay,
   REJECTED_COLUMNS,
   REJECTED_FILE,
-} from "../resources/landing/day_ingest.ts";
+} from "../ingest/landing/day_ingest.ts";
 import { EVENT_DAYS_START } from "./partitions.ts";
 import type {} from "./resources.ts";
 
 // The ingestion code lives in resources/, outside the materialize functions the runtime
 // hashes: its files are the code version, so a change there re-runs bronze.
 const INGEST_FILES = [
-  "../resources/landing/day_ingest.ts",
-  "../resources/landing/ingest_worker.ts",
-  "../resources/kafka/segment_writer.ts",
+  "../ingest/landing/day_ingest.ts",
+  "../ingest/landing/ingest_worker.ts",
+  "../ingest/kafka/segment_writer.ts",
   "../contracts/events/validate.ts",
 ];
 export const BRONZE_CODE_VERSION = hashParts(

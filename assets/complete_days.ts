@@ -2,7 +2,7 @@
 // way is not a partition yet, and shows once it is complete.
 import type { PartitionsDefinition } from "../runtime/partitions/definition.ts";
 import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
-import type { DataVersion } from "../runtime/version.ts";
+import type { DataVersion } from "../runtime/definitions/version.ts";
 
 export interface CompleteDays {
   readonly observed: Map<PartitionKey, DataVersion>;

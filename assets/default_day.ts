@@ -1,6 +1,6 @@
 // What `materialize` does first on a fresh checkout: with nothing landed, it generates a
 // default day of events so the whole pipeline has something real to build.
-import type { PrepareContext } from "../runtime/definitions.ts";
+import type { PrepareContext } from "../runtime/definitions/definitions.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
 import { runGenerator } from "../generator/run.ts";
 import { DEFAULT_EVENTS_PER_DAY } from "../generator/options.ts";

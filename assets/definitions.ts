@@ -1,6 +1,6 @@
 // Sluice's own assets: the medallion pipeline from the landing zone to gold. The CLI entry
 // point hands these to the runtime; the runtime never imports this folder.
-import type { Definitions } from "../runtime/definitions.ts";
+import type { Definitions } from "../runtime/definitions/definitions.ts";
 import { fraudAlertsOutAsset } from "./alerts.ts";
 import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";

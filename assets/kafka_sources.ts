@@ -3,13 +3,13 @@
 // the days bronze holds, and what it has that bronze lacks is the consumer lag: records past the
 // committed offsets, which show as "source has new data" on bronze with their count.
 import { TOPICS } from "../contracts/events/mod.ts";
-import { type BronzeTarget, sourceDayVersion } from "../resources/kafka/bronze_parts.ts";
-import { assetKey } from "../runtime/asset_key.ts";
+import { type BronzeTarget, sourceDayVersion } from "../ingest/kafka/bronze_parts.ts";
+import { assetKey } from "../runtime/definitions/asset_key.ts";
 import type { RunId } from "../runtime/store/metadata_store.ts";
 import { BRONZE_CODE_VERSION } from "./bronze.ts";
-import { defineSource, type SourceAsset } from "../runtime/asset.ts";
+import { defineSource, type SourceAsset } from "../runtime/definitions/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
-import { codeVersionOf } from "../runtime/version.ts";
+import { codeVersionOf } from "../runtime/definitions/version.ts";
 import { completeDays } from "./complete_days.ts";
 import { EVENT_DAYS_START } from "./partitions.ts";
 import type {} from "./resources.ts";

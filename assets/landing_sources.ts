@@ -1,8 +1,8 @@
 // One observable source per topic over the landing zone: each event day that has landed lines
 // reports a digest of its batch files, so a new batch shows as "source has new data" on that
 // day's bronze partition only.
-import { defineSource, type SourceAsset } from "../runtime/asset.ts";
-import type { DataVersion } from "../runtime/version.ts";
+import { defineSource, type SourceAsset } from "../runtime/definitions/asset.ts";
+import type { DataVersion } from "../runtime/definitions/version.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
 import { completeDays } from "./complete_days.ts";

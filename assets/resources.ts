@@ -3,15 +3,15 @@
 import type { Topic } from "../contracts/events/mod.ts";
 import { loadConfig } from "../resources/config.ts";
 import type { DuckDb } from "../resources/duckdb/duckdb.ts";
-import { DEFAULT_GROUP } from "../resources/kafka/bronze_ingestor.ts";
-import { consumerLag } from "../resources/kafka/consumer_lag.ts";
+import { DEFAULT_GROUP } from "../ingest/kafka/bronze_ingestor.ts";
+import { consumerLag } from "../ingest/kafka/consumer_lag.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
 import { ALERTS_TOPIC, topicName } from "../resources/kafka/topics.ts";
 import { CompressionTypes } from "kafkajs";
 import { LandingZone } from "../resources/landing/landing_zone.ts";
-import type { OpenResources, ResourceEnvironment } from "../runtime/definitions.ts";
-import type { Lake } from "../runtime/lake.ts";
-import type { SqlClient } from "../runtime/store/sql_client.ts";
+import type { OpenResources, ResourceEnvironment } from "../runtime/definitions/definitions.ts";
+import type { Lake } from "../runtime/definitions/lake.ts";
+import type { SqlClient } from "../runtime/sql_client.ts";
 
 /** Bronze's view of Kafka: the ingesting group's committed segments and its lag. */
 export interface KafkaBronze {
@@ -22,7 +22,7 @@ export interface KafkaBronze {
   sendAlerts(messages: readonly { key: string; value: string }[]): Promise<string>;
 }
 
-declare module "../runtime/resources.ts" {
+declare module "../runtime/definitions/resources.ts" {
   interface Resources {
     /** The local landing zone the generator appends to and bronze reads. */
     landing: LandingZone;

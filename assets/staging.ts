@@ -3,7 +3,7 @@
 // serves the six topics; each field's type comes from the topic's event contract, so staging
 // can only read fields that bronze validated.
 import type { z } from "zod";
-import type { AssetDefinition } from "../runtime/asset.ts";
+import type { AssetDefinition } from "../runtime/definitions/asset.ts";
 import { DefinitionError } from "../runtime/errors.ts";
 import { sqlAsset } from "../runtime/sql/sql_asset.ts";
 import type { SqlEngine } from "../runtime/sql/sql_engine.ts";

@@ -2,14 +2,14 @@
 // sql/, staging from one template (staging.ts), all run by the DuckDB engine, with the feature
 // contract enforced on silver.orders_enriched.
 import { fileURLToPath } from "node:url";
-import { type AssetDefinition, defineAsset } from "../runtime/asset.ts";
-import type { AssetKey } from "../runtime/asset_key.ts";
-import type { AssetCheck } from "../runtime/check.ts";
+import { type AssetDefinition, defineAsset } from "../runtime/definitions/asset.ts";
+import type { AssetKey } from "../runtime/definitions/asset_key.ts";
+import type { AssetCheck } from "../runtime/definitions/check.ts";
 import { loadSqlAssets } from "../runtime/sql/sql_asset.ts";
 import { duckDbSqlEngine } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { postgresSqlEngine } from "../resources/postgres/postgres_sql_engine.ts";
 import { stagingAssets } from "./staging.ts";
-import { BRONZE_COLUMNS } from "../resources/landing/day_ingest.ts";
+import { BRONZE_COLUMNS } from "../ingest/landing/day_ingest.ts";
 import { featureContractCheck } from "../models/feature_contract_check.ts";
 import { ordersEnrichedDdl } from "../models/features.ts";
 

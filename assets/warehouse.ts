@@ -2,11 +2,11 @@
 // partition by partition into Postgres (schemas gold and silver of the metadata database).
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { type AnyAsset, type AssetDefinition, defineAsset } from "../runtime/asset.ts";
-import type { AssetKey } from "../runtime/asset_key.ts";
-import { inputFiles } from "../runtime/context.ts";
+import { type AnyAsset, type AssetDefinition, defineAsset } from "../runtime/definitions/asset.ts";
+import type { AssetKey } from "../runtime/definitions/asset_key.ts";
+import { inputFiles } from "../runtime/definitions/context.ts";
 import { SluiceError } from "../runtime/errors.ts";
-import { hashParts } from "../runtime/version.ts";
+import { hashParts } from "../runtime/definitions/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { relationOf, schemaOf } from "../resources/postgres/postgres_sql_engine.ts";

@@ -67,7 +67,7 @@ try {
         SLUICE_LAKE: `${home}/lake`,
         SLUICE_LOG_LEVEL: "error",
       };
-      const produced = await sluice("generator/main.ts", [
+      const produced = await sluice("sluice.ts", ["generate", 
         "--kafka",
         "--events",
         String(events),
@@ -79,7 +79,7 @@ try {
       const produceRate = Number(
         produced.stdout.match(/\(([\d,]+) events\/s\)/)![1].replaceAll(",", ""),
       );
-      const ingested = await sluice("ingest.ts", ["--until-caught-up"], env);
+      const ingested = await sluice("sluice.ts", ["ingest", "--until-caught-up"], env);
       const ingestRate = events / (ingested.ms / 1000);
       const db = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
       const [span] = await db<{ ms: number; n: number }[]>`

@@ -2,14 +2,14 @@
 // (a) statuses of 1,000 assets x 365 daily partitions, (b) orchestration overhead of a no-op
 // partition materialization, (c) statuses of one asset with 100,000 partitions. Medians of runs.
 import postgres from "postgres";
-import { type AnyAsset, defineAsset } from "../runtime/asset.ts";
-import { AssetGraph } from "../runtime/graph.ts";
+import { type AnyAsset, defineAsset } from "../runtime/definitions/asset.ts";
+import { AssetGraph } from "../runtime/graph/asset_graph.ts";
 import { createLogger } from "../runtime/logger.ts";
-import { materialize } from "../runtime/materialize.ts";
+import { materialize } from "../runtime/execution/materialize.ts";
 import { isoDateFromEpochDay, parseIsoDate } from "../runtime/partitions/calendar.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
-import { StatusResolver } from "../runtime/status_resolver.ts";
-import { type DataVersion, hashParts, inputSignature } from "../runtime/version.ts";
+import { StatusResolver } from "../runtime/staleness/status_resolver.ts";
+import { type DataVersion, hashParts, inputSignature } from "../runtime/definitions/version.ts";
 import { FsLake } from "../resources/lake/fs_lake.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
 import { startPostgres } from "../tests/support/postgres_server.ts";

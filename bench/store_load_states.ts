@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { openPgliteClient } from "../resources/postgres/pglite_client.ts";
 import { openPostgresClient } from "../resources/postgres/postgres_client.ts";
-import type { SqlClient } from "../runtime/store/sql_client.ts";
+import type { SqlClient } from "../runtime/sql_client.ts";
 import { SqlMetadataStore } from "../runtime/store/sql_metadata_store.ts";
 
 interface Shape {

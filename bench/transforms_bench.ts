@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { EVENT_DAYS_START } from "../assets/partitions.ts";
 import { loadTransforms } from "../assets/transforms.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
-import { defineAsset } from "../runtime/asset.ts";
+import { defineAsset } from "../runtime/definitions/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";

@@ -1,7 +1,7 @@
 // The asset check that holds silver.orders_enriched to the feature contract: the same columns,
 // in the same order, with the same types, so training and serving never read a drifted table.
 import { join } from "node:path";
-import type { AssetCheck, CheckOutcome } from "../runtime/check.ts";
+import type { AssetCheck, CheckOutcome } from "../runtime/definitions/check.ts";
 import { type DuckDb, openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { type ColumnSpec, ORDERS_ENRICHED_COLUMNS } from "./features.ts";

@@ -2,14 +2,14 @@
 // and writes the result as one deterministic Parquet file, so equal inputs give equal versions.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { AssetKey } from "../../runtime/asset_key.ts";
+import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import {
   inputFiles,
   type MaterializeContext,
   type MaterializeResult,
-} from "../../runtime/context.ts";
+} from "../../runtime/definitions/context.ts";
 import { SluiceError } from "../../runtime/errors.ts";
-import type { CheckContext } from "../../runtime/check.ts";
+import type { CheckContext } from "../../runtime/definitions/check.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
 import { type DuckDb, type DuckDbOptions, openDuckDb } from "./duckdb.ts";

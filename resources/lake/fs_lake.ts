@@ -2,16 +2,16 @@
 // made durable with fsync and identified by a streamed SHA-256 digest of its files.
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
+import { type AssetKey, assetKey } from "../../runtime/definitions/asset_key.ts";
 import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
 import type {
   LakeLocation,
   ListableLake,
   LocationInfo,
   SealedLocation,
-} from "../../runtime/lake.ts";
+} from "../../runtime/definitions/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
-import { dataVersion, hashParts } from "../../runtime/version.ts";
+import { dataVersion, hashParts } from "../../runtime/definitions/version.ts";
 import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";
 
 /** Where the embedded lake lives, relative to the working directory. */

@@ -1,7 +1,7 @@
 // The configured lake: the local filesystem by default, S3 when SLUICE_LAKE is s3://. An S3 lake
 // is checked at start-up, so wrong credentials or a missing bucket stop the program with one line.
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
-import type { ListableLake } from "../../runtime/lake.ts";
+import type { ListableLake } from "../../runtime/definitions/lake.ts";
 import type { Config } from "../config.ts";
 import { explainS3Error, openS3Client } from "../s3/s3_client.ts";
 import { FsLake } from "./fs_lake.ts";

@@ -10,16 +10,16 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { join } from "node:path";
-import { type AssetKey, assetKey } from "../../runtime/asset_key.ts";
+import { type AssetKey, assetKey } from "../../runtime/definitions/asset_key.ts";
 import { RequestError, RuntimeInvariantError } from "../../runtime/errors.ts";
 import type {
   LakeLocation,
   ListableLake,
   LocationInfo,
   SealedLocation,
-} from "../../runtime/lake.ts";
+} from "../../runtime/definitions/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
-import { dataVersion, hashParts } from "../../runtime/version.ts";
+import { dataVersion, hashParts } from "../../runtime/definitions/version.ts";
 import { explainS3Error } from "../s3/s3_client.ts";
 import { pathSegment, UNPARTITIONED_DIR } from "./fs_lake.ts";
 import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";

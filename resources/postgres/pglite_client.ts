@@ -1,7 +1,7 @@
 // SqlClient over PGlite, the embedded Postgres: a data dir such as `.sluice/pg` guarded by an
 // inter-process lock, or an in-memory database for tests.
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { copyStatement, type SqlClient } from "../../runtime/store/sql_client.ts";
+import { copyStatement, type SqlClient } from "../../runtime/sql_client.ts";
 import {
   acquireEmbeddedLock,
   type EmbeddedLock,

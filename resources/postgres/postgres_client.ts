@@ -4,7 +4,7 @@ import postgres from "postgres";
 import { ConfigError } from "../../runtime/errors.ts";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { copyStatement, type SqlClient } from "../../runtime/store/sql_client.ts";
+import { copyStatement, type SqlClient } from "../../runtime/sql_client.ts";
 
 export interface PostgresClientOptions {
   /** Named in error messages, so people know which setting to fix. */

@@ -2,13 +2,13 @@
 // warehouse (the metadata database). Each build is staged beside its target, tested there, and
 // swapped in by the same transaction that moves its pointer, so readers see old or new only.
 import { z } from "zod";
-import type { AssetKey } from "../../runtime/asset_key.ts";
-import type { MaterializeContext, MaterializeResult } from "../../runtime/context.ts";
+import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
+import type { MaterializeContext, MaterializeResult } from "../../runtime/definitions/context.ts";
 import { DefinitionError, SluiceError } from "../../runtime/errors.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
-import { quoteIdent, type SqlClient } from "../../runtime/store/sql_client.ts";
-import { hashParts } from "../../runtime/version.ts";
+import { quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
+import { hashParts } from "../../runtime/definitions/version.ts";
 
 const Column = z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case column name");
 

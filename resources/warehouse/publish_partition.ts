@@ -2,10 +2,10 @@
 // loads it, and the partition's old rows are deleted in the same transaction that moves the
 // pointer, so a reader sees the old partition or the new one, never a mix.
 import { join } from "node:path";
-import type { MaterializeResult } from "../../runtime/context.ts";
+import type { MaterializeResult } from "../../runtime/definitions/context.ts";
 import { SluiceError } from "../../runtime/errors.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
-import { quoteIdent, type SqlClient } from "../../runtime/store/sql_client.ts";
+import { quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
 import type { DuckDb } from "../duckdb/duckdb.ts";
 import { columnDdl, type WarehouseColumn, warehouseColumn } from "./warehouse_types.ts";
 

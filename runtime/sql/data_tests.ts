@@ -2,9 +2,9 @@
 // returns the failing rows, in SQL both DuckDB and Postgres run, against whatever relation an
 // engine names for the staged output. A test passes when its query returns no row.
 import { z } from "zod";
-import type { AssetKey } from "../asset_key.ts";
-import { assetKey } from "../asset_key.ts";
-import type { AssetCheck, CheckContext, CheckOutcome, CheckSeverity } from "../check.ts";
+import type { AssetKey } from "../definitions/asset_key.ts";
+import { assetKey } from "../definitions/asset_key.ts";
+import type { AssetCheck, CheckContext, CheckOutcome, CheckSeverity } from "../definitions/check.ts";
 import { DefinitionError } from "../errors.ts";
 
 const Column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a column name");

@@ -1,6 +1,6 @@
 // Finds the `ref('key')` calls in a SQL asset, the way dbt does, but with a real scanner: refs
 // inside comments, string literals, quoted identifiers and dollar-quoted bodies do not count.
-import { type AssetKey, assetKey } from "../asset_key.ts";
+import { type AssetKey, assetKey } from "../definitions/asset_key.ts";
 import { DefinitionError } from "../errors.ts";
 
 /** One `ref()` call; `start`..`end` covers the whole call, including any `{{ }}` around it. */

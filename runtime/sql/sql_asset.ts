@@ -3,8 +3,8 @@
 import { join, relative, sep } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { type AssetDefinition, defineAsset } from "../asset.ts";
-import { type AssetKey, assetKey } from "../asset_key.ts";
+import { type AssetDefinition, defineAsset } from "../definitions/asset.ts";
+import { type AssetKey, assetKey } from "../definitions/asset_key.ts";
 import { DefinitionError } from "../errors.ts";
 import { daily } from "../partitions/daily_partitions.ts";
 import { type PartitionsDefinition, unpartitioned } from "../partitions/definition.ts";
@@ -16,7 +16,7 @@ import {
   windowDays,
 } from "../partitions/mapping.ts";
 import { staticPartitions } from "../partitions/static_partitions.ts";
-import type { RetryPolicy } from "../policies.ts";
+import type { RetryPolicy } from "../definitions/policies.ts";
 import { dataTestChecks, parseDataTests } from "./data_tests.ts";
 import { extractRefs, type RefSpan, renderRefs } from "./ref_parser.ts";
 import type { SqlAssetSource, SqlEngine } from "./sql_engine.ts";

@@ -1,8 +1,8 @@
 // The extension point for SQL assets: an engine (DuckDB, Postgres) materializes one SQL file, and
 // the loader hands it the file already parsed into what it needs.
-import type { AssetKey } from "../asset_key.ts";
-import type { MaterializeContext, MaterializeResult } from "../context.ts";
-import type { CheckContext } from "../check.ts";
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { MaterializeContext, MaterializeResult } from "../definitions/context.ts";
+import type { CheckContext } from "../definitions/check.ts";
 import type { TestSession } from "./data_tests.ts";
 import type { RefSpan } from "./ref_parser.ts";
 

@@ -1,13 +1,13 @@
 // The metadata store's contract: runs, materializations and their lineage, the current pointer
 // per asset partition, leases, check results, observations and run logs (Postgres schema
 // `platform`). One implementation over SqlClient serves PGlite and Postgres alike.
-import type { AssetKey } from "../asset_key.ts";
-import type { CheckResult } from "../check.ts";
-import type { SqlClient } from "./sql_client.ts";
-import type { JsonValue } from "../context.ts";
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { CheckResult } from "../definitions/check.ts";
+import type { SqlClient } from "../sql_client.ts";
+import type { JsonValue } from "../definitions/context.ts";
 import type { LogEvent } from "../logger.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
-import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../version.ts";
+import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../definitions/version.ts";
 
 export type RunId = string & { readonly __brand: "RunId" };
 export type MaterializationId = string & { readonly __brand: "MaterializationId" };

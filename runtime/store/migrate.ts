@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { RuntimeInvariantError } from "../errors.ts";
-import type { SqlClient } from "./sql_client.ts";
+import type { SqlClient } from "../sql_client.ts";
 
 export const PLATFORM_MIGRATIONS_DIR = new URL("../../sql/platform/", import.meta.url);
 

@@ -2,20 +2,20 @@
 // compactor replaces parts by their merge. The pointer row stays locked until the caller's
 // transaction ends, so appenders and compactors of one partition take turns and none loses a
 // part another committed; whatever else the caller writes in that transaction commits with it.
-import type { AssetKey } from "../asset_key.ts";
-import type { JsonValue } from "../context.ts";
-import { locationParts, partSetLocation } from "../part_set.ts";
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { JsonValue } from "../definitions/context.ts";
+import { locationParts, partSetLocation } from "../definitions/part_set.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import {
   type CodeVersion,
   type ConsumedInput,
   type DataVersion,
   inputSignature,
-} from "../version.ts";
+} from "../definitions/version.ts";
 import { writeMaterialization } from "./materialization_rows.ts";
 import type { MaterializationId, RunId } from "./metadata_store.ts";
 import { assertPackable } from "./packed_states.ts";
-import type { SqlClient } from "./sql_client.ts";
+import type { SqlClient } from "../sql_client.ts";
 
 /** A partition's current pointer, seen under its lock. */
 export interface CurrentParts {

@@ -1,12 +1,12 @@
 // The metadata store over any SqlClient: the same SQL runs on PGlite and on a Postgres server.
 // Batches travel as one JSON parameter, so no statement depends on a driver's array encoding.
-import type { AssetKey } from "../asset_key.ts";
-import type { CheckResult, CheckSeverity } from "../check.ts";
-import type { JsonValue } from "../context.ts";
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { CheckResult, CheckSeverity } from "../definitions/check.ts";
+import type { JsonValue } from "../definitions/context.ts";
 import { RuntimeInvariantError } from "../errors.ts";
 import type { LogEvent, LogLevel } from "../logger.ts";
 import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
-import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../version.ts";
+import type { CodeVersion, ConsumedInput, DataVersion, InputSignature } from "../definitions/version.ts";
 import {
   type ClaimResult,
   type CurrentPointer,
@@ -30,7 +30,7 @@ import {
 import { writeMaterialization } from "./materialization_rows.ts";
 import { migrate } from "./migrate.ts";
 import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
-import type { SqlClient } from "./sql_client.ts";
+import type { SqlClient } from "../sql_client.ts";
 
 type Json = Readonly<Record<string, JsonValue>>;
 type LatestCheck = CheckResult & { readonly at: Date };

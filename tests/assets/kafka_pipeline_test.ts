@@ -85,7 +85,7 @@ for (const [lake, lakeEnv] of Object.entries(LAKES)) {
           ...lakeEnv(home),
         };
         const generate = (seed: number) =>
-          run("generator/main.ts", [
+          run("sluice.ts", ["generate", 
             "--kafka",
             "--events",
             "3000",
@@ -96,7 +96,7 @@ for (const [lake, lakeEnv] of Object.entries(LAKES)) {
           ], env);
         try {
           await generate(1);
-          await run("ingest.ts", ["--until-caught-up"], env);
+          await run("sluice.ts", ["ingest", "--until-caught-up"], env);
           const ingested = await run("sluice.ts", ["assets", "bronze.orders"], env);
           assert.match(ingested.stdout, /2026-11-01\s+fresh/);
           const first = await run("sluice.ts", ["materialize"], env);
@@ -144,7 +144,7 @@ for (const [lake, lakeEnv] of Object.entries(LAKES)) {
               } records not yet in a partition`,
             ),
           );
-          await run("ingest.ts", ["--until-caught-up"], env);
+          await run("sluice.ts", ["ingest", "--until-caught-up"], env);
           const bronze = await run("sluice.ts", ["assets", "bronze.orders"], env);
           assert.match(bronze.stdout, /2026-11-01\s+fresh/);
           const staging = await run("sluice.ts", ["assets", "staging.orders"], env);

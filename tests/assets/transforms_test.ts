@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { EVENT_DAYS_START } from "../../assets/partitions.ts";
 import { loadTransforms } from "../../assets/transforms.ts";
 import { DailyPartitions } from "../../runtime/partitions/daily_partitions.ts";
-import { codeVersionOf } from "../../runtime/version.ts";
+import { codeVersionOf } from "../../runtime/definitions/version.ts";
 
 Deno.test("loadTransforms() loads seeds, staging, silver and gold with daily partitions from EVENT_DAYS_START", async () => {
   const assets = await loadTransforms();

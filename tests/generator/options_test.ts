@@ -49,9 +49,9 @@ Deno.test("bad flags raise a FlagError naming the flag", () => {
 });
 
 Deno.test("the CLI prints one line and exits with status 2 on a bad flag", async () => {
-  const main = new URL("../../generator/main.ts", import.meta.url).pathname;
+  const main = new URL("../../sluice.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", main, "--days", "zero"],
+    args: ["run", "-A", "--quiet", main, "generate", "--days", "zero"],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -13,7 +13,7 @@ import {
 import { compareColumns, featureContractCheck } from "../../models/feature_contract_check.ts";
 import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
 import { DATA_FILE, emptyRelation } from "../../resources/duckdb/duckdb_sql_engine.ts";
-import type { CheckContext } from "../../runtime/check.ts";
+import type { CheckContext } from "../../runtime/definitions/check.ts";
 
 Deno.test("the contract has 25 unique, described features and keeps the label out of them", () => {
   assert.equal(FEATURES.length, 25);

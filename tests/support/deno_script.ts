@@ -1,4 +1,4 @@
-// Runs one of the project's scripts (`sluice.ts`, `ingest.ts`, `generator/main.ts`) in its own
+// Runs one of the project's scripts (`sluice.ts` and its commands) in its own
 // Deno process from the repository root, as a user would through `deno task`.
 import { fileURLToPath } from "node:url";
 

@@ -1,19 +1,19 @@
 // A runtime wired for tests: a fresh metadata store (in-memory PGlite unless given), a
 // filesystem lake in a temp dir and a fake clock, with `materialize()` preset to use them.
-import type { AnyAsset } from "../../runtime/asset.ts";
-import { AssetGraph } from "../../runtime/graph.ts";
+import type { AnyAsset } from "../../runtime/definitions/asset.ts";
+import { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import { createLogger, type LogEvent } from "../../runtime/logger.ts";
 import {
   materialize,
   type MaterializeOutcome,
   type MaterializeRequest,
-} from "../../runtime/materialize.ts";
-import { StatusResolver } from "../../runtime/status_resolver.ts";
+} from "../../runtime/execution/materialize.ts";
+import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
 import type { NewRun, RunId } from "../../runtime/store/metadata_store.ts";
 import type { SqlMetadataStore } from "../../runtime/store/sql_metadata_store.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
-import type { AssetKey } from "../../runtime/asset_key.ts";
-import type { PartitionStatus } from "../../runtime/status.ts";
+import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
+import type { PartitionStatus } from "../../runtime/staleness/status.ts";
 import { FsLake } from "../../resources/lake/fs_lake.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import { FakeClock } from "./fake_clock.ts";

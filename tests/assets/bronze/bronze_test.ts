@@ -9,7 +9,7 @@ import { LandingWriter } from "../../../generator/landing_writer.ts";
 import { LandingZone } from "../../../resources/landing/landing_zone.ts";
 import { openDuckDb } from "../../../resources/duckdb/duckdb.ts";
 import { loadPointer } from "../../../runtime/store/metadata_store.ts";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { Topic } from "../../../contracts/events/mod.ts";
 import { type Harness, openHarness } from "../../support/runtime_harness.ts";

@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDuckDb } from "../../../resources/duckdb/duckdb.ts";
 import { DATA_FILE, duckDbSqlEngine } from "../../../resources/duckdb/duckdb_sql_engine.ts";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
-import type { MaterializeContext, UpstreamPartition } from "../../../runtime/context.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { MaterializeContext, UpstreamPartition } from "../../../runtime/definitions/context.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { sqlAsset } from "../../../runtime/sql/sql_asset.ts";
-import type { DataVersion } from "../../../runtime/version.ts";
+import type { DataVersion } from "../../../runtime/definitions/version.ts";
 
 const DAILY = `/*
 partitions: { daily: { start: "2026-01-01" } }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FsLake, PARTITION_MARKER } from "../../../resources/lake/fs_lake.ts";
-import { assetKey } from "../../../runtime/asset_key.ts";
+import { assetKey } from "../../../runtime/definitions/asset_key.ts";
 import { RequestError, RuntimeInvariantError } from "../../../runtime/errors.ts";
 import { partitionKey, UNPARTITIONED } from "../../../runtime/partitions/partition_key.ts";
 import { lakeContract } from "./lake_contract.ts";

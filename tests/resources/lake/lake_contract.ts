@@ -2,8 +2,8 @@
 // digests that track exactly the bytes and names written, open, remove and the empty-seal guard.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { assetKey } from "../../../runtime/asset_key.ts";
-import type { Lake, LakeLocation } from "../../../runtime/lake.ts";
+import { assetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { Lake, LakeLocation } from "../../../runtime/definitions/lake.ts";
 import { partitionKey, UNPARTITIONED } from "../../../runtime/partitions/partition_key.ts";
 
 export interface LakeFixture {

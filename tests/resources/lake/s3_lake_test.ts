@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MULTIPART_PART_BYTES, S3Lake } from "../../../resources/lake/s3_lake.ts";
 import { openS3Client } from "../../../resources/s3/s3_client.ts";
-import { assetKey } from "../../../runtime/asset_key.ts";
+import { assetKey } from "../../../runtime/definitions/asset_key.ts";
 import { SluiceError } from "../../../runtime/errors.ts";
 import { partitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { needsS3, requireTestVariable, testS3Settings } from "../../support/services.ts";

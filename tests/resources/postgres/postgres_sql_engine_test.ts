@@ -3,11 +3,11 @@
 // reason while the old table stays, and a warn test that only records.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type AnyAsset, defineAsset } from "../../../runtime/asset.ts";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
-import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
-import { hashParts } from "../../../runtime/version.ts";
+import { hashParts } from "../../../runtime/definitions/version.ts";
 import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";

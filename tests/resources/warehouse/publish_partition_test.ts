@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
-import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { type DuckDb, openDuckDb } from "../../../resources/duckdb/duckdb.ts";
 import { openPgliteClient } from "../../../resources/postgres/pglite_client.ts";
 import { openPostgresClient } from "../../../resources/postgres/postgres_client.ts";

@@ -1,7 +1,7 @@
 // Each data-test kind passes on good data and fails on crafted bad data naming the offending
 // rows, on both engines: DuckDB (lake side) and Postgres (PGlite, warehouse side).
 import assert from "node:assert/strict";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import { DefinitionError } from "../../../runtime/errors.ts";
 import {
   type DataTest,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
-import type { MaterializeContext } from "../../../runtime/context.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { MaterializeContext } from "../../../runtime/definitions/context.ts";
 import { DefinitionError } from "../../../runtime/errors.ts";
-import { AssetGraph } from "../../../runtime/graph.ts";
+import { AssetGraph } from "../../../runtime/graph/asset_graph.ts";
 import { DailyPartitions } from "../../../runtime/partitions/daily_partitions.ts";
 import { StaticPartitions } from "../../../runtime/partitions/static_partitions.ts";
 import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";

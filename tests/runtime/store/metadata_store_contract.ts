@@ -1,8 +1,8 @@
 // The contract every MetadataStore passes, run against each backend (PGlite in memory and on
 // disk, a real Postgres server). `openFresh` returns an empty, not yet migrated store.
 import assert from "node:assert/strict";
-import type { AssetKey } from "../../../runtime/asset_key.ts";
-import type { CheckResult } from "../../../runtime/check.ts";
+import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { CheckResult } from "../../../runtime/definitions/check.ts";
 import { RuntimeInvariantError } from "../../../runtime/errors.ts";
 import type { LogEvent } from "../../../runtime/logger.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
@@ -21,7 +21,7 @@ import type {
   ConsumedInput,
   DataVersion,
   InputSignature,
-} from "../../../runtime/version.ts";
+} from "../../../runtime/definitions/version.ts";
 
 export interface ContractOptions {
   /** Registers the cases as ignored, e.g. when the backend's service is not configured. */

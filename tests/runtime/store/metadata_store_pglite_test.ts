@@ -2,7 +2,7 @@
 // cluster takes seconds, so tests reuse one: a shared in-memory database whose `platform` schema
 // is dropped before each test, and a copy of a freshly created data dir per test on disk.
 import { openPgliteClient } from "../../../resources/postgres/pglite_client.ts";
-import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { SqlMetadataStore } from "../../../runtime/store/sql_metadata_store.ts";
 import { closingAlso, metadataStoreContract } from "./metadata_store_contract.ts";
 

@@ -8,7 +8,7 @@ import {
   PLATFORM_MIGRATIONS_DIR,
   readMigrations,
 } from "../../../runtime/store/migrate.ts";
-import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 
 async function withCopyOfMigrations(fn: (dir: URL, sql: SqlClient) => Promise<void>) {
   const path = await Deno.makeTempDir({ prefix: "sluice_migrations_" });

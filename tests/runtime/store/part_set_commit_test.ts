@@ -3,14 +3,14 @@
 // on two connections each land their part exactly once.
 import assert from "node:assert/strict";
 import { openPostgresClient } from "../../../resources/postgres/postgres_client.ts";
-import { type AssetKey, assetKey } from "../../../runtime/asset_key.ts";
-import { locationParts } from "../../../runtime/part_set.ts";
+import { type AssetKey, assetKey } from "../../../runtime/definitions/asset_key.ts";
+import { locationParts } from "../../../runtime/definitions/part_set.ts";
 import { partitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { MaterializationId, RunId } from "../../../runtime/store/metadata_store.ts";
 import { commitPartSet, type PartSetChange } from "../../../runtime/store/part_set_commit.ts";
-import type { SqlClient } from "../../../runtime/store/sql_client.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { SqlMetadataStore } from "../../../runtime/store/sql_metadata_store.ts";
-import { type CodeVersion, dataVersion } from "../../../runtime/version.ts";
+import { type CodeVersion, dataVersion } from "../../../runtime/definitions/version.ts";
 import { ingestRun } from "../../support/runtime_harness.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 

@@ -1,0 +1,280 @@
+// `sluice assets`: every asset with its status and the reasons, as a table or JSON. Naming
+// assets (or a selection) shows each of their partitions.
+import { parseArgs } from "node:util";
+import type { AnyAsset } from "../runtime/definitions/asset.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { type ObservedSource, observeSources } from "../runtime/execution/observe.ts";
+import { displayPartition } from "../runtime/partitions/partition_key.ts";
+import { resolveSelection } from "../runtime/graph/selection.ts";
+import {
+  describeCause,
+  describeStatus,
+  type PartitionStatus,
+} from "../runtime/staleness/status.ts";
+import { type AssetStatusSummary, StatusResolver } from "../runtime/staleness/status_resolver.ts";
+import { RequestError } from "../runtime/errors.ts";
+import { type Command, instanceCommand } from "./command.ts";
+import type { ExitCode } from "./exit_codes.ts";
+import type { Instance } from "./instance.ts";
+import { renderTable } from "./table.ts";
+
+export const ASSETS_USAGE = `Usage: sluice assets [SELECTION...] [options]
+
+Lists every asset with its status (fresh, stale, overdue, never, failed, running) and why.
+With a selection, lists each partition of the selected assets.
+
+Options:
+  --json          machine-readable output
+  --sql KEY       print the SQL of a SQL asset as its engine runs it, refs resolved
+  --no-observe    do not ask sources for new data first
+
+The CHECKS column gives the latest data-test results of each asset; naming an asset lists
+every check with its message and first failing rows.`;
+
+const MAX_REASONS = 3;
+
+async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      sql: { type: "string" },
+      "no-observe": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(ASSETS_USAGE);
+    return 0;
+  }
+  const { graph, store } = instance;
+  if (values.sql !== undefined) return printSql(instance, values.sql);
+  const now = systemClock.now();
+  const selected = resolveSelection(graph, positionals.join(","));
+  const observed = new Map<string, ObservedSource>();
+  if (!values["no-observe"]) {
+    const sources = await observeSources(
+      graph,
+      graph.withAncestors(selected),
+      store,
+      instance.resources,
+      instance.log,
+      now,
+    );
+    for (const source of sources) observed.set(source.key, source);
+  }
+  const statuses = await StatusResolver.load(graph, store, now);
+  const assets = graph.order.filter((key) => selected.has(key)).map((key) => graph.get(key));
+  const summaries = assets.map((asset) => statuses.asset(asset.key));
+  const detailed = positionals.length > 0;
+  const checks = await Promise.all(assets.map((asset) => latestChecks(instance, asset)));
+
+  if (values.json) {
+    console.log(
+      JSON.stringify(
+        assets.map((asset, i) => ({
+          ...toJson(asset, summaries[i], detailed),
+          checks: checks[i],
+          ...(observed.has(asset.key) && { observation: observed.get(asset.key)!.metadata }),
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (detailed) {
+    for (const [i, asset] of assets.entries()) {
+      printPartitions(asset, summaries[i]);
+      printChecks(checks[i]);
+    }
+    return 0;
+  }
+  console.log(renderTable(
+    ["ASSET", "KIND", "GROUP", "PARTITIONS", "STATUS", "CHECKS", "WHY"],
+    assets.map((asset, i) => [
+      asset.key,
+      asset.kind === "source" ? "source" : asset.sql === undefined ? "ts" : "sql",
+      asset.group,
+      partitionCounts(summaries[i]),
+      summaries[i].status,
+      checkSummary(checks[i]),
+      asset.kind === "source" && observed.has(asset.key)
+        ? describeObservation(observed.get(asset.key)!)
+        : [...pendingNotes(asset, observed), topReasons(summaries[i])].filter(Boolean).join("; "),
+    ]),
+  ));
+  return 0;
+}
+
+function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
+  console.log(
+    `${asset.key} (${asset.partitions.describe()})${
+      asset.description ? ` — ${asset.description}` : ""
+    }`,
+  );
+  console.log(renderTable(
+    ["PARTITION", "STATUS", "WHY"],
+    [...summary.partitions].map(([partition, status]) => [
+      displayPartition(partition),
+      status.status,
+      describeStatus(status),
+    ]),
+  ));
+  console.log();
+}
+
+/** "source kafka.orders has new data: 1,200 records not yet in a partition", per lagging source. */
+function pendingNotes(asset: AnyAsset, observed: ReadonlyMap<string, ObservedSource>): string[] {
+  if (asset.kind !== "asset") return [];
+  return asset.deps.flatMap((dep) => {
+    const source = observed.get(dep.key);
+    return source && source.pendingRecords > 0
+      ? [
+        `source ${dep.key} has new data: ${
+          source.pendingRecords.toLocaleString("en-US")
+        } records not yet in a partition`,
+      ]
+      : [];
+  });
+}
+
+/** A source's own report, e.g. "observed: days=3 lag_records=1200". */
+function describeObservation(source: ObservedSource): string {
+  const fields = Object.entries(source.metadata).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return fields.length === 0 ? "" : `observed: ${fields.join(" ")}`;
+}
+
+function partitionCounts(summary: AssetStatusSummary): string {
+  const total = summary.partitions.size;
+  if (total === 1) return "1";
+  const notable = Object.entries(summary.counts).filter(([status, n]) =>
+    n > 0 && status !== "fresh"
+  );
+  return notable.length === 0
+    ? `${total}`
+    : `${total} (${notable.map(([s, n]) => `${n} ${s}`).join(", ")})`;
+}
+
+/** The distinct reasons across partitions, most common first. */
+function topReasons(summary: AssetStatusSummary): string {
+  const counts = new Map<string, number>();
+  for (const status of summary.partitions.values()) {
+    for (const cause of status.causes) {
+      const text = describeCause(cause);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+  }
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, MAX_REASONS).map(([text, n]) =>
+    summary.partitions.size > 1 ? `${text} (${n})` : text
+  );
+  if (sorted.length > MAX_REASONS) shown.push(`… ${sorted.length - MAX_REASONS} more`);
+  return shown.join("; ");
+}
+
+function toJson(asset: AnyAsset, summary: AssetStatusSummary, detailed: boolean) {
+  const partition = (status: PartitionStatus) => ({
+    status: status.status,
+    reasons: status.causes.map(describeCause),
+    causes: status.causes,
+  });
+  return {
+    key: asset.key,
+    kind: asset.kind,
+    group: asset.group,
+    tags: asset.tags,
+    description: asset.description,
+    partitions: asset.partitions.describe(),
+    upstreams: asset.kind === "asset" ? asset.deps.map((d) => d.key) : [],
+    status: summary.status,
+    counts: summary.counts,
+    reasons: topReasons(summary),
+    ...(detailed
+      ? {
+        partitionStatuses: Object.fromEntries(
+          [...summary.partitions].map((
+            [key, status],
+          ) => [displayPartition(key), partition(status)]),
+        ),
+      }
+      : {}),
+  };
+}
+
+interface CheckLine {
+  readonly partition: string;
+  readonly name: string;
+  readonly severity: string;
+  readonly passed: boolean;
+  readonly message: string;
+  readonly failingCount: number | undefined;
+  readonly failingRows: readonly unknown[] | undefined;
+  readonly at: string;
+}
+
+/** The latest result of every check of every partition of `asset` (none for assets without). */
+async function latestChecks(instance: Instance, asset: AnyAsset): Promise<CheckLine[]> {
+  if (asset.kind !== "asset" || asset.checks.length === 0) return [];
+  const latest = await instance.store.latestCheckResults(asset.key);
+  return [...latest].flatMap(([partition, results]) =>
+    results.map((r) => ({
+      partition: displayPartition(partition),
+      name: r.name,
+      severity: r.severity,
+      passed: r.passed,
+      message: r.message,
+      failingCount: r.failingCount,
+      failingRows: r.failingRows,
+      at: r.at.toISOString(),
+    }))
+  );
+}
+
+function checkSummary(lines: readonly CheckLine[]): string {
+  if (lines.length === 0) return "";
+  const failed = lines.filter((l) => !l.passed);
+  if (failed.length === 0) return `${lines.length} passed`;
+  const names = [
+    ...new Set(failed.map((l) => `${l.name}${l.severity === "warn" ? " (warn)" : ""}`)),
+  ];
+  return `${failed.length} failed: ${names.slice(0, 2).join(", ")}${names.length > 2 ? ", …" : ""}`;
+}
+
+function printChecks(lines: readonly CheckLine[]): void {
+  if (lines.length === 0) return;
+  console.log(renderTable(
+    ["PARTITION", "CHECK", "SEVERITY", "RESULT", "MESSAGE"],
+    lines.map((l) => [
+      l.partition,
+      l.name,
+      l.severity,
+      l.passed ? "passed" : "FAILED",
+      l.message,
+    ]),
+  ));
+  for (const l of lines.filter((l) => !l.passed && (l.failingRows?.length ?? 0) > 0)) {
+    console.log(`  ${l.name} @ ${l.partition}: first failing rows`);
+    for (const row of l.failingRows!) console.log(`    ${JSON.stringify(row)}`);
+  }
+  console.log();
+}
+
+function printSql(instance: Instance, key: string): ExitCode {
+  const asset = instance.graph.has(key) ? instance.graph.get(key) : undefined;
+  if (asset === undefined || asset.kind !== "asset" || asset.renderSql === undefined) {
+    throw new RequestError(
+      `No SQL asset '${key}': \`deno task assets\` lists the assets (KIND sql)`,
+    );
+  }
+  console.log(asset.renderSql());
+  return 0;
+}
+
+export const assetsCommand: Command = instanceCommand({
+  name: "assets",
+  summary: "list assets with their status and the reasons",
+  usage: ASSETS_USAGE,
+  run: runAssets,
+});

@@ -1,0 +1,67 @@
+// `sluice vacuum`: trims metadata past the retention window and removes lake files nothing
+// references, printing what it did (or, with --dry-run, what it would do).
+import { parseArgs } from "node:util";
+import { systemClock } from "../runtime/clock.ts";
+import { RequestError } from "../runtime/errors.ts";
+import { vacuum } from "../runtime/execution/vacuum.ts";
+import { type Command, instanceCommand } from "./command.ts";
+import type { ExitCode } from "./exit_codes.ts";
+import type { Instance } from "./instance.ts";
+
+export const VACUUM_USAGE = `Usage: sluice vacuum [--retain-days N] [--grace-minutes M] [--dry-run]
+
+Removes lake files that no current pointer and no materialization within the retention window
+references (every part of a part set counts), and trims run logs, superseded materializations,
+observations, check results and Kafka segment records older than the window. Files written in the
+last M minutes are kept (a run may be writing them).
+
+Options:
+  --retain-days N     keep superseded versions and logs this many days (default 7)
+  --grace-minutes M   keep unreferenced files younger than this (default 60)
+  --dry-run           report, change nothing`;
+
+async function runVacuum(instance: Instance, args: string[]): Promise<ExitCode> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "retain-days": { type: "string", default: "7" },
+      "grace-minutes": { type: "string", default: "60" },
+      "dry-run": { type: "boolean", default: false },
+    },
+  });
+  const retainDays = wholeNumber("--retain-days", values["retain-days"]!);
+  const graceMinutes = wholeNumber("--grace-minutes", values["grace-minutes"]!);
+  const report = await vacuum(instance.database, instance.lake, {
+    retainDays,
+    graceMinutes,
+    dryRun: values["dry-run"]!,
+    now: systemClock.now(),
+  });
+  const verb = values["dry-run"] ? "would remove" : "removed";
+  console.log(
+    `${report.locations} lake locations: ${report.referenced} referenced, ${report.young} too ` +
+      `young to judge, ${verb} ${report.removed.length}`,
+  );
+  for (const uri of report.removed) console.log(`  ${uri}`);
+  const trimmed = Object.entries(report.trimmed).map(([table, n]) => `${n} ${table}`).join(", ");
+  console.log(
+    `metadata older than ${retainDays} days: ${
+      values["dry-run"] ? "would trim" : "trimmed"
+    } ${trimmed}`,
+  );
+  return 0;
+}
+
+function wholeNumber(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new RequestError(`Cannot use ${flag} ${JSON.stringify(text)}: expected a whole number`);
+  }
+  return Number(text);
+}
+
+export const vacuumCommand: Command = instanceCommand({
+  name: "vacuum",
+  summary: "remove unreferenced lake files and trim old metadata",
+  usage: VACUUM_USAGE,
+  run: runVacuum,
+});

@@ -1,0 +1,90 @@
+// What a materialize function receives (its partition, resources, upstream partitions, a
+// logger, a place to write) and what it gives back (rows, bytes, metadata).
+import type { AnyAsset } from "./asset.ts";
+import type { AssetKey } from "./asset_key.ts";
+import type { LakeLocation } from "./lake.ts";
+import type { Logger } from "../logger.ts";
+import type { TimeWindow } from "../partitions/definition.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
+import type { Resources } from "./resources.ts";
+import type { SqlClient } from "../sql_client.ts";
+import type { DataVersion } from "./version.ts";
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | {
+  readonly [key: string]: JsonValue;
+};
+
+/** One upstream partition as it is current when the materialization starts. */
+export interface UpstreamPartition {
+  readonly key: AssetKey;
+  readonly partition: PartitionKey;
+  readonly dataVersion: DataVersion;
+  /**
+   * Where its files are: one location, or each part of a part set (see part_set.ts), in order.
+   * Empty for observable sources, which have no files in the lake.
+   */
+  readonly parts: readonly LakeLocation[];
+}
+
+/** The local paths of file `name` in every part of every input, for readers such as DuckDB. */
+export function inputFiles(inputs: readonly UpstreamPartition[], name: string): string[] {
+  return inputs.flatMap((input) => input.parts.map((part) => `${part.dir}/${name}`));
+}
+
+export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {
+  readonly key: AssetKey;
+  readonly partition: PartitionKey;
+  /** The time window of a time partition. */
+  readonly window: TimeWindow | undefined;
+  readonly runId: string;
+  readonly attempt: number;
+  /** `--full-refresh`: an incremental asset rebuilds everything instead of its lookback window. */
+  readonly fullRefresh: boolean;
+  readonly resources: Resources;
+  readonly log: Logger;
+  /** Aborted on timeout or cancellation; pass it to long operations. */
+  readonly signal: AbortSignal;
+  /** A new, empty location to write this partition's files into. */
+  readonly output: LakeLocation;
+  /** The upstream partitions of `asset` that this partition depends on. */
+  input(asset: Upstream): readonly UpstreamPartition[];
+  /** The same by key, for code that only knows keys (SQL engines rendering `ref()`). */
+  inputByKey(key: AssetKey): readonly UpstreamPartition[];
+}
+
+export interface MaterializeResult {
+  /** Rows written, for the run table and the metadata store. */
+  readonly rows?: number;
+  /** Content to store as the single file `data` in the output location. */
+  readonly data?: Uint8Array | string;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /**
+   * A data version the asset computed itself (for example a hash of sorted rows). When absent,
+   * the version is the digest of the files in the output location.
+   */
+  readonly dataVersion?: string;
+  /**
+   * Work that must become visible exactly when the pointer moves, such as swapping a warehouse
+   * partition: it runs inside the metadata commit transaction, so it lands with the pointer or
+   * not at all. `tx` is the metadata database, which is also the warehouse.
+   */
+  readonly commitWith?: (tx: SqlClient) => Promise<void>;
+}
+
+export interface ObserveContext {
+  readonly key: AssetKey;
+  readonly resources: Resources;
+  readonly log: Logger;
+  readonly now: Date;
+}
+
+/** What an observable source reports: the current data version of each of its partitions. */
+export interface Observation {
+  readonly partitions: ReadonlyMap<PartitionKey, DataVersion>;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /**
+   * Records the source holds that no reported partition reflects yet (a Kafka consumer's lag):
+   * its downstreams say so, since those records will change them once they arrive.
+   */
+  readonly pendingRecords?: number;
+}

@@ -1,0 +1,47 @@
+// What an application hands the runtime: its assets and how to open the resources they use.
+// The runtime never imports the application's assets; the entry point passes them in.
+import type { Lake } from "./lake.ts";
+import type { SqlClient } from "../sql_client.ts";
+import type { AnyAsset } from "./asset.ts";
+import type { Logger } from "../logger.ts";
+import type { Resources } from "./resources.ts";
+
+export interface OpenResources {
+  readonly resources: Resources;
+  close(): Promise<void>;
+}
+
+export interface ResourceEnvironment {
+  /** Where embedded state lives (`.sluice` by default). */
+  readonly home: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The metadata database (PGlite or DATABASE_URL). Sluice's warehouse lives in it, beside
+   * schema `platform`, so a warehouse write can commit in the same transaction as its pointer.
+   */
+  readonly database: SqlClient;
+  /** The lake, for resources that read files written outside a materialization. */
+  readonly lake: Lake;
+}
+
+export interface Definitions {
+  readonly assets: readonly AnyAsset[];
+  /** Opens the resources assets use; called once per command. */
+  readonly resources?: (environment: ResourceEnvironment) => Promise<OpenResources>;
+  /**
+   * Runs before `materialize` plans, with the opened resources: the place for an application to
+   * prepare its inputs (the embedded pipeline generates a default day when nothing has landed).
+   */
+  readonly beforeMaterialize?: (context: PrepareContext) => Promise<void>;
+  /** What to run next, printed after `materialize` succeeds or finds nothing to do. */
+  readonly nextSteps?: readonly string[];
+}
+
+export interface PrepareContext extends ResourceEnvironment {
+  readonly resources: Resources;
+  readonly log: Logger;
+  /** Prints a line for the person at the terminal. */
+  say(line: string): void;
+}
+
+export type DefinitionsLoader = () => Promise<Definitions>;

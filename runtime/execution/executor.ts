@@ -1,0 +1,201 @@
+// Executes a plan: steps in topological order, independent ones in parallel up to a bound; a
+// failed step skips its downstreams with the reason; leases are kept alive by a heartbeat; the
+// run and its step table are recorded in the metadata store. Cancellation is clean.
+import type { Clock } from "../clock.ts";
+import type { JsonValue } from "../definitions/context.ts";
+import type { AssetGraph } from "../graph/asset_graph.ts";
+import type { Lake } from "../definitions/lake.ts";
+import { createLogger, type Logger, type LogSink } from "../logger.ts";
+import type { Plan, PlanStep } from "./plan.ts";
+import type { Resources } from "../definitions/resources.ts";
+import { RunLog } from "./run_log.ts";
+import { type ExecutorHooks, runStep, type StepOutcome } from "./step_runner.ts";
+import type {
+  MetadataStore,
+  RunId,
+  RunStatus,
+  StateIndex,
+  StepRecord,
+} from "../store/metadata_store.ts";
+
+export interface ExecuteOptions {
+  readonly graph: AssetGraph;
+  readonly store: MetadataStore;
+  readonly lake: Lake;
+  readonly resources: Resources;
+  readonly clock: Clock;
+  readonly random?: () => number;
+  /** Sinks for the run's log besides the metadata store (the terminal). */
+  readonly logSinks?: readonly LogSink[];
+  /** The states the plan was made from; updated as commits land. */
+  readonly states: StateIndex;
+  readonly runId: RunId;
+  readonly command: string;
+  readonly selection: string;
+  readonly partitions: string;
+  readonly concurrency: number;
+  readonly force?: boolean;
+  readonly fullRefresh?: boolean;
+  readonly leaseTtlMs?: number;
+  readonly lockWaitMs?: number;
+  readonly lockPollMs?: number;
+  /** Aborting it cancels the run: running steps are aborted, pending ones cancelled. */
+  readonly signal?: AbortSignal;
+  readonly hooks?: ExecutorHooks;
+}
+
+export interface RunResult {
+  readonly runId: RunId;
+  readonly status: RunStatus;
+  /** One record per plan step, in plan order. */
+  readonly steps: readonly StepRecord[];
+}
+
+export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunResult> {
+  const { store, clock, runId } = options;
+  const startedAt = clock.now();
+  await store.startRun({
+    id: runId,
+    command: options.command,
+    selection: options.selection,
+    partitions: options.partitions,
+    host: Deno.hostname(),
+    pid: Deno.pid,
+    startedAt,
+  });
+  const runLog = new RunLog(store, runId);
+  const log = createLogger([runLog.sink, ...(options.logSinks ?? [])], "info", { run: runId });
+  const leaseTtlMs = options.leaseTtlMs ?? 30_000;
+  const heartbeat = startHeartbeat(store, runId, leaseTtlMs, log);
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort(new Error("run cancelled"));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const outcomes = new Map<string, StepOutcome>();
+  try {
+    log.info(`run ${runId} started: ${plan.steps.length} steps`);
+    await schedule(plan, options.concurrency, outcomes, cancel.signal, (step) =>
+      runStep(
+        {
+          graph: options.graph,
+          store,
+          lake: options.lake,
+          resources: options.resources,
+          clock,
+          random: options.random ?? Math.random,
+          log,
+          states: options.states,
+          runId,
+          owner: `${Deno.hostname()}:${Deno.pid}`,
+          force: options.force ?? false,
+          fullRefresh: options.fullRefresh ?? false,
+          leaseTtlMs,
+          lockWaitMs: options.lockWaitMs ?? 10 * 60_000,
+          lockPollMs: options.lockPollMs ?? 500,
+          hooks: options.hooks ?? {},
+        },
+        step,
+        cancel.signal,
+      ));
+  } finally {
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  const steps = plan.steps.map((step) => outcomes.get(step.id)!.record);
+  const status: RunStatus = cancel.signal.aborted
+    ? "cancelled"
+    : [...outcomes.values()].some((o) => o.blocksDownstream)
+    ? "failed"
+    : "succeeded";
+  log.info(`run ${runId} ${status}`);
+  await store.recordSteps(runId, steps);
+  await store.finishRun(runId, status, summarize(steps), clock.now());
+  await runLog.flush();
+  return { runId, status, steps };
+}
+
+/** Starts steps whose upstream steps are done, at most `concurrency` at a time. */
+async function schedule(
+  plan: Plan,
+  concurrency: number,
+  outcomes: Map<string, StepOutcome>,
+  signal: AbortSignal,
+  run: (step: PlanStep) => Promise<StepOutcome>,
+): Promise<void> {
+  const pending = [...plan.steps];
+  const running = new Map<string, Promise<void>>();
+  while (pending.length > 0 || running.size > 0) {
+    for (let i = 0; i < pending.length && running.size < concurrency;) {
+      const step = pending[i];
+      const upstream = step.upstreamSteps.map((id) => outcomes.get(id));
+      if (upstream.some((o) => o === undefined)) {
+        i++;
+        continue;
+      }
+      pending.splice(i, 1);
+      const blocker = step.upstreamSteps.find((id) => outcomes.get(id)!.blocksDownstream);
+      if (signal.aborted) {
+        outcomes.set(step.id, skippedOutcome(step, "cancelled", "run cancelled"));
+      } else if (blocker) {
+        const why = outcomes.get(blocker)!.record.status;
+        outcomes.set(
+          step.id,
+          skippedOutcome(
+            step,
+            "skipped",
+            `upstream ${blocker} ${why === "skipped" ? "was skipped" : why}`,
+          ),
+        );
+      } else {
+        running.set(
+          step.id,
+          run(step).then((outcome) => {
+            outcomes.set(step.id, outcome);
+            running.delete(step.id);
+          }),
+        );
+      }
+    }
+    if (running.size > 0) await Promise.race(running.values());
+  }
+}
+
+function skippedOutcome(
+  step: PlanStep,
+  status: "skipped" | "cancelled",
+  reason: string,
+): StepOutcome {
+  return {
+    record: {
+      assetKey: step.key,
+      partition: step.partition,
+      status,
+      attempts: 0,
+      rows: undefined,
+      durationMs: 0,
+      reason,
+      materializationId: undefined,
+    },
+    blocksDownstream: true,
+  };
+}
+
+function startHeartbeat(
+  store: MetadataStore,
+  runId: RunId,
+  ttlMs: number,
+  log: Logger,
+): ReturnType<typeof setInterval> {
+  return setInterval(() => {
+    store.renewLeases(runId, ttlMs).catch((error) =>
+      log.warn(`could not renew leases: ${error instanceof Error ? error.message : error}`)
+    );
+  }, Math.max(50, Math.floor(ttlMs / 3)));
+}
+
+function summarize(steps: readonly StepRecord[]): Record<string, JsonValue> {
+  const counts: Record<string, number> = {};
+  for (const step of steps) counts[step.status] = (counts[step.status] ?? 0) + 1;
+  return { steps: steps.length, ...counts };
+}

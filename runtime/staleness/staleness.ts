@@ -1,0 +1,84 @@
+// Staleness as a pure function of versions: given what a partition consumed and what is current
+// now, its status and every reason for it. No I/O; the status resolver feeds it.
+import type { AssetKey } from "../definitions/asset_key.ts";
+import { overdueCause } from "./freshness.ts";
+import type { PartitionsDefinition } from "../partitions/definition.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
+import type { FreshnessPolicy } from "../definitions/policies.ts";
+import { type Cause, FRESH, type PartitionStatus, statusOf } from "./status.ts";
+import type { Lease, PartitionState } from "../store/metadata_store.ts";
+import { changedUpstreams, type CodeVersion, type InputSignature } from "../definitions/version.ts";
+
+export interface StalenessInput {
+  readonly codeVersion: CodeVersion;
+  readonly freshness: FreshnessPolicy | undefined;
+  readonly partitions: PartitionsDefinition;
+  readonly partition: PartitionKey;
+  readonly state: PartitionState | undefined;
+  /** A live lease on this partition, if any. */
+  readonly lease: Lease | undefined;
+  /** The signature of the upstream versions current now. */
+  readonly expectedInputs: InputSignature;
+  readonly isSource: (key: AssetKey) => boolean;
+  /** Mapped upstream partitions whose own status is failed. */
+  readonly failedUpstreams: readonly {
+    readonly upstream: AssetKey;
+    readonly partition: PartitionKey;
+  }[];
+  readonly now: Date;
+}
+
+export function partitionStatus(input: StalenessInput): PartitionStatus {
+  // Most partitions are fresh: no array is allocated until a cause is found.
+  let causes: Cause[] | undefined;
+  const { state, lease } = input;
+  const current = state?.current;
+  const attempt = state?.lastAttempt;
+  if (lease) (causes ??= []).push({ kind: "running", runId: lease.runId, owner: lease.owner });
+  if (attempt && (!current || attempt.at.getTime() >= current.at.getTime())) {
+    if (attempt.status === "failed") {
+      (causes ??= []).push({
+        kind: "failed",
+        runId: attempt.runId,
+        error: attempt.error ?? "unknown error",
+      });
+    } else if (attempt.status === "running" && !lease) {
+      (causes ??= []).push({ kind: "abandoned", runId: attempt.runId });
+    }
+  }
+  if (!current) {
+    (causes ??= []).push({ kind: "never_materialized" });
+  } else {
+    if (current.codeVersion !== input.codeVersion) (causes ??= []).push({ kind: "code_changed" });
+    const before = current.inputSignature ?? ("" as InputSignature);
+    if (before !== input.expectedInputs) {
+      for (const upstream of changedUpstreams(before, input.expectedInputs)) {
+        const key = upstream as AssetKey;
+        (causes ??= []).push(
+          input.isSource(key)
+            ? { kind: "source_new_data", source: key }
+            : { kind: "upstream_changed", upstream: key },
+        );
+      }
+    }
+    if (input.freshness) {
+      const overdue = overdueCause(
+        input.freshness,
+        input.partitions,
+        input.partition,
+        current.at,
+        input.now,
+      );
+      if (overdue) (causes ??= []).push(overdue);
+    }
+  }
+  for (const failed of input.failedUpstreams) {
+    (causes ??= []).push({
+      kind: "upstream_failed",
+      upstream: failed.upstream,
+      partition: failed.partition,
+    });
+  }
+  if (causes === undefined) return FRESH;
+  return { status: statusOf(causes), causes };
+}

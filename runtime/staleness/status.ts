@@ -1,0 +1,111 @@
+// Statuses of asset partitions and their causes, as closed unions. Every status carries the
+// reasons behind it, rendered the same way in the CLI, the API and the UI.
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
+import { displayPartition } from "../partitions/partition_key.ts";
+
+export type Status = "running" | "failed" | "never" | "stale" | "overdue" | "fresh";
+
+/** Most urgent first: the status of a partition is the first that applies. */
+export const STATUS_PRECEDENCE: readonly Status[] = [
+  "running",
+  "failed",
+  "never",
+  "stale",
+  "overdue",
+  "fresh",
+];
+
+export type Cause =
+  | { readonly kind: "running"; readonly runId: string; readonly owner: string }
+  | { readonly kind: "failed"; readonly runId: string; readonly error: string }
+  | { readonly kind: "abandoned"; readonly runId: string }
+  | { readonly kind: "never_materialized" }
+  | { readonly kind: "code_changed" }
+  | { readonly kind: "upstream_changed"; readonly upstream: AssetKey }
+  | { readonly kind: "source_new_data"; readonly source: AssetKey }
+  | {
+    readonly kind: "upstream_failed";
+    readonly upstream: AssetKey;
+    readonly partition: PartitionKey;
+  }
+  | {
+    readonly kind: "overdue";
+    readonly lagMinutes: number;
+    readonly allowedMinutes: number;
+    readonly closed: boolean;
+  };
+
+export interface PartitionStatus {
+  readonly status: Status;
+  readonly causes: readonly Cause[];
+}
+
+export const FRESH: PartitionStatus = Object.freeze({ status: "fresh", causes: Object.freeze([]) });
+
+/** The status that a set of causes amounts to. */
+export function statusOf(causes: readonly Cause[]): Status {
+  let best = STATUS_PRECEDENCE.length - 1;
+  for (const cause of causes) {
+    best = Math.min(best, STATUS_PRECEDENCE.indexOf(statusOfCause(cause)));
+  }
+  return STATUS_PRECEDENCE[best];
+}
+
+function statusOfCause(cause: Cause): Status {
+  switch (cause.kind) {
+    case "running":
+      return "running";
+    case "failed":
+    case "abandoned":
+      return "failed";
+    case "never_materialized":
+      return "never";
+    case "overdue":
+      return "overdue";
+    default:
+      return "stale";
+  }
+}
+
+/** One line a person reads: "upstream bronze.orders has a new data version". */
+export function describeCause(cause: Cause): string {
+  switch (cause.kind) {
+    case "running":
+      return `being materialized by run ${cause.runId} (${cause.owner})`;
+    case "failed":
+      return `last materialization failed in run ${cause.runId}: ${cause.error}`;
+    case "abandoned":
+      return `run ${cause.runId} stopped without finishing (no heartbeat)`;
+    case "never_materialized":
+      return "never materialized";
+    case "code_changed":
+      return "code version changed";
+    case "upstream_changed":
+      return `upstream ${cause.upstream} has a new data version`;
+    case "source_new_data":
+      return `source ${cause.source} has new data`;
+    case "upstream_failed":
+      return `upstream ${cause.upstream} failed (partition ${displayPartition(cause.partition)})`;
+    case "overdue":
+      return cause.closed
+        ? `partition closed ${
+          formatMinutes(cause.lagMinutes)
+        } ago and was last materialized before it closed; freshness policy allows ${
+          formatMinutes(cause.allowedMinutes)
+        }`
+        : `last materialized ${formatMinutes(cause.lagMinutes)} ago; freshness policy allows ${
+          formatMinutes(cause.allowedMinutes)
+        }`;
+  }
+}
+
+export function describeStatus(status: PartitionStatus): string {
+  return status.causes.map(describeCause).join("; ");
+}
+
+function formatMinutes(minutes: number): string {
+  if (minutes < 120) return `${Math.round(minutes)} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / 1440)} d`;
+}
