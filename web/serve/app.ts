@@ -1,0 +1,411 @@
+// The prediction API as a Hono app: single and batch scoring, model reload, health, metrics,
+// OpenAPI and docs. Everything it needs is injected, so tests drive it through app.request().
+import { Hono } from "hono";
+import { Registry } from "prom-client";
+import { FEATURE_NAMES } from "../../models/features.ts";
+import type { z } from "zod";
+import { ApiError, echoed, jsonType, modelUnavailable, NO_MODEL_MESSAGE } from "./api_error.ts";
+import {
+  BatchRequestSchema,
+  type FieldError,
+  MAX_BATCH_ROWS,
+  type Prediction,
+} from "./api_schemas.ts";
+import type { JsonPath } from "./duplicate_keys.ts";
+import { readJsonBody } from "./json_body.ts";
+import type { ModelHolder } from "./model_holder.ts";
+import type { ModelSource } from "./model_source.ts";
+import { openApiDocument } from "./openapi.ts";
+import { rowPrediction } from "./prediction.ts";
+import { RowReader } from "./row_reader.ts";
+import { ServeMetrics } from "./serve_metrics.ts";
+import { swaggerDocs } from "./swagger_docs.ts";
+
+export interface ServeLogEvent {
+  readonly level: "info" | "warn" | "error";
+  readonly event: string;
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+export type ServeLogger = (event: ServeLogEvent) => void;
+
+export interface ServeLimits {
+  /** Largest body of POST /v1/predict, in bytes. */
+  readonly singleBodyBytes: number;
+  /** Largest body of POST /v1/predict/batch; 10,000 contract rows take about 7 MB. */
+  readonly batchBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServeLimits = {
+  singleBodyBytes: 64 * 1024,
+  batchBodyBytes: 16 * 1024 * 1024,
+};
+
+export interface ServeAppOptions {
+  readonly holder: ModelHolder;
+  /** Where POST /v1/model/reload loads from. */
+  readonly source: ModelSource;
+  /** Milliseconds from an arbitrary origin, for latency_ms and the latency histogram. */
+  readonly clock?: () => number;
+  /** SLUICE_SERVE_TOKEN; without one, reload answers 403. */
+  readonly reloadToken?: string;
+  readonly registry?: Registry;
+  readonly logger?: ServeLogger;
+  readonly limits?: ServeLimits;
+}
+
+type Env = { Variables: { started: number } };
+
+/** Routes the metrics name; any other path counts as "other" so junk paths add no series. */
+const ROUTES = new Set([
+  "/v1/predict",
+  "/v1/predict/batch",
+  "/v1/model/reload",
+  "/health/live",
+  "/health/ready",
+  "/metrics",
+  "/openapi.json",
+  "/docs",
+]);
+
+export function createServeApp(options: ServeAppOptions): Hono<Env> {
+  const { holder, source } = options;
+  const clock = options.clock ?? (() => performance.now());
+  const logger = options.logger ?? (() => {});
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const registry = options.registry ?? new Registry();
+  const metrics = new ServeMetrics(registry, () => {
+    const lease = holder.acquire();
+    if (lease === undefined) return undefined;
+    lease.release();
+    return { version: lease.model.version, threshold: lease.model.threshold };
+  });
+  holder.listen((event) => metrics.holderEvent(event));
+  const reader = new RowReader();
+  const names = FEATURE_NAMES;
+  // One row's features: read() fills it and scoreRow() copies it before either yields.
+  const single = new Float32Array(reader.width);
+  let openApi: string | undefined;
+
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const started = clock();
+    c.set("started", started);
+    await next();
+    const route = ROUTES.has(c.req.path) ? c.req.path : "other";
+    metrics.request(route, c.res.status, (clock() - started) / 1000);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.body(), error.status);
+    logger({
+      level: "error",
+      event: "request_failed",
+      message: `${c.req.method} ${c.req.path} failed: ${error.message}`,
+      stack: error.stack,
+    });
+    return c.json(
+      new ApiError(500, "internal_error", "The server failed to answer; the error is logged")
+        .body(),
+      500,
+    );
+  });
+
+  app.notFound((c) =>
+    c.json(
+      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}`)
+        .body(),
+      404,
+    )
+  );
+
+  app.post("/v1/predict", async (c) => {
+    const lease = holder.acquire();
+    if (lease === undefined) throw modelUnavailable();
+    try {
+      const body = await readJsonBody(c.req.raw, limits.singleBodyBytes);
+      if (body.duplicates.length > 0) {
+        throw invalidRequest("The request repeats a field", body.duplicates.map(duplicateError));
+      }
+      const read = reader.read(body.value, single, 0);
+      if (!read.ok) {
+        throw invalidRequest("The request's features do not match the contract", read.errors);
+      }
+      const model = lease.model;
+      const scores = await model.scorer.scoreRow(single);
+      const row = rowPrediction(
+        scores,
+        0,
+        model.threshold,
+        names,
+        body.value as Record<string, unknown>,
+      );
+      metrics.rows(1, 0);
+      metrics.score(row.fraud_probability);
+      const prediction: Prediction = {
+        ...(read.transactionId === undefined ? {} : { transaction_id: read.transactionId }),
+        ...row,
+        model_version: model.version,
+        latency_ms: roundMs(clock() - c.get("started")),
+      };
+      return c.json(prediction);
+    } finally {
+      lease.release();
+    }
+  });
+
+  app.post("/v1/predict/batch", async (c) => {
+    const lease = holder.acquire();
+    if (lease === undefined) throw modelUnavailable();
+    try {
+      const body = await readJsonBody(c.req.raw, limits.batchBodyBytes);
+      const rows = batchRows(body.value);
+      const rowDuplicates = new Map<number, FieldError[]>();
+      const envelopeDuplicates: FieldError[] = [];
+      for (const path of body.duplicates) {
+        const [first, index, ...rest] = path;
+        if (first === "rows" && typeof index === "number" && rest.length > 0) {
+          const errors = rowDuplicates.get(index) ?? [];
+          errors.push(duplicateError(rest));
+          rowDuplicates.set(index, errors);
+        } else {
+          envelopeDuplicates.push(duplicateError(path));
+        }
+      }
+      if (envelopeDuplicates.length > 0) {
+        throw invalidRequest("The request repeats a field", envelopeDuplicates);
+      }
+      const input = new Float32Array(rows.length * reader.width);
+      const scoredRows: number[] = [];
+      const transactionIds: (string | undefined)[] = [];
+      const rejected = new Map<number, readonly FieldError[]>();
+      for (let index = 0; index < rows.length; index++) {
+        const duplicates = rowDuplicates.get(index);
+        if (duplicates !== undefined) {
+          rejected.set(index, duplicates);
+          continue;
+        }
+        const read = reader.read(rows[index], input, scoredRows.length * reader.width);
+        if (read.ok) {
+          scoredRows.push(index);
+          transactionIds.push(read.transactionId);
+        } else {
+          rejected.set(index, read.errors);
+        }
+      }
+      const model = lease.model;
+      const scores = scoredRows.length > 0
+        ? await model.scorer.scoreRows(input, scoredRows.length)
+        : undefined;
+      const latency = roundMs(clock() - c.get("started"));
+      const results: unknown[] = new Array(rows.length);
+      for (const [index, errors] of rejected) results[index] = { index, errors };
+      for (let k = 0; k < scoredRows.length; k++) {
+        const index = scoredRows[k];
+        const row = rowPrediction(
+          scores!,
+          k,
+          model.threshold,
+          names,
+          rows[index] as Record<string, unknown>,
+        );
+        metrics.score(row.fraud_probability);
+        const transactionId = transactionIds[k];
+        results[index] = {
+          index,
+          ...(transactionId === undefined ? {} : { transaction_id: transactionId }),
+          ...row,
+          model_version: model.version,
+          latency_ms: latency,
+        };
+      }
+      metrics.batch(rows.length);
+      metrics.rows(scoredRows.length, rejected.size);
+      return c.json({
+        model_version: model.version,
+        latency_ms: latency,
+        scored: scoredRows.length,
+        rejected: rejected.size,
+        results,
+      });
+    } finally {
+      lease.release();
+    }
+  });
+
+  app.post("/v1/model/reload", async (c) => {
+    if (options.reloadToken === undefined || options.reloadToken === "") {
+      throw new ApiError(403, "reload_disabled", "reload disabled: set SLUICE_SERVE_TOKEN");
+    }
+    if (!bearerMatches(c.req.header("authorization"), options.reloadToken)) {
+      c.header("www-authenticate", 'Bearer realm="sluice-serve"');
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "Cannot reload as the request must carry Authorization: Bearer <SLUICE_SERVE_TOKEN>",
+      );
+    }
+    const started = clock();
+    let outcome;
+    try {
+      outcome = await holder.load(source, { force: true });
+    } catch (error) {
+      logger({
+        level: "error",
+        event: "reload_failed",
+        message: `Reload failed: ${(error as Error).message}`,
+        model_version: holder.version ?? null,
+      });
+      throw new ApiError(
+        500,
+        "reload_failed",
+        `Cannot reload the model: ${(error as Error).message}; still serving ${
+          holder.version ?? "no model"
+        }`,
+      );
+    }
+    if (outcome.outcome === "empty") throw modelUnavailable();
+    logger({
+      level: "info",
+      event: "model_reloaded",
+      message: `Reload on request: serving ${outcome.version}`,
+      model_version: outcome.version,
+    });
+    return c.json({
+      outcome: outcome.outcome,
+      model_version: outcome.version,
+      previous_version: outcome.outcome === "loaded" ? outcome.previous ?? null : outcome.version,
+      load_ms: roundMs(clock() - started),
+    });
+  });
+
+  app.get("/health/live", (c) => c.json({ status: "ok", model_version: holder.version ?? null }));
+
+  app.get("/health/ready", (c) => {
+    const version = holder.version;
+    if (version === undefined) {
+      return c.json(
+        { status: "unavailable", model_version: null, message: NO_MODEL_MESSAGE },
+        503,
+      );
+    }
+    return c.json({ status: "ok", model_version: version });
+  });
+
+  app.get("/metrics", async (c) => {
+    const text = await registry.metrics();
+    return c.body(text, 200, { "content-type": registry.contentType });
+  });
+
+  app.get("/openapi.json", (c) => {
+    openApi ??= JSON.stringify(openApiDocument(limits));
+    return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
+  });
+
+  app.route("/", swaggerDocs());
+
+  for (const path of ROUTES) {
+    app.all(path, (c) => {
+      throw new ApiError(
+        405,
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${path}: see /openapi.json`,
+      );
+    });
+  }
+
+  return app;
+}
+
+/** The rows of a batch body, or the 413 / 422 that says why the envelope is wrong. */
+function batchRows(value: unknown): readonly unknown[] {
+  const rows = (value as { rows?: unknown } | null)?.rows;
+  if (Array.isArray(rows) && rows.length > MAX_BATCH_ROWS) {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `Cannot score the batch as it must have at most ${MAX_BATCH_ROWS} rows: current count is ${rows.length}; split it`,
+    );
+  }
+  const parsed = BatchRequestSchema.safeParse(value);
+  if (!parsed.success) {
+    throw invalidRequest(
+      `The batch must be {"rows": [...]} with 1 to ${MAX_BATCH_ROWS} rows`,
+      envelopeErrors(value, parsed.error.issues),
+    );
+  }
+  return parsed.data.rows;
+}
+
+function envelopeErrors(value: unknown, issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return [{
+      field: "",
+      code: "wrong_type",
+      message: `The body must be a JSON object {"rows": [...]}: received ${jsonType(value)}`,
+      received: echoed(value),
+    }];
+  }
+  const rows = (value as { rows?: unknown }).rows;
+  return issues.flatMap((issue): FieldError[] => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: key,
+        code: "unknown_field",
+        message: `Unknown field '${key}': a batch body has only 'rows'`,
+      }));
+    }
+    if (rows === undefined) {
+      return [{
+        field: "rows",
+        code: "missing",
+        message: `Missing 'rows': send an array of 1 to ${MAX_BATCH_ROWS} rows`,
+      }];
+    }
+    if (!Array.isArray(rows)) {
+      return [{
+        field: "rows",
+        code: "wrong_type",
+        message: `'rows' must be an array of 1 to ${MAX_BATCH_ROWS} rows: received ${
+          jsonType(rows)
+        }`,
+        received: echoed(rows),
+      }];
+    }
+    return [{
+      field: "rows",
+      code: "out_of_range",
+      message: `'rows' must hold 1 to ${MAX_BATCH_ROWS} rows: received ${rows.length}`,
+    }];
+  });
+}
+
+function invalidRequest(message: string, detail: readonly FieldError[]): ApiError {
+  return new ApiError(422, "invalid_request", message, detail);
+}
+
+function duplicateError(path: JsonPath): FieldError {
+  const field = path.join(".");
+  return {
+    field,
+    code: "duplicate_field",
+    message: `'${field}' appears more than once in one object: send each field once`,
+  };
+}
+
+/** Compares the bearer token without leaking how many leading characters matched. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  if (match === null) return false;
+  const given = new TextEncoder().encode(match[1]);
+  const expected = new TextEncoder().encode(token);
+  let difference = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) difference |= expected[i] ^ (given[i] ?? 0);
+  return difference === 0;
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,154 @@
+// A ModelSource over two files: a TreeModel as JSON and its exported ONNX beside it (same name,
+// extension .onnx). The version is derived from both files' bytes, so rewriting either one is a
+// new version; a poll on their size and modification time signals the change.
+import { z } from "zod";
+import { TREE_MODEL_FORMAT, type TreeModel } from "../../models/tree_model.ts";
+import type { ModelSnapshot, ModelSource } from "./model_source.ts";
+import { ModelLoadError } from "./serving_model.ts";
+
+const numbers = z.array(z.number());
+
+const TreeSchema = z.object({
+  feature: z.array(z.int()),
+  threshold: numbers,
+  left: z.array(z.int()),
+  right: z.array(z.int()),
+  missingLeft: z.array(z.boolean()),
+  value: numbers,
+  cover: numbers,
+  gain: numbers,
+}).refine(
+  (tree) =>
+    [tree.threshold, tree.left, tree.right, tree.missingLeft, tree.value, tree.cover, tree.gain]
+      .every((column) => column.length === tree.feature.length) && tree.feature.length > 0,
+  { message: "every node array of a tree must have the same, non-zero length" },
+);
+
+const TreeModelSchema = z.object({
+  format: z.literal(TREE_MODEL_FORMAT),
+  featureNames: z.array(z.string()),
+  baseScore: z.number(),
+  trees: z.array(TreeSchema),
+  threshold: z.number(),
+  binEdges: z.array(numbers),
+});
+
+export interface FileModelSourceOptions {
+  /** Poll period of watch(), in milliseconds. */
+  readonly pollMs?: number;
+}
+
+export class FileModelSource implements ModelSource {
+  readonly modelPath: string;
+  readonly onnxPath: string;
+  readonly #pollMs: number;
+  readonly #watchers = new Set<() => void>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Size and mtime of both files as of the last current(). */
+  #readStamp: string | undefined;
+
+  constructor(modelPath: string, options: FileModelSourceOptions = {}) {
+    this.modelPath = modelPath;
+    this.onnxPath = onnxPathOf(modelPath);
+    this.#pollMs = options.pollMs ?? 1000;
+  }
+
+  async current(): Promise<ModelSnapshot | undefined> {
+    // Stamped before reading: a write after this point differs from the stamp and polls again.
+    this.#readStamp = await this.#stamp();
+    const modelBytes = await readOrUndefined(this.modelPath);
+    if (modelBytes === undefined) return undefined;
+    const onnx = await readOrUndefined(this.onnxPath);
+    if (onnx === undefined) {
+      throw new ModelLoadError(
+        `Cannot load ${this.modelPath} as its ONNX must be beside it at ${this.onnxPath}: ` +
+          `the file is missing; export it with models/onnx_export.ts`,
+      );
+    }
+    const model = parseModel(this.modelPath, modelBytes);
+    return { version: await versionOf(this.modelPath, modelBytes, onnx), model, onnx };
+  }
+
+  watch(onChange: () => void): () => void {
+    const watcher = () => onChange();
+    this.#watchers.add(watcher);
+    if (this.#timer === undefined) {
+      // A failed stat is seen again by the load it triggers, which reports it.
+      this.#timer = setInterval(() => this.poll().catch(() => false), this.#pollMs);
+      Deno.unrefTimer(this.#timer);
+    }
+    return () => {
+      this.#watchers.delete(watcher);
+      if (this.#watchers.size === 0 && this.#timer !== undefined) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    };
+  }
+
+  /**
+   * Notifies the watchers when either file's size or mtime differs from what current() last
+   * read (or current() never ran); returns whether it did.
+   */
+  async poll(): Promise<boolean> {
+    const changed = (await this.#stamp()) !== this.#readStamp;
+    if (changed) { for (const watcher of [...this.#watchers]) watcher(); }
+    return changed;
+  }
+
+  async #stamp(): Promise<string> {
+    return `${await statStamp(this.modelPath)}|${await statStamp(this.onnxPath)}`;
+  }
+}
+
+/** `model.json` -> `model.onnx`; any other name gets `.onnx` appended. */
+export function onnxPathOf(modelPath: string): string {
+  return modelPath.endsWith(".json") ? `${modelPath.slice(0, -5)}.onnx` : `${modelPath}.onnx`;
+}
+
+function parseModel(path: string, bytes: Uint8Array): TreeModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new ModelLoadError(`Cannot load ${path} as it is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = TreeModelSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelLoadError(
+      `Cannot load ${path} as it must be a ${TREE_MODEL_FORMAT} model: ` +
+        `${issue.path.join(".") || "the document"}: ${issue.message}`,
+    );
+  }
+  return parsed.data as TreeModel;
+}
+
+async function versionOf(path: string, model: Uint8Array, onnx: Uint8Array): Promise<string> {
+  const both = new Uint8Array(model.length + onnx.length);
+  both.set(model);
+  both.set(onnx, model.length);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", both));
+  const hex = [...digest.slice(0, 6)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const name = path.split("/").at(-1)!.replace(/\.json$/, "");
+  return `${name}@${hex}`;
+}
+
+async function readOrUndefined(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+async function statStamp(path: string): Promise<string> {
+  try {
+    const info = await Deno.stat(path);
+    return `${info.size}:${info.mtime?.getTime()}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
+  }
+}

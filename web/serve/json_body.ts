@@ -1,0 +1,97 @@
+// Reads a request body as JSON the strict way: application/json only (415), at most a size
+// limit whether or not Content-Length is sent (413), UTF-8 and JSON syntax (400), and the
+// keys JSON.parse would silently merge reported, so bad bodies never reach a handler as 5xx.
+import { ApiError } from "./api_error.ts";
+import { duplicateKeys, type JsonPath } from "./duplicate_keys.ts";
+
+export interface JsonBody {
+  readonly value: unknown;
+  /** Keys repeated within one object; the caller decides whose error each one is. */
+  readonly duplicates: readonly JsonPath[];
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBody> {
+  checkContentType(request.headers.get("content-type"));
+  const text = await readText(request, limitBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(
+      400,
+      "invalid_json",
+      `The body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  return { value, duplicates: duplicateKeys(text, value) };
+}
+
+/** application/json, optionally with charset=utf-8; anything else is a 415. */
+function checkContentType(header: string | null): void {
+  const [type, ...parameters] = (header ?? "").split(";").map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith("charset="));
+  const utf8Charset = charset === undefined || /^charset="?utf-?8"?$/.test(charset);
+  if (type !== "application/json" || !utf8Charset) {
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      `Cannot read the body as Content-Type must be application/json (UTF-8): current value is ${
+        header === null ? "missing" : `'${header.slice(0, 100)}'`
+      }`,
+    );
+  }
+}
+
+function tooLarge(limitBytes: number, size: string): ApiError {
+  return new ApiError(
+    413,
+    "payload_too_large",
+    `Cannot read the body as it must be at most ${limitBytes} bytes: current size is ${size}`,
+  );
+}
+
+async function readText(request: Request, limitBytes: number): Promise<string> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limitBytes) {
+    throw tooLarge(limitBytes, `${declared} bytes`);
+  }
+  if (request.body === null) return "";
+  const bytes = declared !== null
+    ? new Uint8Array(await request.arrayBuffer())
+    : await readLimited(request.body, limitBytes);
+  if (bytes.length > limitBytes) throw tooLarge(limitBytes, `${bytes.length} bytes`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ApiError(400, "invalid_json", "The body is not valid UTF-8: send JSON text in UTF-8");
+  }
+}
+
+/** Reads a body of unknown length, stopping as soon as it passes the limit. */
+async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  limitBytes: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limitBytes) {
+      await reader.cancel();
+      throw tooLarge(limitBytes, `more than ${limitBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
