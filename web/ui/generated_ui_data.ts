@@ -356,6 +356,10 @@ export class GeneratedUiData implements UiData, UiActions {
   // ---- UiActions ----
 
   materialize(request: MaterializeRequest): Promise<{ runId: string }> {
+    return settle(() => this.#materialize(request));
+  }
+
+  #materialize(request: MaterializeRequest): { runId: string } {
     const positions = evaluateSelection(this.#index(), request.selection);
     const steps: StepRecord[] = [];
     for (const position of positions) {
@@ -388,10 +392,14 @@ export class GeneratedUiData implements UiData, UiActions {
     this.#runs.unshift(run);
     this.#runById.set(id, run);
     this.appendLog(id, "info", `queued from the UI: ${steps.length} partitions to materialize`);
-    return Promise.resolve({ runId: id });
+    return { runId: id };
   }
 
   promote(request: { model: string; version: string; alias: string }): Promise<void> {
+    return settle(() => this.#promote(request));
+  }
+
+  #promote(request: { model: string; version: string; alias: string }): void {
     const model = this.#model(request.model);
     if (!model.versions.some((v) => v.version === request.version)) {
       throw new UiNotFoundError(
@@ -402,10 +410,13 @@ export class GeneratedUiData implements UiData, UiActions {
     const history = model.aliasHistory.get(request.alias) ?? [];
     history.push(request.version);
     model.aliasHistory.set(request.alias, history);
-    return Promise.resolve();
   }
 
   rollback(request: { model: string; alias: string }): Promise<void> {
+    return settle(() => this.#rollback(request));
+  }
+
+  #rollback(request: { model: string; alias: string }): void {
     const history = this.#model(request.model).aliasHistory.get(request.alias) ?? [];
     if (history.length < 2) {
       throw new UiRequestError(
@@ -413,10 +424,13 @@ export class GeneratedUiData implements UiData, UiActions {
       );
     }
     history.pop();
-    return Promise.resolve();
   }
 
   cancelRun(runId: string): Promise<void> {
+    return settle(() => this.#cancelRun(runId));
+  }
+
+  #cancelRun(runId: string): void {
     const run = this.#requireRun(runId);
     if (run.summary.status !== "queued" && run.summary.status !== "running") {
       throw new UiRequestError(
@@ -437,7 +451,6 @@ export class GeneratedUiData implements UiData, UiActions {
     }
     this.#setRunStatus(run, "cancelled");
     this.appendLog(runId, "warn", "cancelled from the UI");
-    return Promise.resolve();
   }
 
   // ---- Moving runs (what a daemon would do) ----
@@ -919,6 +932,15 @@ const FEATURES = [
   "country_risk_score",
   "chargeback_rate",
 ];
+
+/** `fn`'s result as a promise, its throw as a rejection (so callers see one kind of failure). */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** Statuses as runs over the partition order. */
 function runLengths(codes: Uint8Array): StatusRun[] {

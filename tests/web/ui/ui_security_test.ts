@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { UiConfigError } from "../../../web/ui/errors.ts";
-import {
-  hostName,
-  isLoopbackHost,
-  SESSION_MS,
-  UiSecurity,
-} from "../../../web/ui/ui_security.ts";
+import { hostName, isLoopbackHost, SESSION_MS, UiSecurity } from "../../../web/ui/ui_security.ts";
 import { CLOCK, StepClock } from "./fixtures.ts";
 
 const TOKEN = "correct-horse-battery-staple";
