@@ -47,8 +47,15 @@ export interface GeneratedUiDataOptions {
   readonly partitions: number;
   readonly clock: UiClock;
   readonly seed?: number;
-  /** One more asset, hourly, with this many partitions: the health bar at scale. */
-  readonly bigAsset?: { readonly key: string; readonly partitions: number };
+  /**
+   * One more asset, hourly, with this many partitions: the health bar at scale. `alternating`
+   * makes every partition differ from the last, the worst case for run-length encoding.
+   */
+  readonly bigAsset?: {
+    readonly key: string;
+    readonly partitions: number;
+    readonly alternating?: boolean;
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -153,6 +160,14 @@ export class GeneratedUiData implements UiData, UiActions {
       }
     }
     this.#generateStatuses();
+    if (options.bigAsset?.alternating) {
+      const big = this.#assets.get(options.bigAsset.key)!;
+      const stale = this.#intern("upstream clicks has a new data version");
+      for (let i = 1; i < big.count; i += 2) {
+        big.status[i] = STATUS_CODE.get("stale")!;
+        big.reason[i] = stale;
+      }
+    }
     this.#generateRuns();
     this.#generateModels();
   }
