@@ -115,7 +115,8 @@ async function healthRun(browser: Browser, base: string) {
     return await page.evaluate(() => ({
       navigationMs: performance.getEntriesByName("sluice:health-drawn")[0].startTime,
       drawMs: Number(document.body.dataset.healthDrawMs),
-      runs: JSON.parse(document.getElementById("health-data")!.textContent!).runs.length as number,
+      runs: JSON.parse(document.getElementById("health-data")!.textContent!).counts
+        .length as number,
     }));
   } finally {
     await context.close();

@@ -129,7 +129,9 @@ Deno.test("GET /assets/:key shows the definition, the RLE health bar and a page 
   const health = embeddedJson(html, "health-data");
   assert.equal(health.asset, "gold.fraud_summary");
   assert.equal(health.total, 30);
-  assert.equal(health.runs.reduce((sum: number, run: [string, number]) => sum + run[1], 0), 30);
+  assert.equal(health.counts.reduce((sum: number, n: number) => sum + n, 0), 30);
+  assert.equal(health.codes.length, health.counts.length);
+  assert.deepEqual(health.statuses.slice(0, 2), ["running", "failed"]);
   assert.match(html, /<dd>sql<\/dd>/);
   assert.match(html, /href="\/assets\/silver\.orders_enriched" data-ref="silver\.orders_enriched"/);
   assert.match(html, /1–30 of 30, newest first/);

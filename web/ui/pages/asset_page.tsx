@@ -120,15 +120,7 @@ export function AssetPage(props: { page: PageContext; data: AssetPageData }) {
           ))}
         </div>
       </section>
-      <JsonScript
-        id="health-data"
-        value={{
-          asset: asset.key,
-          total: health.total,
-          runs: health.runs,
-          statuses: ASSET_STATUSES,
-        }}
-      />
+      <JsonScript id="health-data" value={healthPayload(asset.key, health)} />
 
       {asset.observation && <Observation observation={asset.observation} />}
 
@@ -228,6 +220,21 @@ export function AssetPage(props: { page: PageContext; data: AssetPageData }) {
       )}
     </Layout>
   );
+}
+
+/**
+ * The health bar's data as two flat number arrays (status index, run length): a third of the
+ * bytes of `[status, count]` pairs and no objects to build, which matters at 100,000 runs.
+ */
+export function healthPayload(asset: string, health: PartitionHealth) {
+  const index = new Map(ASSET_STATUSES.map((status, i) => [status, i]));
+  return {
+    asset,
+    total: health.total,
+    statuses: ASSET_STATUSES,
+    codes: health.runs.map(([status]) => index.get(status)!),
+    counts: health.runs.map(([, count]) => count),
+  };
 }
 
 function PartitionTable(props: { page: PageContext; data: AssetPageData }) {

@@ -14,7 +14,7 @@ function byId(id) {
 const started = performance.now();
 const canvas = /** @type {HTMLCanvasElement} */ (byId("health-bar"));
 const tooltip = byId("health-tooltip");
-/** @type {{ asset: string, total: number, runs: [string, number][], statuses: string[] }} */
+/** @type {{ asset: string, total: number, statuses: string[], codes: number[], counts: number[] }} */
 const health = JSON.parse(byId("health-data").textContent ?? "{}");
 const context = canvas.getContext("2d", { alpha: false });
 if (!context) throw new Error("the browser gave no 2D canvas context");
@@ -22,16 +22,11 @@ const ctx = context;
 
 const css = getComputedStyle(document.documentElement);
 const colors = health.statuses.map((s) => css.getPropertyValue(`--status-${s}`).trim() || "#888");
-const rank = new Map(health.statuses.map((s, i) => [s, i]));
+const codes = Uint8Array.from(health.codes);
+const counts = Float64Array.from(health.counts);
 /** Where each run starts in the partition order, for finding a partition's run by search. */
-const starts = new Float64Array(health.runs.length);
-const codes = new Uint8Array(health.runs.length);
-let position = 0;
-health.runs.forEach(([status, n], r) => {
-  starts[r] = position;
-  codes[r] = rank.get(status) ?? health.statuses.length - 1;
-  position += n;
-});
+const starts = new Float64Array(counts.length);
+for (let r = 1; r < counts.length; r++) starts[r] = starts[r - 1] + counts[r - 1];
 
 function draw() {
   const ratio = globalThis.devicePixelRatio || 1;
@@ -45,7 +40,7 @@ function draw() {
   // The most urgent status per pixel column (statuses are ordered most urgent first).
   const worst = new Uint8Array(width).fill(255);
   for (let r = 0; r < starts.length; r++) {
-    const n = health.runs[r][1];
+    const n = counts[r];
     const first = Math.floor((starts[r] / health.total) * width);
     const last = Math.min(width - 1, Math.ceil(((starts[r] + n) / health.total) * width) - 1);
     for (let px = first; px <= Math.max(first, last); px++) {
@@ -89,7 +84,8 @@ canvas.addEventListener("mousemove", (event) => {
   if (health.total === 0) return;
   const index = partitionAt(event.offsetX);
   const run = runOf(index);
-  const [status, n] = health.runs[run];
+  const status = health.statuses[codes[run]];
+  const n = counts[run];
   tooltip.textContent = `partition ${(index + 1).toLocaleString("en-US")} of ${
     health.total.toLocaleString("en-US")
   }: ${status}${n > 1 ? ` (one of ${n.toLocaleString("en-US")} in a row)` : ""} · click to open`;
