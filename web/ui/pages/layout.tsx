@@ -46,6 +46,10 @@ export function Layout(props: {
           <title>{props.title} · Sluice</title>
           <link rel="icon" href={page.files.url("favicon.svg")} />
           <link rel="stylesheet" href={page.files.url("app.css")} />
+          {(props.scripts ?? []).map((name) => (
+            // Fetched while the body parses, so the module runs as soon as the page is ready.
+            <link key={name} rel="modulepreload" href={page.files.url(name)} />
+          ))}
         </head>
         <body>
           <header class="top">
