@@ -41,29 +41,48 @@ export function learnBinEdges(data: TrainingData, maxBins = MAX_VALUE_BINS + 1):
       } (one code is kept for missing values): current value is ${maxBins}`,
     );
   }
-  const column = new Float32Array(data.rows);
+  const keys = new Uint32Array(data.rows);
   const edges: number[][] = [];
   for (let f = 0; f < data.featureCount; f++) {
     let present = 0;
     for (let r = 0; r < data.rows; r++) {
       const value = data.features[r * data.featureCount + f];
-      if (value === value) column[present++] = value;
+      if (value === value) keys[present++] = sortKey(value);
     }
-    const sorted = column.subarray(0, present).sort();
+    // Integer keys sort several times faster than floats in V8.
+    const sorted = keys.subarray(0, present).sort();
     edges.push(featureCuts(sorted, valueBins));
   }
   return edges;
 }
 
-/** The cuts of one feature from its sorted values. */
-function featureCuts(sorted: Float32Array, valueBins: number): number[] {
+const keyBits = new Uint32Array(1);
+const keyFloat = new Float32Array(keyBits.buffer);
+
+/** An unsigned integer that orders as the float32 value does (-0 taken as 0). */
+function sortKey(value: number): number {
+  keyFloat[0] = value === 0 ? 0 : value;
+  const bits = keyBits[0];
+  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+}
+
+/** The float32 value of a sort key. */
+function keyValue(key: number): number {
+  keyBits[0] = key & 0x80000000 ? key & 0x7fffffff : ~key;
+  return keyFloat[0];
+}
+
+/** The cuts of one feature from the sort keys of its values, ascending. */
+function featureCuts(sorted: Uint32Array, valueBins: number): number[] {
   const distinct: number[] = [];
   const counts: number[] = [];
+  let previous = -1;
   for (let i = 0; i < sorted.length; i++) {
-    if (distinct.length > 0 && sorted[i] === distinct[distinct.length - 1]) {
+    if (sorted[i] === previous) {
       counts[counts.length - 1]++;
     } else {
-      distinct.push(sorted[i]);
+      previous = sorted[i];
+      distinct.push(keyValue(previous));
       counts.push(1);
     }
   }
@@ -99,15 +118,28 @@ function cutBetween(a: number, b: number): number {
   return middle > a ? middle : b;
 }
 
-/** Codes every row of `data` with the learned edges (training or validation rows alike). */
-export function binFeatures(data: TrainingData, edges: BinEdges): BinnedMatrix {
+/**
+ * Codes every row of `data` with the learned edges (training or validation rows alike), into
+ * `codes` when given (e.g. shared memory), else a new array.
+ */
+export function binFeatures(
+  data: TrainingData,
+  edges: BinEdges,
+  codes: Uint8Array = new Uint8Array(data.rows * data.featureCount),
+): BinnedMatrix {
   if (edges.length !== data.featureCount) {
     throw new ModelInputError(
       `Cannot bin the rows as the edges must cover every feature (${data.featureCount}): current count is ${edges.length}`,
     );
   }
   const { rows, featureCount, features } = data;
-  const codes = new Uint8Array(rows * featureCount);
+  if (codes.length !== rows * featureCount) {
+    throw new ModelInputError(
+      `Cannot bin the rows as 'codes' must hold rows x features = ${
+        rows * featureCount
+      } bytes: current length is ${codes.length}`,
+    );
+  }
   const valueBins = new Uint16Array(featureCount);
   for (let f = 0; f < featureCount; f++) {
     const cuts = Float32Array.from(edges[f]);

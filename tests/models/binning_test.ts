@@ -89,3 +89,8 @@ Deno.test("learnBinEdges() rejects a bin count that does not fit a byte with the
     /'maxBins' must be an integer from 3 to 256 \(one code is kept for missing values\): current value is 300/,
   );
 });
+
+Deno.test("learnBinEdges() orders negative values and treats -0 as 0", () => {
+  const [cuts] = learnBinEdges(column([1, -0, -2, 0, -1, -2]));
+  assert.deepEqual(cuts, [-1.5, -0.5, 0.5]);
+});

@@ -2,11 +2,13 @@
 // match the TypeScript scorer on hand-built trees, missing values included.
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
+import { trainGbdt } from "../../models/gbdt_trainer.ts";
 import { exportOnnx } from "../../models/onnx_export.ts";
 import { onnxParity } from "../../models/onnx_parity.ts";
 import type { TreeModel } from "../../models/tree_model.ts";
 import { predictProbability } from "../../models/tree_predict.ts";
 import { FIXTURE_MODEL, TREE_A } from "./_fixture_models.ts";
+import { fraudLike } from "./_training_sets.ts";
 
 const ROWS = [
   [0, 0, 0],
@@ -88,4 +90,19 @@ Deno.test("onnxParity() reports the largest difference over every row, and the r
   const broken = await onnxParity(FIXTURE_MODEL, other, features, ROWS.length);
   assert.ok(broken.maxAbsDiff > 0.1, "a different model is caught");
   assert.ok(broken.worstRow >= 0 && broken.worstRow < 6);
+});
+
+Deno.test("a trained model's ONNX probabilities equal the trainer's within 1e-5 on every row", async () => {
+  const validation = fraudLike(5_000, 21);
+  const { model } = await trainGbdt(fraudLike(8_000, 20), validation, {
+    rounds: 80,
+    earlyStoppingRounds: 0,
+  });
+  assert.equal(model.trees.length, 80);
+  const parity = await onnxParity(model, exportOnnx(model), validation.features, validation.rows);
+  assert.equal(parity.rows, 5_000);
+  assert.ok(
+    parity.maxAbsDiff <= 1e-5,
+    `max difference ${parity.maxAbsDiff} at row ${parity.worstRow}`,
+  );
 });

@@ -1,6 +1,7 @@
 // Scoring in TypeScript: margins from hand-built trees, float32 comparisons, learned missing
 // directions, batches equal to single rows, and Saabas contributions that sum to the margin.
 import assert from "node:assert/strict";
+import { trainGbdt } from "../../models/gbdt_trainer.ts";
 import { ModelInputError } from "../../models/model_errors.ts";
 import {
   pathContributions,
@@ -11,6 +12,7 @@ import {
   sigmoid,
 } from "../../models/tree_predict.ts";
 import { FIXTURE_MODEL } from "./_fixture_models.ts";
+import { fraudLike } from "./_training_sets.ts";
 
 Deno.test("predictMargin() adds the base score and the leaf each tree reaches", () => {
   assert.equal(predictMargin(FIXTURE_MODEL, [0, 0, 0]), -1.5 + 0.2 - 0.25);
@@ -62,4 +64,17 @@ Deno.test("predictMargin() rejects a row of the wrong length, saying how many va
       error.message ===
         "Cannot score a row as it must have one value per model feature (3): current length is 2",
   );
+});
+
+Deno.test("pathContributions() of a trained model sum to its margin on every row (1e-9)", async () => {
+  const rows = fraudLike(2_000, 31);
+  const { model } = await trainGbdt(fraudLike(4_000, 30), undefined, { rounds: 50 });
+  const width = rows.featureCount;
+  for (let r = 0; r < rows.rows; r++) {
+    const row = rows.features.subarray(r * width, (r + 1) * width);
+    const { bias, contributions } = pathContributions(model, row);
+    const sum = contributions.reduce((total, value) => total + value, bias);
+    const margin = predictMargin(model, row);
+    assert.ok(Math.abs(sum - margin) <= 1e-9, `row ${r}: ${sum} vs ${margin}`);
+  }
 });

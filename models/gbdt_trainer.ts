@@ -1,0 +1,251 @@
+// The gradient-boosted tree trainer for binary log loss: quantile bins from the training rows,
+// one depth-wise tree per round on the gradients, per-tree row and column sampling, early
+// stopping on the validation rows, deterministic for a seed; returns a TreeModel.
+import { binFeatures, learnBinEdges } from "./binning.ts";
+import { FEATURE_NAMES } from "./features.ts";
+import { type GbdtParams, resolveGbdtParams } from "./gbdt_params.ts";
+import { marginLogLoss, rocAuc, thresholdForPrecision } from "./metrics.ts";
+import { ModelInputError } from "./model_errors.ts";
+import { SeededRandom } from "./seeded_random.ts";
+import type { TrainingData } from "./training_data.ts";
+import { BoostingThreads } from "./boosting_threads.ts";
+import { allocateArena, GRADIENT_CHUNK, TaskKind, TrainingArena } from "./training_arena.ts";
+import { addLeafValues, addTreeToMargins, GrowScratch, growTree } from "./tree_grower.ts";
+import { type Tree, TREE_MODEL_FORMAT, type TreeModel } from "./tree_model.ts";
+import { predictBatch } from "./tree_predict.ts";
+
+/** One round's figures, as the trainer reports them. */
+export interface RoundLog {
+  /** 1-based: the number of trees so far. */
+  readonly round: number;
+  /** The objective: mean log loss on the training rows, weighted (scale_pos_weight included). */
+  readonly trainLoss: number;
+  /** Mean log loss on the validation rows (their own weights only); null without validation. */
+  readonly validationLoss: number | null;
+  readonly validationAuc: number | null;
+}
+
+export type RoundLogger = (log: RoundLog) => void;
+
+export interface TrainResult {
+  readonly model: TreeModel;
+  /**
+   * The round whose trees are kept: with early stopping and validation rows, the round of the
+   * lowest validation loss; otherwise the last round.
+   */
+  readonly bestRound: number;
+  readonly roundsRun: number;
+  readonly stoppedEarly: boolean;
+  readonly history: readonly RoundLog[];
+  readonly params: GbdtParams;
+}
+
+/**
+ * Trains on `train`, early-stopping on `validation` when given (a time split: validate on a
+ * later day). The model's threshold is the lowest reaching `thresholdPrecision` on validation,
+ * or 0.5 without validation rows. Histograms are built on `params.threads` threads; the model
+ * is the same for any number of threads.
+ */
+export async function trainGbdt(
+  train: TrainingData,
+  validation: TrainingData | undefined,
+  overrides: Partial<GbdtParams> = {},
+  onLog?: RoundLogger,
+): Promise<TrainResult> {
+  const params = resolveGbdtParams(overrides);
+  const featureNames = featureNamesFor(train, params);
+  if (validation !== undefined && validation.featureCount !== train.featureCount) {
+    throw new ModelInputError(
+      `Cannot train as the validation rows must have the training rows' ${train.featureCount} features: current count is ${validation.featureCount}`,
+    );
+  }
+  const rows = train.rows;
+  const arena = new TrainingArena(
+    allocateArena(rows, train.featureCount, params.threads, 2 ** (params.maxDepth - 1)),
+  );
+  const weightSum = fillObjectiveWeights(train, params.scalePosWeight, arena.weights);
+  arena.labels.set(train.labels);
+  const baseScore = weightedLogOdds(arena.labels, arena.weights);
+  const edges = learnBinEdges(train, params.maxBins);
+  const cuts = edges.map((featureCuts) => Float32Array.from(featureCuts));
+  const binned = binFeatures(train, edges, arena.codes);
+  const validationBinned = validation === undefined ? undefined : binFeatures(validation, edges);
+
+  const threads = await BoostingThreads.start(arena);
+  try {
+    arena.margins.fill(baseScore);
+    const validationMargins = new Float64Array(validation?.rows ?? 0).fill(baseScore);
+    const scratch = new GrowScratch(arena);
+    const random = new SeededRandom(params.seed);
+    const rules = {
+      lambda: params.lambda,
+      gamma: params.gamma,
+      minChildWeight: params.minChildWeight,
+    };
+    const trees: Tree[] = [];
+    const history: RoundLog[] = [];
+    let bestLoss = Infinity;
+    let bestRound = 0;
+    let stoppedEarly = false;
+    computeGradients(arena, threads, weightSum);
+    for (let round = 1; round <= params.rounds; round++) {
+      const sampled = sampleRows(arena.order, rows, params.subsample, random);
+      const featureCount = sampleFeatures(arena.features, params.colsampleByTree, random);
+      const grown = growTree(
+        {
+          arena,
+          threads,
+          cuts,
+          valueBins: binned.valueBins,
+          sampled,
+          allRows: params.subsample === 1,
+          featureCount,
+          maxDepth: params.maxDepth,
+          learningRate: params.learningRate,
+          rules,
+        },
+        scratch,
+      );
+      trees.push(grown.tree);
+      if (params.subsample === 1) addLeafValues(grown, arena.order, arena.margins);
+      else addTreeToMargins(grown, arena.codes, rows, arena.margins);
+      const trainLoss = computeGradients(arena, threads, weightSum);
+      let validationLoss: number | null = null;
+      let validationAuc: number | null = null;
+      if (validation !== undefined && validationBinned !== undefined) {
+        addTreeToMargins(grown, validationBinned.codes, validation.rows, validationMargins);
+        validationLoss = marginLogLoss(validationMargins, validation.labels, validation.weights);
+        validationAuc = rocAuc(validationMargins, validation.labels);
+      }
+      const log = { round, trainLoss, validationLoss, validationAuc };
+      history.push(log);
+      onLog?.(log);
+      const earlyStopping = params.earlyStoppingRounds > 0;
+      if (!earlyStopping || validationLoss === null || validationLoss < bestLoss) {
+        bestLoss = validationLoss ?? bestLoss;
+        bestRound = round;
+      } else if (round - bestRound >= params.earlyStoppingRounds) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    const model: TreeModel = {
+      format: TREE_MODEL_FORMAT,
+      featureNames,
+      baseScore,
+      trees: trees.slice(0, bestRound),
+      threshold: 0.5,
+      binEdges: edges,
+    };
+    const threshold = validation === undefined || validation.rows === 0
+      ? 0.5
+      : thresholdForPrecision(
+        predictBatch(model, validation.features, validation.rows),
+        validation.labels,
+        params.thresholdPrecision,
+      ).threshold;
+    return {
+      model: { ...model, threshold },
+      bestRound,
+      roundsRun: trees.length,
+      stoppedEarly,
+      history,
+      params,
+    };
+  } finally {
+    threads.close();
+  }
+}
+
+function featureNamesFor(train: TrainingData, params: GbdtParams): readonly string[] {
+  const names = params.featureNames ??
+    (train.featureCount === FEATURE_NAMES.length
+      ? FEATURE_NAMES
+      : Array.from({ length: train.featureCount }, (_, f) => `f${f}`));
+  if (names.length !== train.featureCount) {
+    throw new ModelInputError(
+      `Cannot train as 'featureNames' must name each of the ${train.featureCount} features: current count is ${names.length}`,
+    );
+  }
+  return [...names];
+}
+
+/** Writes each row's weight in the objective (its own, times scale_pos_weight if positive)
+ * and returns their sum. */
+function fillObjectiveWeights(
+  train: TrainingData,
+  scalePosWeight: number,
+  weights: Float64Array,
+): number {
+  let sum = 0;
+  for (let i = 0; i < train.rows; i++) {
+    const own = train.weights === undefined ? 1 : train.weights[i];
+    weights[i] = train.labels[i] === 1 ? own * scalePosWeight : own;
+    sum += weights[i];
+  }
+  return sum;
+}
+
+/** The log-odds of the weighted positive rate: the best constant margin for the objective. */
+function weightedLogOdds(labels: Uint8Array, weights: Float64Array): number {
+  let positive = 0;
+  let negative = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === 1) positive += weights[i];
+    else negative += weights[i];
+  }
+  if (!(positive > 0) || !(negative > 0)) {
+    throw new ModelInputError(
+      `Cannot train as the training rows must hold both classes with positive weight: current weights are ${positive} positive and ${negative} negative`,
+    );
+  }
+  return Math.log(positive / negative);
+}
+
+/** Every row's gradient and hessian at its margin, on every thread; returns the mean loss
+ * (chunk sums added in chunk order, so the figure does not depend on the thread count). */
+function computeGradients(
+  arena: TrainingArena,
+  threads: BoostingThreads,
+  weightSum: number,
+): number {
+  threads.run(TaskKind.gradients);
+  let loss = 0;
+  const chunks = Math.ceil(arena.rows / GRADIENT_CHUNK);
+  for (let chunk = 0; chunk < chunks; chunk++) loss += arena.lossParts[chunk];
+  return loss / weightSum;
+}
+
+/** Draws each row with probability `subsample` into order[0..n); returns n (at least 1). */
+function sampleRows(
+  order: Uint32Array,
+  rows: number,
+  subsample: number,
+  random: SeededRandom,
+): number {
+  if (subsample >= 1) {
+    for (let i = 0; i < rows; i++) order[i] = i;
+    return rows;
+  }
+  let sampled = 0;
+  for (let i = 0; i < rows; i++) if (random.nextFloat() < subsample) order[sampled++] = i;
+  if (sampled === 0) order[sampled++] = random.nextInt(rows);
+  return sampled;
+}
+
+/** Writes round(colsample x features) distinct features (at least one), ascending, to the
+ * front of `features`; returns how many. */
+function sampleFeatures(features: Int32Array, colsample: number, random: SeededRandom): number {
+  const count = features.length;
+  for (let f = 0; f < count; f++) features[f] = f;
+  if (colsample >= 1) return count;
+  const take = Math.max(1, Math.round(colsample * count));
+  for (let i = 0; i < take; i++) {
+    const j = i + random.nextInt(count - i);
+    const swap = features[i];
+    features[i] = features[j];
+    features[j] = swap;
+  }
+  features.subarray(0, take).sort();
+  return take;
+}
