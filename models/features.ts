@@ -111,6 +111,10 @@ export const ORDER_COLUMNS: readonly ColumnSpec[] = [
     description: "Order amount in its currency.",
   },
   text("currency", "ISO 4217 currency of amount."),
+  text(
+    "amount_tier",
+    "Order size on amount_usd: micro < 25, small < 100, medium < 500, large < 2,000, else xlarge.",
+  ),
   text("payment_method", "How the shopper paid."),
   text("merchant_category", "What was bought."),
   text("channel", "web, ios_app or android_app."),

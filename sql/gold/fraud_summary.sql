@@ -9,13 +9,6 @@ partitions: { daily: { start: "2026-01-01" } }
 WITH orders AS (
   SELECT
     *,
-    CASE
-      WHEN amount_usd < 25 THEN 'micro'
-      WHEN amount_usd < 100 THEN 'small'
-      WHEN amount_usd < 500 THEN 'medium'
-      WHEN amount_usd < 2000 THEN 'large'
-      ELSE 'xlarge'
-    END AS amount_tier,
     CAST(round(amount_usd, 2) AS DECIMAL(18, 2)) AS gmv_usd,
     CAST(round(CAST(refunded_amount AS DOUBLE) * amount_usd / nullif(CAST(amount AS DOUBLE), 0), 2)
       AS DECIMAL(18, 2)) AS refunded_usd

@@ -9,20 +9,8 @@ tests:
   - accepted_values: { column: amount_tier, values: [micro, small, medium, large, xlarge] }
 */
 -- Money stays in its own currency (DECIMAL, so sums are exact and the file is reproducible);
--- the amount tier is cut on the USD value so one tier means the same spend everywhere.
+-- the amount tier comes from silver, cut on the USD value.
 -- GMV counts every order placed; net revenue counts paid orders less their refunds so far.
-WITH orders AS (
-  SELECT
-    *,
-    CASE
-      WHEN amount_usd < 25 THEN 'micro'
-      WHEN amount_usd < 100 THEN 'small'
-      WHEN amount_usd < 500 THEN 'medium'
-      WHEN amount_usd < 2000 THEN 'large'
-      ELSE 'xlarge'
-    END AS amount_tier
-  FROM {{ ref('silver.orders_enriched') }}
-)
 SELECT
   DATE '{{ partition }}' AS event_date,
   shipping_country,
@@ -48,6 +36,6 @@ SELECT
     AS median_order_value,
   CAST(round(quantile_cont(CAST(amount AS DOUBLE), 0.95), 2) AS DECIMAL(18, 2))
     AS p95_order_value
-FROM orders
+FROM {{ ref('silver.orders_enriched') }}
 GROUP BY shipping_country, currency, payment_method, amount_tier
 ORDER BY shipping_country, currency, payment_method, amount_tier

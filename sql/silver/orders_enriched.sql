@@ -273,6 +273,15 @@ SELECT
   ip_address,
   amount,
   currency,
+  -- The one definition of the amount tier gold groups by: cut on the USD value, so one tier
+  -- means the same spend in every currency.
+  CASE
+    WHEN amount_usd < 25 THEN 'micro'
+    WHEN amount_usd < 100 THEN 'small'
+    WHEN amount_usd < 500 THEN 'medium'
+    WHEN amount_usd < 2000 THEN 'large'
+    ELSE 'xlarge'
+  END AS amount_tier,
   payment_method,
   merchant_category,
   channel,
