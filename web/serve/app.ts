@@ -127,10 +127,12 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     try {
       const body = await readJsonBody(c.req.raw, limits.singleBodyBytes);
       if (body.duplicates.length > 0) {
+        metrics.rows(0, 1);
         throw invalidRequest("The request repeats a field", body.duplicates.map(duplicateError));
       }
       const read = reader.read(body.value, single, 0);
       if (!read.ok) {
+        metrics.rows(0, 1);
         throw invalidRequest("The request's features do not match the contract", read.errors);
       }
       const model = lease.model;
@@ -387,7 +389,9 @@ function invalidRequest(message: string, detail: readonly FieldError[]): ApiErro
 }
 
 function duplicateError(path: JsonPath): FieldError {
-  const field = path.join(".");
+  const joined = path.join(".");
+  // A repeat deep in nested junk would otherwise echo the whole path back.
+  const field = joined.length > 200 ? `…${joined.slice(-199)}` : joined;
   return {
     field,
     code: "duplicate_field",

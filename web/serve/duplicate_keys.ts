@@ -56,9 +56,13 @@ function colonsIn(text: string): number {
   return count;
 }
 
+/** Reporting stops here: a body with this many repeats is rejected either way. */
+export const MAX_REPORTED = 100;
+
 interface ObjectFrame {
   readonly kind: "object";
-  readonly path: JsonPath;
+  /** The key or index this container sits under in its parent. */
+  readonly segment: string | number | undefined;
   readonly keys: Set<string>;
   key: string | undefined;
   expectKey: boolean;
@@ -66,33 +70,40 @@ interface ObjectFrame {
 
 interface ArrayFrame {
   readonly kind: "array";
-  readonly path: JsonPath;
+  readonly segment: string | number | undefined;
   index: number;
 }
 
-/** Tokenizes valid JSON and reports each key seen twice in the same object. */
+/**
+ * Tokenizes valid JSON and reports each key seen twice in the same object (at most
+ * MAX_REPORTED). Paths are built only for a repeat, so deep nesting costs linear time.
+ */
 export function scanDuplicates(text: string): JsonPath[] {
   const found: JsonPath[] = [];
   const stack: (ObjectFrame | ArrayFrame)[] = [];
-  const childPath = (): JsonPath => {
+  const segment = (): string | number | undefined => {
     const top = stack.at(-1);
-    if (top === undefined) return [];
-    return [...top.path, top.kind === "object" ? top.key ?? "" : top.index];
+    if (top === undefined) return undefined;
+    return top.kind === "object" ? top.key ?? "" : top.index;
   };
+  const pathTo = (key: string): JsonPath => [
+    ...stack.slice(1).map((frame) => frame.segment as string | number),
+    key,
+  ];
   let i = 0;
-  while (i < text.length) {
+  while (i < text.length && found.length < MAX_REPORTED) {
     const char = text[i];
     if (char === "{") {
       stack.push({
         kind: "object",
-        path: childPath(),
+        segment: segment(),
         keys: new Set(),
         key: undefined,
         expectKey: true,
       });
       i++;
     } else if (char === "[") {
-      stack.push({ kind: "array", path: childPath(), index: 0 });
+      stack.push({ kind: "array", segment: segment(), index: 0 });
       i++;
     } else if (char === "}" || char === "]") {
       stack.pop();
@@ -107,7 +118,7 @@ export function scanDuplicates(text: string): JsonPath[] {
       const top = stack.at(-1);
       if (top?.kind === "object" && top.expectKey) {
         const key = JSON.parse(text.slice(i, end)) as string;
-        if (top.keys.has(key)) found.push([...top.path, key]);
+        if (top.keys.has(key)) found.push(pathTo(key));
         top.keys.add(key);
         top.key = key;
         top.expectKey = false;

@@ -56,6 +56,7 @@ function topReasons(
   return top.map((feature) => ({
     feature: names[feature],
     value: values[names[feature]] as number,
-    contribution: scores[base + feature],
+    // float32 sums carry about 7 significant digits; 1e-6 on the log-odds scale keeps them.
+    contribution: Math.round(scores[base + feature] * 1e6) / 1e6,
   }));
 }

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { exportOnnx } from "../../../models/onnx_export.ts";
+import { FileModelSource, onnxPathOf } from "../../../web/serve/file_model_source.ts";
+import { fixtureModel, shiftedModel } from "./_fixture_model.ts";
+
+async function withDir(use: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-serve-" });
+  try {
+    await use(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function writeModel(path: string, model = fixtureModel()): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(model));
+  await Deno.writeFile(onnxPathOf(path), exportOnnx(model));
+}
+
+Deno.test("onnxPathOf() puts the ONNX beside the model JSON", () => {
+  assert.equal(onnxPathOf("/m/champion.json"), "/m/champion.onnx");
+  assert.equal(onnxPathOf("/m/champion"), "/m/champion.onnx");
+});
+
+Deno.test("FileModelSource reads both files, versions them by content, and is empty without them", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "champion.json");
+    const source = new FileModelSource(path);
+    assert.equal(await source.current(), undefined);
+    await writeModel(path);
+    const first = (await source.current())!;
+    assert.match(first.version, /^champion@[0-9a-f]{12}$/);
+    assert.deepEqual(first.model, JSON.parse(JSON.stringify(fixtureModel())));
+    assert.deepEqual([...first.onnx], [...exportOnnx(fixtureModel())]);
+    assert.equal((await source.current())!.version, first.version, "same bytes, same version");
+    await writeModel(path, shiftedModel(0.1));
+    assert.notEqual((await source.current())!.version, first.version);
+  });
+});
+
+Deno.test("FileModelSource says what is wrong with a broken model file", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "champion.json");
+    await Deno.writeTextFile(path, JSON.stringify(fixtureModel()));
+    await assert.rejects(
+      () => new FileModelSource(path).current(),
+      new RegExp(`^ModelLoadError: Cannot load ${path} as its ONNX must be beside it at`),
+    );
+    await Deno.writeFile(onnxPathOf(path), new Uint8Array([1]));
+    await Deno.writeTextFile(path, JSON.stringify({ ...fixtureModel(), format: "other" }));
+    await assert.rejects(
+      () => new FileModelSource(path).current(),
+      (error: Error) =>
+        error.message.startsWith(
+          `Cannot load ${path} as it must be a sluice.gbdt/1 model: format:`,
+        ),
+    );
+    await Deno.writeTextFile(path, "{");
+    await assert.rejects(() => new FileModelSource(path).current(), /as it is not JSON/);
+  });
+});
+
+Deno.test("poll() signals a change of either file since the last read, once", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "champion.json");
+    const source = new FileModelSource(path);
+    let changes = 0;
+    const stop = source.watch(() => changes++);
+    assert.equal(await source.poll(), true, "never read: a load is due");
+    await source.current();
+    assert.equal(await source.poll(), false);
+    await writeModel(path);
+    assert.equal(await source.poll(), true);
+    assert.equal(await source.poll(), true, "still different until the model is read again");
+    await source.current();
+    assert.equal(await source.poll(), false);
+    await Deno.writeFile(onnxPathOf(path), exportOnnx(shiftedModel(0.2)));
+    assert.equal(await source.poll(), true);
+    assert.equal(changes, 4);
+    stop();
+  });
+});

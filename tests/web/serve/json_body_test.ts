@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { ApiError } from "../../../web/serve/api_error.ts";
+import { readJsonBody } from "../../../web/serve/json_body.ts";
+
+const request = (body: BodyInit | null, headers: Record<string, string> = {}) =>
+  new Request("http://serve.test/v1/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error("expected an ApiError");
+}
+
+Deno.test("readJsonBody() parses JSON and reports repeated keys", async () => {
+  const body = await readJsonBody(request('{"a":1,"a":2}'), 100);
+  assert.deepEqual(body, { value: { a: 2 }, duplicates: [["a"]] });
+});
+
+Deno.test("readJsonBody() accepts a UTF-8 charset and nothing but application/json", async () => {
+  await readJsonBody(request("{}", { "content-type": "application/json; charset=UTF-8" }), 100);
+  for (
+    const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/json; charset=latin1",
+      "",
+    ]
+  ) {
+    const error = await failure(readJsonBody(request("{}", { "content-type": type }), 100));
+    assert.equal(error.status, 415, type);
+    assert.equal(error.code, "unsupported_media_type");
+  }
+});
+
+Deno.test("readJsonBody() answers 413 past the limit with or without Content-Length", async () => {
+  const declared = await failure(
+    readJsonBody(request("x".repeat(101), { "content-length": "101" }), 100),
+  );
+  assert.equal(declared.status, 413);
+  assert.equal(
+    declared.message,
+    "Cannot read the body as it must be at most 100 bytes: current size is 101 bytes",
+  );
+  const bytes = new TextEncoder().encode(`[${"1,".repeat(200)}1]`);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < bytes.length; i += 50) controller.enqueue(bytes.subarray(i, i + 50));
+      controller.close();
+    },
+  });
+  const streamed = await failure(readJsonBody(request(stream), 100));
+  assert.equal(streamed.status, 413);
+  assert.equal(
+    streamed.message,
+    "Cannot read the body as it must be at most 100 bytes: current size is more than 100 bytes",
+  );
+});
+
+Deno.test("readJsonBody() answers 400 for bad JSON and bad UTF-8", async () => {
+  for (const body of ['{"a":', "", "{'a':1}", "NaN", '{"a":1}x']) {
+    const error = await failure(readJsonBody(request(body), 100));
+    assert.equal(error.status, 400, body);
+    assert.equal(error.code, "invalid_json");
+    assert.match(error.message, /^The body is not valid JSON: /);
+  }
+  const latin1 = new Uint8Array([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]);
+  const error = await failure(readJsonBody(request(latin1), 100));
+  assert.equal(error.message, "The body is not valid UTF-8: send JSON text in UTF-8");
+});
