@@ -4,22 +4,18 @@ import type {
   DeviceEvent,
   FraudPattern,
   GeoEvent,
-  MERCHANT_CATEGORIES,
+  MerchantCategory,
   OrderEvent,
-  PAYMENT_METHODS,
-  REFUND_REASONS,
+  PaymentMethod,
   RefundEvent,
-  USER_EVENT_TYPES,
+  RefundReason,
   UserEvent,
+  UserEventType,
 } from "../contracts/events/mod.ts";
 import type { City, Country } from "./geography.ts";
 import { priceBasket } from "./money.ts";
 import type { Device, Shopper } from "./population.ts";
 import type { Random } from "./random.ts";
-
-export type MerchantCategory = typeof MERCHANT_CATEGORIES[number];
-export type PaymentMethod = typeof PAYMENT_METHODS[number];
-export type RefundReason = typeof REFUND_REASONS[number];
 
 /** Where a session's requests come from, as IP intelligence sees it. */
 export interface Place {
@@ -123,7 +119,7 @@ export function geoEvent(rng: Random, at: number, visit: Visit, place = visit.pl
 export function userEvent(
   rng: Random,
   at: number,
-  type: typeof USER_EVENT_TYPES[number],
+  type: UserEventType,
   shopper: Shopper,
 ): UserEvent {
   return {

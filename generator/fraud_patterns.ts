@@ -1,11 +1,10 @@
 // The eight injected fraud patterns. Each emits a whole session whose orders carry the
 // pattern as their ground-truth label, with the signals a detector is meant to find.
-import type { FraudPattern } from "../contracts/events/mod.ts";
+import type { FraudPattern, MerchantCategory } from "../contracts/events/mod.ts";
 import {
   deviceEvent,
   geoEvent,
   homePlace,
-  type MerchantCategory,
   orderEvent,
   type OrderSpec,
   type Place,
@@ -62,9 +61,7 @@ export const PATTERN_WEIGHTS: Readonly<Record<FraudPattern, number>> = {
   impossible_travel: 12,
 };
 
-const PATTERN_TABLE = new Weighted(
-  (Object.entries(PATTERN_WEIGHTS) as [FraudPattern, number][]).map(([p, w]) => [p, w] as const),
-);
+const PATTERN_TABLE = Weighted.of(PATTERN_WEIGHTS);
 
 const FRAUD_CATEGORIES = new Weighted<MerchantCategory>([
   ["electronics", 30],

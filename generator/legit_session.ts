@@ -1,18 +1,20 @@
 // An ordinary visit: device and location signals, the profile on first sight, and often an
 // order with its payment, sometimes refunded; a little noise (VPNs, gifts abroad, new phones)
 // keeps legitimate traffic from being trivially separable from fraud.
+import {
+  type MerchantCategory,
+  PAYMENT_METHODS,
+  type RefundReason,
+} from "../contracts/events/mod.ts";
 import type { Shopper } from "./population.ts";
 import { newDevice } from "./population.ts";
 import {
   deviceEvent,
   geoEvent,
   homePlace,
-  type MerchantCategory,
   orderEvent,
-  type PaymentMethod,
   type Place,
   refundEvent,
-  type RefundReason,
   remotePlace,
   userEvent,
   type Visit,
@@ -21,43 +23,32 @@ import { SHOPPER_COUNTRIES } from "./geography.ts";
 import { LEGIT_PAYMENT, payForOrder } from "./payment_flow.ts";
 import { Weighted } from "./random.ts";
 import type { SessionDraft } from "./session_draft.ts";
-import type { PAYMENT_METHODS } from "../contracts/events/mod.ts";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-const LEGIT_CATEGORIES = new Weighted<MerchantCategory>([
-  ["fashion", 18],
-  ["home", 14],
-  ["electronics", 12],
-  ["beauty", 10],
-  ["grocery", 12],
-  ["sports", 8],
-  ["toys", 6],
-  ["books", 8],
-  ["digital_goods", 5],
-  ["gift_cards", 2],
-  ["jewelry", 2],
-  ["travel", 3],
-]);
+const LEGIT_CATEGORIES = Weighted.of<MerchantCategory>({
+  fashion: 18,
+  home: 14,
+  electronics: 12,
+  beauty: 10,
+  grocery: 12,
+  sports: 8,
+  toys: 6,
+  books: 8,
+  digital_goods: 5,
+  gift_cards: 2,
+  jewelry: 2,
+  travel: 3,
+});
 
-const LEGIT_REFUND_REASONS = new Weighted<RefundReason>([
-  ["damaged", 25],
-  ["not_as_described", 25],
-  ["changed_mind", 35],
-  ["item_not_received", 10],
-  ["duplicate_charge", 5],
-]);
-
-const ALL_METHODS: readonly PaymentMethod[] = [
-  "credit_card",
-  "debit_card",
-  "paypal",
-  "apple_pay",
-  "google_pay",
-  "bank_transfer",
-  "buy_now_pay_later",
-] satisfies readonly typeof PAYMENT_METHODS[number][];
+const LEGIT_REFUND_REASONS = Weighted.of<RefundReason>({
+  damaged: 25,
+  not_as_described: 25,
+  changed_mind: 35,
+  item_not_received: 10,
+  duplicate_charge: 5,
+});
 
 /** Emits one legitimate session of `shopper` starting at `draft.start`. */
 export function legitSession(draft: SessionDraft, shopper: Shopper, isSignup: boolean): void {
@@ -127,7 +118,7 @@ function placeLegitOrder(draft: SessionDraft, visit: Visit, at: number): number 
   const order = orderEvent(rng, at, visit, {
     usd: Math.max(3, rng.logNormal(shopper.baselineUsd, 0.35)),
     category: LEGIT_CATEGORIES.sample(rng),
-    paymentMethod: rng.chance(0.75) ? shopper.paymentMethod : rng.pick(ALL_METHODS),
+    paymentMethod: rng.chance(0.75) ? shopper.paymentMethod : rng.pick(PAYMENT_METHODS),
     billingCountry: home,
     // Gifts to family abroad: a mismatch that is not fraud.
     shippingCountry: rng.chance(0.97) ? home : rng.pick(SHOPPER_COUNTRIES).code,

@@ -1,7 +1,13 @@
 // The life of one payment: an immediate outcome or PENDING that a later event with the same
 // payment_id settles, and for some successful payments a chargeback days later.
-import type { OrderEvent, PaymentEvent, PaymentStatus } from "../contracts/events/mod.ts";
-import { iso, type PaymentMethod, type Visit } from "./event_factory.ts";
+import type {
+  OrderEvent,
+  PaymentEvent,
+  PaymentMethod,
+  PaymentProvider,
+  PaymentStatus,
+} from "../contracts/events/mod.ts";
+import { iso, type Visit } from "./event_factory.ts";
 import type { Random } from "./random.ts";
 import type { SessionDraft } from "./session_draft.ts";
 
@@ -43,7 +49,7 @@ const CARD_METHODS: ReadonlySet<PaymentMethod> = new Set([
   "google_pay",
 ]);
 
-function providerFor(rng: Random, method: PaymentMethod): PaymentEvent["provider"] {
+function providerFor(rng: Random, method: PaymentMethod): PaymentProvider {
   if (method === "paypal") return "paypal";
   if (method === "buy_now_pay_later") return "klarna";
   if (method === "bank_transfer") return "bank";

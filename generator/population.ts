@@ -1,16 +1,13 @@
 // The shop's customers: each shopper's profile (home, account age, devices, card, spending
 // baseline) derives from the seed and its index alone, plus the state a run accumulates.
-import type { Currency, KYC_STATUSES, PAYMENT_METHODS } from "../contracts/events/mod.ts";
+import type { Currency, DeviceType, KycStatus, PaymentMethod } from "../contracts/events/mod.ts";
 import { type City, type Country, SHOPPER_COUNTRIES } from "./geography.ts";
 import { Random, seedOf, Weighted } from "./random.ts";
-
-type PaymentMethod = typeof PAYMENT_METHODS[number];
-type KycStatus = typeof KYC_STATUSES[number];
 
 export interface Device {
   readonly id: string;
   readonly fingerprint: string;
-  readonly type: "mobile" | "desktop" | "tablet";
+  readonly type: DeviceType;
   readonly os: string;
   readonly browser: string;
 }
@@ -69,15 +66,15 @@ export const DISPOSABLE_EMAIL_DOMAINS = [
   "10minutemail.net",
 ] as const;
 
-const PAYMENT_METHOD_TABLE = new Weighted<PaymentMethod>([
-  ["credit_card", 38],
-  ["debit_card", 18],
-  ["paypal", 16],
-  ["apple_pay", 10],
-  ["google_pay", 7],
-  ["bank_transfer", 5],
-  ["buy_now_pay_later", 6],
-]);
+const PAYMENT_METHOD_TABLE = Weighted.of<PaymentMethod>({
+  credit_card: 38,
+  debit_card: 18,
+  paypal: 16,
+  apple_pay: 10,
+  google_pay: 7,
+  bank_transfer: 5,
+  buy_now_pay_later: 6,
+});
 
 const DEVICE_KINDS = new Weighted<Omit<Device, "id" | "fingerprint">>([
   [{ type: "mobile", os: "iOS", browser: "Safari" }, 30],

@@ -95,6 +95,14 @@ export class Weighted<T> {
     for (let i = 0; i < entries.length; i++) this.#cumulative[i] /= total;
   }
 
+  /**
+   * A table over every value of a contract enum, in the order written: typed as a Record over
+   * the enum, a value the contract adds is a compile error here until it is given a weight.
+   */
+  static of<T extends string>(weights: Readonly<Record<T, number>>): Weighted<T> {
+    return new Weighted(Object.entries(weights) as [T, number][]);
+  }
+
   sample(rng: Random): T {
     const u = rng.float();
     const cumulative = this.#cumulative;

@@ -5,6 +5,8 @@ import { idField, unitScore, utcTimestamp } from "./common.ts";
 
 export const DEVICE_TYPES = ["mobile", "desktop", "tablet"] as const;
 
+export type DeviceType = typeof DEVICE_TYPES[number];
+
 export const DeviceEventSchema = z.object({
   event_id: idField(),
   event_time: utcTimestamp(),

@@ -13,7 +13,11 @@ export const PAYMENT_METHODS = [
   "buy_now_pay_later",
 ] as const;
 
+export type PaymentMethod = typeof PAYMENT_METHODS[number];
+
 export const CHANNELS = ["web", "ios_app", "android_app"] as const;
+
+export type Channel = typeof CHANNELS[number];
 
 export const MERCHANT_CATEGORIES = [
   "electronics",
@@ -29,6 +33,8 @@ export const MERCHANT_CATEGORIES = [
   "jewelry",
   "travel",
 ] as const;
+
+export type MerchantCategory = typeof MERCHANT_CATEGORIES[number];
 
 /** The injected fraud patterns; `fraud_pattern` names one of them on fraudulent orders. */
 export const FRAUD_PATTERNS = [

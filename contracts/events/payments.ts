@@ -20,7 +20,11 @@ export const PAYMENT_STATUSES = [
   "CHARGEBACK",
 ] as const;
 
+export type PaymentStatus = typeof PAYMENT_STATUSES[number];
+
 export const PAYMENT_PROVIDERS = ["stripe", "adyen", "paypal", "klarna", "bank"] as const;
+
+export type PaymentProvider = typeof PAYMENT_PROVIDERS[number];
 
 export const PaymentEventSchema = z.object({
   event_id: idField(),
@@ -43,4 +47,3 @@ export const PaymentEventSchema = z.object({
 });
 
 export type PaymentEvent = z.infer<typeof PaymentEventSchema>;
-export type PaymentStatus = typeof PAYMENT_STATUSES[number];

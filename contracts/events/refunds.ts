@@ -10,7 +10,11 @@ export const REFUND_REASONS = [
   "duplicate_charge",
 ] as const;
 
+export type RefundReason = typeof REFUND_REASONS[number];
+
 export const REFUND_STATUSES = ["REQUESTED", "APPROVED", "REJECTED"] as const;
+
+export type RefundStatus = typeof REFUND_STATUSES[number];
 
 export const RefundEventSchema = z.object({
   event_id: idField(),

@@ -5,7 +5,11 @@ import { countryField, idField, utcTimestamp } from "./common.ts";
 
 export const USER_EVENT_TYPES = ["signup", "profile_snapshot", "profile_update"] as const;
 
+export type UserEventType = typeof USER_EVENT_TYPES[number];
+
 export const KYC_STATUSES = ["verified", "pending", "unverified"] as const;
+
+export type KycStatus = typeof KYC_STATUSES[number];
 
 export const UserEventSchema = z.object({
   event_id: idField(),
