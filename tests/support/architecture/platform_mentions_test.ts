@@ -53,6 +53,19 @@ JOIN x ON true`;
   ]);
 });
 
+Deno.test("platformMentionsInSql() lets a migration move a table out of platform, nothing more", () => {
+  const sql = `do $$
+begin
+  if to_regclass('platform.kafka_offsets') is not null then
+    alter table platform.kafka_offsets set schema ingest;
+    ALTER TABLE IF EXISTS "platform".kafka_segments SET SCHEMA ingest;
+    insert into ingest.kafka_offsets select * from platform.kafka_offsets;
+  end if;
+end $$;
+create table platform.ingest_state (id text);`;
+  assert.deepEqual(platformMentionsInSql(sql).map((m) => m.line), [6, 9]);
+});
+
 Deno.test("mayNamePlatform() allows the store, its migrations, tests and benches only", () => {
   assert.deepEqual(
     [
