@@ -1,12 +1,20 @@
 // With Kafka configured, each day's gold.fraud_alerts go out on the `fraud.alerts` topic, keyed by
-// user. Sent alert ids are recorded in the same transaction as this asset's pointer, and a rerun
-// sends only the ids not recorded, so an alert is never sent twice by a rerun.
+// user. Sent alert ids are recorded (schema outbound, OUTBOUND_MIGRATIONS) in the same
+// transaction as this asset's pointer, and a rerun sends only the ids not recorded, so an alert
+// is never sent twice by a rerun.
 import { join } from "node:path";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { type AssetDefinition, defineAsset } from "../runtime/definitions/asset.ts";
 import { inputFiles } from "../runtime/definitions/context.ts";
+import type { MigrationSet } from "../runtime/definitions/definitions.ts";
 import type {} from "./resources.ts";
+
+/** The outbound schema: which alerts went out. */
+export const OUTBOUND_MIGRATIONS: MigrationSet = {
+  schema: "outbound",
+  dir: new URL("../sql/outbound/", import.meta.url),
+};
 
 type AlertRow = {
   readonly order_id: string;
@@ -31,7 +39,7 @@ export function fraudAlertsOutAsset(fraudAlerts: AssetDefinition): AssetDefiniti
       const ids = alerts.map((a) => a.order_id);
       const sent = new Set(
         (await ctx.resources.warehouse.query<{ alert_id: string }>(
-          `select alert_id from platform.kafka_alerts_sent where alert_id = any($1)`,
+          `select alert_id from outbound.alerts_sent where alert_id = any($1)`,
           [ids],
         )).map((r) => r.alert_id),
       );
@@ -46,10 +54,10 @@ export function fraudAlertsOutAsset(fraudAlerts: AssetDefinition): AssetDefiniti
       return {
         rows: fresh.length,
         metadata: { topic, sent: fresh.length, already_sent: sent.size },
-        commitWith: async (tx) => {
+        inCommit: async (tx) => {
           for (let at = 0; at < fresh.length; at += 1000) {
             await tx.query(
-              `insert into platform.kafka_alerts_sent (alert_id, kafka_topic)
+              `insert into outbound.alerts_sent (alert_id, kafka_topic)
                select unnest($1::text[]), $2 on conflict do nothing`,
               [fresh.slice(at, at + 1000).map((a) => a.order_id), topic],
             );

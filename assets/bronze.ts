@@ -2,16 +2,21 @@
 // invalid events go to quarantine with their reason, and bronze.rejected_events gathers them.
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { type AssetDefinition, defineAsset, type SourceAsset } from "../runtime/definitions/asset.ts";
+import {
+  type AssetDefinition,
+  defineAsset,
+  type SourceAsset,
+} from "../runtime/definitions/asset.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import { hashParts } from "../runtime/definitions/version.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { emptyRelation } from "../resources/duckdb/duckdb_sql_engine.ts";
-import { inputFiles, type MaterializeContext, type MaterializeResult } from "../runtime/definitions/context.ts";
+import {
+  inputFiles,
+  type MaterializeContext,
+  type MaterializeResult,
+} from "../runtime/definitions/context.ts";
 import { mergeParts } from "../ingest/kafka/part_merge.ts";
-import { SluiceError } from "../runtime/errors.ts";
-import { locationParts } from "../runtime/definitions/part_set.ts";
-import type { SqlClient } from "../runtime/sql_client.ts";
 import {
   BRONZE_FILE,
   ingestDay,
@@ -110,11 +115,8 @@ export function rejectedEventsAsset(bronze: readonly AssetDefinition[]): AssetDe
  * retried. (Records are validated once, as they are ingested.)
  */
 async function rewriteParts(ctx: MaterializeContext): Promise<MaterializeResult> {
-  const read = await currentLocation(ctx.resources.warehouse, ctx.key, ctx.partition);
-  const dirs: string[] = [];
-  for (const uri of read === null ? [] : locationParts(read)) {
-    dirs.push((await ctx.resources.lake.open(uri)).dir);
-  }
+  const current = await ctx.current();
+  const dirs = (current?.parts ?? []).map((part) => part.dir);
   const db = await openDuckDb({ threads: 1 });
   try {
     const merged = await mergeParts(db, dirs, ctx.output.dir);
@@ -126,31 +128,12 @@ async function rewriteParts(ctx: MaterializeContext): Promise<MaterializeResult>
         rejected: merged.rejected,
         source: "kafka",
       },
-      async commitWith(tx) {
-        if (await currentLocation(tx, ctx.key, ctx.partition, "for update") === read) return;
-        throw new SluiceError(
-          `${ctx.key} ${ctx.partition} received new Kafka records while it was being rewritten; ` +
-            "its appended parts stay current: run it again",
-        );
-      },
+      // Parts appended while this ran stay current: the commit refuses, and the retry reads them.
+      requireUnchanged: true,
     };
   } finally {
     db.close();
   }
-}
-
-async function currentLocation(
-  db: SqlClient,
-  key: string,
-  partition: string,
-  lock = "",
-): Promise<string | null> {
-  const [row] = await db.query<{ location: string | null }>(
-    `select location from platform.asset_partitions where asset_key = $1 and partition_key = $2
-     ${lock}`,
-    [key, partition],
-  );
-  return row?.location ?? null;
 }
 
 function sqlString(value: string): string {

@@ -1,7 +1,9 @@
 // Sluice's own assets: the medallion pipeline from the landing zone to gold. The CLI entry
 // point hands these to the runtime; the runtime never imports this folder.
 import type { Definitions } from "../runtime/definitions/definitions.ts";
-import { fraudAlertsOutAsset } from "./alerts.ts";
+import { INGEST_MIGRATIONS } from "../ingest/migrations.ts";
+import { trimSegments } from "../ingest/kafka/offset_ledger.ts";
+import { fraudAlertsOutAsset, OUTBOUND_MIGRATIONS } from "./alerts.ts";
 import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";
 import { landingSources } from "./landing_sources.ts";
@@ -33,6 +35,11 @@ export async function loadDefinitions(): Promise<Definitions> {
         ? [fraudAlertsOutAsset(transforms.find((a) => a.key === "gold.fraud_alerts")!)]
         : []),
     ],
+    migrations: [INGEST_MIGRATIONS, OUTBOUND_MIGRATIONS],
+    // The ingest wing's audit of which offsets went into which segment ages out with the rest.
+    trim: async (database, cutoff, dryRun) => ({
+      kafka_segments: await trimSegments(database, cutoff, dryRun),
+    }),
     resources: openPipelineResources,
     beforeMaterialize: kafka ? undefined : generateDefaultDayWhenEmpty,
     nextSteps: [

@@ -29,14 +29,10 @@ export function kafkaSources(): SourceAsset[] {
         if (kafka === undefined) {
           throw new Error("kafka sources need KAFKA_BROKERS: the kafka resource is not open");
         }
-        const days = await ctx.resources.warehouse.query<{ day: string }>(
-          `select partition_key as day from platform.asset_partitions
-           where asset_key = $1 and data_version is not null`,
-          [`bronze.${topic}`],
-        );
+        const days = await ctx.currentVersions(assetKey(`bronze.${topic}`));
         const { observed, later } = completeDays(
           partitions,
-          days.map(({ day }) => [day, sourceDayVersion(topic, day)] as const),
+          [...days.keys()].map((day) => [day, sourceDayVersion(topic, day)] as const),
           ctx.now,
         );
         const lag = await kafka.lag(topic);

@@ -67,7 +67,8 @@ try {
         SLUICE_LAKE: `${home}/lake`,
         SLUICE_LOG_LEVEL: "error",
       };
-      const produced = await sluice("sluice.ts", ["generate", 
+      const produced = await sluice("sluice.ts", [
+        "generate",
         "--kafka",
         "--events",
         String(events),

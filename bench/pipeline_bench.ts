@@ -93,8 +93,8 @@ async function layerSpans(
 ): Promise<{ layerMs: Record<string, number>; steps: number }> {
   const store = await openMetadataStore({ embeddedDir: `${home}/pg` });
   try {
-    const [run] = await store.listRuns(1);
-    const steps = await store.listSteps(run.id);
+    const [run] = await store.runs.listRuns(1);
+    const steps = await store.runs.listSteps(run.id);
     const layerMs: Record<string, number> = {};
     for (const layer of LAYERS) {
       let first = Infinity;
@@ -103,7 +103,7 @@ async function layerSpans(
         if (!step.assetKey.startsWith(`${layer}.`) || step.materializationId === undefined) {
           continue;
         }
-        const m = await store.getMaterialization(step.materializationId);
+        const m = await store.partitions.getMaterialization(step.materializationId);
         if (m === undefined) continue;
         first = Math.min(first, m.startedAt.getTime());
         last = Math.max(last, m.committedAt.getTime());

@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { openPgliteClient } from "../resources/postgres/pglite_client.ts";
 import { openPostgresClient } from "../resources/postgres/postgres_client.ts";
 import type { SqlClient } from "../runtime/sql_client.ts";
-import { SqlMetadataStore } from "../runtime/store/sql_metadata_store.ts";
+import { SqlMetadataStore } from "../runtime/store/sql/sql_metadata_store.ts";
 
 interface Shape {
   readonly label: string;
@@ -152,7 +152,7 @@ async function benchBackend(name: string, sql: SqlClient, runs: number): Promise
   await store.migrate();
   for (const shape of SHAPES) {
     await seed(sql, shape);
-    const packed = await median(runs, () => store.loadStates());
+    const packed = await median(runs, () => store.partitions.loadStates());
     const rows = await median(runs, () => loadStatesAsRows(sql));
     const json = await median(runs, () => loadStatesAsJson(sql));
     const ms = (value: number) => `${value.toFixed(0).padStart(5)} ms`;

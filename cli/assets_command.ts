@@ -217,7 +217,7 @@ interface CheckLine {
 /** The latest result of every check of every partition of `asset` (none for assets without). */
 async function latestChecks(instance: Instance, asset: AnyAsset): Promise<CheckLine[]> {
   if (asset.kind !== "asset" || asset.checks.length === 0) return [];
-  const latest = await instance.store.latestCheckResults(asset.key);
+  const latest = await instance.store.checks.latestCheckResults(asset.key);
   return [...latest].flatMap(([partition, results]) =>
     results.map((r) => ({
       partition: displayPartition(partition),

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { loadKafkaCommandConfig } from "../resources/config.ts";
 import { openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { DEFAULT_GROUP, runIngestor } from "../ingest/kafka/bronze_ingestor.ts";
+import { INGEST_MIGRATIONS } from "../ingest/migrations.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
 import { ensureTopics } from "../resources/kafka/topics.ts";
 import { openLake } from "../resources/lake/open_lake.ts";
@@ -69,6 +70,7 @@ async function runIngest(
   });
   const duckdb = await openDuckDb({ threads: 1 });
   try {
+    await store.migrateSchema(INGEST_MIGRATIONS);
     const lake = await openLake(config);
     const kafka = openKafka(config.kafka, log);
     const admin = kafka.admin();
@@ -85,7 +87,7 @@ async function runIngest(
       await admin.disconnect().catch(() => {});
     }
     const runId = newRunId(new Date());
-    await store.startRun({
+    await store.runs.startRun({
       id: runId,
       command: "ingest",
       selection: "group:bronze",
@@ -98,6 +100,7 @@ async function runIngest(
       kafka,
       topicPrefix: config.kafka.topicPrefix,
       group: values.group,
+      partitions: store.partitions,
       db: store.database,
       lake,
       duckdb,
@@ -108,11 +111,11 @@ async function runIngest(
       untilCaughtUp: values["until-caught-up"],
       signal: controller.signal,
     }).catch(async (error) => {
-      await store.finishRun(runId, "failed", { error: errorMessage(error) }, new Date());
+      await store.runs.finishRun(runId, "failed", { error: errorMessage(error) }, new Date());
       const explained = explainKafkaError(error, config.kafka.brokers);
       throw new SluiceError(`Ingestion failed: ${errorMessage(explained)}`);
     });
-    await store.finishRun(
+    await store.runs.finishRun(
       runId,
       controller.signal.aborted ? "cancelled" : "succeeded",
       { records: report.records, batches: report.batches, compactions: report.compactions },

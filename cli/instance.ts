@@ -36,6 +36,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
     embeddedDir: `${config.home}/pg`,
   });
   try {
+    for (const set of definitions.migrations ?? []) await store.migrateSchema(set);
     const lake = await openLake(config);
     const opened = await definitions.resources?.({
       home: config.home,

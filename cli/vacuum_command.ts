@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../runtime/clock.ts";
 import { RequestError } from "../runtime/errors.ts";
-import { vacuum } from "../runtime/execution/vacuum.ts";
+import { retentionCutoff, vacuum } from "../runtime/execution/vacuum.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import type { ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -31,19 +31,21 @@ async function runVacuum(instance: Instance, args: string[]): Promise<ExitCode> 
   });
   const retainDays = wholeNumber("--retain-days", values["retain-days"]!);
   const graceMinutes = wholeNumber("--grace-minutes", values["grace-minutes"]!);
-  const report = await vacuum(instance.database, instance.lake, {
-    retainDays,
-    graceMinutes,
-    dryRun: values["dry-run"]!,
-    now: systemClock.now(),
-  });
+  const options = { retainDays, graceMinutes, dryRun: values["dry-run"]!, now: systemClock.now() };
+  const report = await vacuum(instance.store.maintenance, instance.lake, options);
+  const appTrimmed = await instance.definitions.trim?.(
+    instance.database,
+    retentionCutoff(options),
+    options.dryRun,
+  );
   const verb = values["dry-run"] ? "would remove" : "removed";
   console.log(
     `${report.locations} lake locations: ${report.referenced} referenced, ${report.young} too ` +
       `young to judge, ${verb} ${report.removed.length}`,
   );
   for (const uri of report.removed) console.log(`  ${uri}`);
-  const trimmed = Object.entries(report.trimmed).map(([table, n]) => `${n} ${table}`).join(", ");
+  const trimmed = Object.entries({ ...report.trimmed, ...appTrimmed })
+    .map(([table, n]) => `${n} ${table}`).join(", ");
   console.log(
     `metadata older than ${retainDays} days: ${
       values["dry-run"] ? "would trim" : "trimmed"

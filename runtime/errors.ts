@@ -50,3 +50,11 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0];
   return String(error);
 }
+
+/**
+ * A partition moved while a writer that must replace exactly what it read was working (a
+ * concurrent append): nothing was committed, and running again reads the newer version.
+ */
+export class ConcurrentChangeError extends RuntimeInvariantError {
+  override name = "ConcurrentChangeError";
+}

@@ -27,3 +27,10 @@ export function copyStatement(table: string, columns: readonly string[], from: s
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/**
+ * The application's own tables (warehouse, ingest ledgers) inside a metadata-store transaction,
+ * so a write lands exactly when a pointer moves. Not schema `platform`, which only the store
+ * writes, and no nested transactions.
+ */
+export type AppTransaction = Pick<SqlClient, "dialect" | "query" | "exec" | "copyFromCsv">;

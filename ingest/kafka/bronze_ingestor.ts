@@ -1,7 +1,7 @@
 // Kafka → bronze, exactly once. A consumer group spreads the six topics' partitions over the
 // ingesting processes; each batch becomes one Parquet segment per event day, appended to that
-// day's bronze pointer in the same `platform` transaction that moves the batch's offsets. Kafka's
-// own group offsets are never committed: on every assignment the consumer seeks to `platform`'s.
+// day's bronze pointer in the same metadata transaction that moves the batch's offsets. Kafka's
+// own group offsets are never committed: on every assignment the consumer seeks to the ledger's.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../contracts/events/mod.ts";
 import { errorMessage } from "../../runtime/errors.ts";
@@ -9,6 +9,7 @@ import type { Lake } from "../../runtime/definitions/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import { partitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { SqlClient } from "../../runtime/sql_client.ts";
+import type { PartitionStore } from "../../runtime/store/partition_store.ts";
 import type { DuckDb } from "../../resources/duckdb/duckdb.ts";
 import {
   commitBatch,
@@ -29,6 +30,9 @@ export interface IngestorOptions {
   readonly kafka: Kafka;
   readonly topicPrefix: string;
   readonly group: string;
+  /** Where bronze's pointers move, in the transaction that moves the offsets. */
+  readonly partitions: PartitionStore;
+  /** The database of the offset ledger (the metadata database, schema ingest). */
   readonly db: SqlClient;
   readonly lake: Lake;
   readonly duckdb: DuckDb;
@@ -294,16 +298,16 @@ async function ingestBatch(
   }));
   let partCounts = new Map<string, number>();
   try {
-    await commitBatch(options.db, {
-      ...tp,
-      group: options.group,
-      expectedNext: expected,
-      startOffset,
-      endOffset,
-      segments: parts,
-      alongside: async (tx) => {
-        partCounts = await appendSegments(tx, options.target, parts, new Date());
-      },
+    await options.partitions.transact(async (tx) => {
+      await commitBatch(tx.app, {
+        ...tp,
+        group: options.group,
+        expectedNext: expected,
+        startOffset,
+        endOffset,
+        segments: parts,
+      });
+      partCounts = await appendSegments(tx, options.target, parts, new Date());
     });
   } catch (error) {
     // Not committed: the files are unreferenced; remove them now (vacuum would later).
@@ -346,14 +350,16 @@ async function commitSkip(
   if ((expected ?? positions.floors.get(id) ?? 0n) !== firstOffset) return;
   const endOffset = BigInt(lastOffset) + 1n;
   try {
-    await commitBatch(options.db, {
-      ...tp,
-      group: options.group,
-      expectedNext: expected,
-      startOffset: firstOffset,
-      endOffset,
-      segments: [],
-    });
+    await options.partitions.transact((tx) =>
+      commitBatch(tx.app, {
+        ...tp,
+        group: options.group,
+        expectedNext: expected,
+        startOffset: firstOffset,
+        endOffset,
+        segments: [],
+      })
+    );
     positions.ledger.set(id, endOffset);
   } catch (error) {
     if (!(error instanceof OffsetConflictError)) throw error;

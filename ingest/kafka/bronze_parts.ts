@@ -8,9 +8,13 @@ import type { Lake } from "../../runtime/definitions/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import { locationParts } from "../../runtime/definitions/part_set.ts";
 import { type PartitionKey, partitionKey } from "../../runtime/partitions/partition_key.ts";
-import type { MaterializationId, RunId } from "../../runtime/store/metadata_store.ts";
-import { commitPartSet } from "../../runtime/store/part_set_commit.ts";
-import type { SqlClient } from "../../runtime/sql_client.ts";
+import {
+  loadPointer,
+  type MaterializationId,
+  type PartitionStore,
+  type StoreTransaction,
+} from "../../runtime/store/partition_store.ts";
+import type { RunId } from "../../runtime/store/run_store.ts";
 import {
   type CodeVersion,
   type DataVersion,
@@ -60,7 +64,7 @@ export function sourceDayVersion(topic: Topic, day: string): DataVersion {
  * count after the append, by `<topic>/<day>`.
  */
 export async function appendSegments(
-  tx: SqlClient,
+  tx: StoreTransaction,
   target: BronzeTarget,
   segments: readonly SegmentPart[],
   now: Date,
@@ -71,7 +75,7 @@ export async function appendSegments(
   );
   for (const segment of ordered) {
     const day = partitionKey(segment.eventDate);
-    await commitPartSet(tx, {
+    await tx.commitPartSet({
       id: crypto.randomUUID() as MaterializationId,
       runId: target.runId,
       assetKey: target.bronzeKey(segment.topic),
@@ -109,7 +113,7 @@ export async function appendSegments(
 }
 
 export interface CompactionRequest {
-  readonly db: SqlClient;
+  readonly partitions: PartitionStore;
   readonly lake: Lake;
   readonly duckdb: DuckDb;
   readonly target: BronzeTarget;
@@ -126,11 +130,8 @@ export type CompactionOutcome = "compacted" | "too few parts" | "superseded";
  */
 export async function compactDay(request: CompactionRequest): Promise<CompactionOutcome> {
   const key = request.target.bronzeKey(request.topic);
-  const [row] = await request.db.query<{ location: string | null }>(
-    `select location from platform.asset_partitions where asset_key = $1 and partition_key = $2`,
-    [key, request.day],
-  );
-  const snapshot = row?.location ? locationParts(row.location) : [];
+  const pointer = await loadPointer(request.partitions, key, request.day);
+  const snapshot = pointer?.location ? locationParts(pointer.location) : [];
   if (snapshot.length < 2) return "too few parts";
   const dirs = [];
   for (const uri of snapshot) dirs.push((await request.lake.open(uri)).dir);
@@ -139,8 +140,8 @@ export async function compactDay(request: CompactionRequest): Promise<Compaction
   const merged = await mergeParts(request.duckdb, dirs, location.dir);
   await request.lake.seal(location);
   const now = new Date();
-  const committed = await request.db.transaction((tx) =>
-    commitPartSet(tx, {
+  const committed = await request.partitions.transact((tx) =>
+    tx.commitPartSet({
       id,
       runId: request.target.runId,
       assetKey: key,

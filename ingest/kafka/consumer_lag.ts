@@ -1,5 +1,5 @@
 // How far bronze ingestion lags a topic: the records between each partition's committed offset
-// (in `platform`) and its end offset on the broker.
+// (in the ingest ledger) and its end offset on the broker.
 import type { Admin } from "kafkajs";
 import type { SqlClient } from "../../runtime/sql_client.ts";
 import { loadOffsets, partitionId } from "./offset_ledger.ts";

@@ -6,12 +6,12 @@ import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/definitions/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
-import type { SqlClient } from "../../runtime/sql_client.ts";
+import type { PartitionStore } from "../../runtime/store/partition_store.ts";
 import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
 import { type BronzeTarget, compactDay } from "./bronze_parts.ts";
 
 export interface DayCompactorOptions {
-  readonly db: SqlClient;
+  readonly partitions: PartitionStore;
   readonly lake: Lake;
   readonly target: BronzeTarget;
   readonly log: Logger;

@@ -1,6 +1,6 @@
 // Opens the metadata store the configuration asks for: a Postgres server when a database URL is
 // given, else the embedded PGlite store; either way migrated and ready.
-import { SqlMetadataStore } from "../../runtime/store/sql_metadata_store.ts";
+import { SqlMetadataStore } from "../../runtime/store/sql/sql_metadata_store.ts";
 import type { SqlClient } from "../../runtime/sql_client.ts";
 import type { EmbeddedLockOptions } from "./embedded_lock.ts";
 import { openPgliteClient } from "./pglite_client.ts";

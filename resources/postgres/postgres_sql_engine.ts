@@ -7,7 +7,7 @@ import type { MaterializeContext, MaterializeResult } from "../../runtime/defini
 import { DefinitionError, SluiceError } from "../../runtime/errors.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
-import { quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
+import { type AppTransaction, quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
 import { hashParts } from "../../runtime/definitions/version.ts";
 
 const Column = z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case column name");
@@ -138,7 +138,7 @@ async function buildMart(
     return {
       dataVersion,
       metadata: { engine: "postgres", materialized: "view", staged_relation: stage },
-      commitWith: async (tx) => {
+      inCommit: async (tx) => {
         await tx.exec(`drop view ${stage}; create or replace view ${target} as ${sql}`);
       },
     };
@@ -183,7 +183,7 @@ async function buildMart(
     rows,
     dataVersion,
     metadata,
-    commitWith: async (tx) => {
+    inCommit: async (tx) => {
       if (incremental) {
         await tx.exec(`drop view ${tested}`);
         await mergeInto(tx, target, stage, keys);
@@ -199,7 +199,7 @@ async function buildMart(
 
 /** Upserts the staged window into the target on its unique key: merged, never duplicated. */
 async function mergeInto(
-  tx: SqlClient,
+  tx: AppTransaction,
   target: string,
   stage: string,
   keys: readonly string[],
@@ -225,7 +225,7 @@ async function mergeInto(
  * target keep working; new columns: the stage is renamed into place.
  */
 async function replaceTable(
-  tx: SqlClient,
+  tx: AppTransaction,
   key: AssetKey,
   stage: string,
 ): Promise<void> {
@@ -252,7 +252,7 @@ async function replaceTable(
 }
 
 async function ensureIndexes(
-  tx: SqlClient,
+  tx: AppTransaction,
   key: AssetKey,
   config: MartConfig,
   uniqueKey: readonly string[],

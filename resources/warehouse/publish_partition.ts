@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { MaterializeResult } from "../../runtime/definitions/context.ts";
 import { SluiceError } from "../../runtime/errors.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
-import { quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
+import { type AppTransaction, quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
 import type { DuckDb } from "../duckdb/duckdb.ts";
 import { columnDdl, type WarehouseColumn, warehouseColumn } from "./warehouse_types.ts";
 
@@ -39,7 +39,7 @@ export async function publishPartition(request: PublishRequest): Promise<Materia
     return {
       rows: 0,
       metadata: { table, copied: 0 },
-      commitWith: (tx) => deletePartition(tx, table, partition),
+      inCommit: (tx) => deletePartition(tx, table, partition),
     };
   }
   const source = `read_parquet([${
@@ -66,7 +66,7 @@ export async function publishPartition(request: PublishRequest): Promise<Materia
   return {
     rows,
     metadata: { table, copied: rows },
-    commitWith: async (tx) => {
+    inCommit: async (tx) => {
       await deletePartition(tx, table, partition);
       await tx.copyFromCsv(table, columns.map((c) => c.name), csv);
       // Fresh statistics commit with the rows, so the marts that read them get sound plans.
@@ -82,7 +82,7 @@ async function countRows(duckdb: DuckDb, source: string): Promise<number> {
   return Number(n);
 }
 
-async function deletePartition(tx: SqlClient, table: string, partition: PartitionKey) {
+async function deletePartition(tx: AppTransaction, table: string, partition: PartitionKey) {
   await tx.query(`delete from ${table} where ${PARTITION_COLUMN} = $1`, [partition]).catch(
     (error) => {
       // Nothing was ever published: there is nothing to replace.

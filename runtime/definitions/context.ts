@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { TimeWindow } from "../partitions/definition.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { Resources } from "./resources.ts";
-import type { SqlClient } from "../sql_client.ts";
+import type { AppTransaction } from "../sql_client.ts";
 import type { DataVersion } from "./version.ts";
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | {
@@ -50,6 +50,12 @@ export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {
   input(asset: Upstream): readonly UpstreamPartition[];
   /** The same by key, for code that only knows keys (SQL engines rendering `ref()`). */
   inputByKey(key: AssetKey): readonly UpstreamPartition[];
+  /**
+   * This partition's own current version when the attempt began, with its files opened;
+   * undefined when it has none. For a writer that rewrites what is there (see
+   * MaterializeResult.requireUnchanged).
+   */
+  current(): Promise<UpstreamPartition | undefined>;
 }
 
 export interface MaterializeResult {
@@ -64,11 +70,16 @@ export interface MaterializeResult {
    */
   readonly dataVersion?: string;
   /**
-   * Work that must become visible exactly when the pointer moves, such as swapping a warehouse
-   * partition: it runs inside the metadata commit transaction, so it lands with the pointer or
-   * not at all. `tx` is the metadata database, which is also the warehouse.
+   * Writes to the application's tables that must become visible exactly when the pointer
+   * moves, such as swapping a warehouse partition: they run inside the metadata commit
+   * transaction, so they land with the pointer or not at all. Schema `platform` is not theirs.
    */
-  readonly commitWith?: (tx: SqlClient) => Promise<void>;
+  readonly inCommit?: (tx: AppTransaction) => Promise<void>;
+  /**
+   * Commit only if the partition still points at `ctx.current` (a concurrent writer, such as a
+   * stream appender, may have moved it meanwhile); otherwise the attempt fails and is retried.
+   */
+  readonly requireUnchanged?: boolean;
 }
 
 export interface ObserveContext {
@@ -76,6 +87,8 @@ export interface ObserveContext {
   readonly resources: Resources;
   readonly log: Logger;
   readonly now: Date;
+  /** The partitions of `key` that currently have a version, with it (a read of the store). */
+  currentVersions(key: AssetKey): Promise<ReadonlyMap<PartitionKey, DataVersion>>;
 }
 
 /** What an observable source reports: the current data version of each of its partitions. */

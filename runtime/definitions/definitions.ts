@@ -24,8 +24,26 @@ export interface ResourceEnvironment {
   readonly lake: Lake;
 }
 
+/** The migrations of one schema the application owns (never `platform`, the store's). */
+export interface MigrationSet {
+  readonly schema: string;
+  /** A folder of `NNNN_name.sql` files. */
+  readonly dir: URL;
+}
+
 export interface Definitions {
   readonly assets: readonly AnyAsset[];
+  /** Schemas the application's assets write, migrated before any command uses them. */
+  readonly migrations?: readonly MigrationSet[];
+  /**
+   * Trims the application's own tables as `vacuum` trims the store's: rows older than `cutoff`
+   * (counted, not deleted, on a dry run); returns the count per table.
+   */
+  readonly trim?: (
+    database: SqlClient,
+    cutoff: Date,
+    dryRun: boolean,
+  ) => Promise<Readonly<Record<string, number>>>;
   /** Opens the resources assets use; called once per command. */
   readonly resources?: (environment: ResourceEnvironment) => Promise<OpenResources>;
   /**

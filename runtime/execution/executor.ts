@@ -9,14 +9,9 @@ import { createLogger, type Logger, type LogSink } from "../logger.ts";
 import type { Plan, PlanStep } from "./plan.ts";
 import type { Resources } from "../definitions/resources.ts";
 import { RunLog } from "./run_log.ts";
-import { type ExecutorHooks, runStep, type StepOutcome } from "./step_runner.ts";
-import type {
-  MetadataStore,
-  RunId,
-  RunStatus,
-  StateIndex,
-  StepRecord,
-} from "../store/metadata_store.ts";
+import { runStep } from "./step/run_step.ts";
+import { blocksDownstream, type ExecutorHooks, type StepOutcome } from "./step/step_environment.ts";
+import type { MetadataStore, RunId, RunStatus, StepRecord } from "../store/metadata_store.ts";
 
 export interface ExecuteOptions {
   readonly graph: AssetGraph;
@@ -27,8 +22,6 @@ export interface ExecuteOptions {
   readonly random?: () => number;
   /** Sinks for the run's log besides the metadata store (the terminal). */
   readonly logSinks?: readonly LogSink[];
-  /** The states the plan was made from; updated as commits land. */
-  readonly states: StateIndex;
   readonly runId: RunId;
   readonly command: string;
   readonly selection: string;
@@ -54,7 +47,7 @@ export interface RunResult {
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunResult> {
   const { store, clock, runId } = options;
   const startedAt = clock.now();
-  await store.startRun({
+  await store.runs.startRun({
     id: runId,
     command: options.command,
     selection: options.selection,
@@ -85,7 +78,6 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
           clock,
           random: options.random ?? Math.random,
           log,
-          states: options.states,
           runId,
           owner: `${Deno.hostname()}:${Deno.pid}`,
           force: options.force ?? false,
@@ -105,12 +97,12 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   const steps = plan.steps.map((step) => outcomes.get(step.id)!.record);
   const status: RunStatus = cancel.signal.aborted
     ? "cancelled"
-    : [...outcomes.values()].some((o) => o.blocksDownstream)
+    : [...outcomes.values()].some(blocksDownstream)
     ? "failed"
     : "succeeded";
   log.info(`run ${runId} ${status}`);
-  await store.recordSteps(runId, steps);
-  await store.finishRun(runId, status, summarize(steps), clock.now());
+  await store.runs.recordSteps(runId, steps);
+  await store.runs.finishRun(runId, status, summarize(steps), clock.now());
   await runLog.flush();
   return { runId, status, steps };
 }
@@ -134,7 +126,7 @@ async function schedule(
         continue;
       }
       pending.splice(i, 1);
-      const blocker = step.upstreamSteps.find((id) => outcomes.get(id)!.blocksDownstream);
+      const blocker = step.upstreamSteps.find((id) => blocksDownstream(outcomes.get(id)!));
       if (signal.aborted) {
         outcomes.set(step.id, skippedOutcome(step, "cancelled", "run cancelled"));
       } else if (blocker) {
@@ -177,7 +169,7 @@ function skippedOutcome(
       reason,
       materializationId: undefined,
     },
-    blocksDownstream: true,
+    skip: status === "skipped" ? "blocked" : undefined,
   };
 }
 
@@ -188,7 +180,7 @@ function startHeartbeat(
   log: Logger,
 ): ReturnType<typeof setInterval> {
   return setInterval(() => {
-    store.renewLeases(runId, ttlMs).catch((error) =>
+    store.leases.renewLeases(runId, ttlMs).catch((error) =>
       log.warn(`could not renew leases: ${error instanceof Error ? error.message : error}`)
     );
   }, Math.max(50, Math.floor(ttlMs / 3)));

@@ -14,7 +14,7 @@ import {
 import { buildPlan, type Plan } from "./plan.ts";
 import { NO_RESOURCES, type Resources } from "../definitions/resources.ts";
 import { resolveSelection } from "../graph/selection.ts";
-import type { ExecutorHooks } from "./step_runner.ts";
+import type { ExecutorHooks } from "./step/step_environment.ts";
 import { StatusResolver } from "../staleness/status_resolver.ts";
 import type { MetadataStore, RunId } from "../store/metadata_store.ts";
 
@@ -80,7 +80,6 @@ export async function materialize(request: MaterializeRequest): Promise<Material
     clock,
     random: request.random,
     logSinks: request.logSinks,
-    states: statuses.states,
     runId: request.runId ?? newRunId(now),
     command: request.command ?? "materialize",
     selection: request.selection || "*",

@@ -37,6 +37,7 @@ export async function observeSources(
         resources,
         log: log.child({ source: key }),
         now,
+        currentVersions: (of) => store.partitions.currentVersions(of),
       });
       for (const partition of observation.partitions.keys()) {
         if (!source.partitions.contains(partition, now)) {
@@ -46,7 +47,7 @@ export async function observeSources(
           );
         }
       }
-      const changed = await store.recordObservation(
+      const changed = await store.partitions.recordObservation(
         key,
         observation.partitions,
         observation.metadata ?? {},

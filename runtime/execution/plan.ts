@@ -19,6 +19,11 @@ export interface PlanStep {
    */
   readonly conditional: boolean;
   readonly upstreamSteps: readonly string[];
+  /**
+   * When the partition's current version was committed as the plan saw it (undefined: none),
+   * so a step can tell that another run made it current meanwhile.
+   */
+  readonly plannedCurrentAt: Date | undefined;
 }
 
 export interface Plan {
@@ -79,6 +84,7 @@ export function buildPlan(request: PlanRequest): Plan {
             : reasons,
           conditional,
           upstreamSteps,
+          plannedCurrentAt: statuses.state(key, partition)?.current?.at,
         });
         planned.add(id);
       } else if (status.causes.some((c) => c.kind === "upstream_failed")) {
@@ -103,17 +109,16 @@ function upstreamWithoutData(
   partition: PartitionKey,
 ): string | undefined {
   const { graph, statuses, now } = request;
-  const downstream = graph.get(key).partitions;
   // Unpartitioned upstreams (reference data such as seeds) exist for every partition, so they
   // cannot say whether a partition's own data has arrived: only partitioned ones decide.
-  const edges = graph.upstreamEdges(key);
-  const partitioned = edges.filter((edge) => graph.get(edge.upstream).partitions !== unpartitioned);
+  const reads = graph.upstreamPartitions(key, partition, now);
+  const partitioned = reads.filter(({ edge }) =>
+    graph.get(edge.upstream).partitions !== unpartitioned
+  );
   let firstMissing: string | undefined;
-  for (const edge of partitioned.length > 0 ? partitioned : edges) {
-    const upstream = graph.get(edge.upstream).partitions;
-    const mapped = edge.mapping.upstreamKeys(partition, downstream, upstream, now);
-    if (mapped.length === 0) continue;
-    const needed = edge.mapping.requires === "newest" ? mapped.slice(-1) : mapped;
+  for (const { edge, partitions } of partitioned.length > 0 ? partitioned : reads) {
+    if (partitions.length === 0) continue;
+    const needed = edge.mapping.requires === "newest" ? partitions.slice(-1) : partitions;
     const hasData = needed.some((p) =>
       statuses.state(edge.upstream, p)?.current !== undefined ||
       planned.has(stepId(edge.upstream, p))
@@ -147,11 +152,9 @@ function plannedUpstreams(
   partition: PartitionKey,
   now: Date,
 ): string[] {
-  const downstream = graph.get(key).partitions;
   const found: string[] = [];
-  for (const edge of graph.upstreamEdges(key)) {
-    const upstream = graph.get(edge.upstream).partitions;
-    for (const upPartition of edge.mapping.upstreamKeys(partition, downstream, upstream, now)) {
+  for (const { edge, partitions } of graph.upstreamPartitions(key, partition, now)) {
+    for (const upPartition of partitions) {
       const id = stepId(edge.upstream, upPartition);
       if (planned.has(id)) found.push(id);
     }

@@ -23,7 +23,7 @@ export class RunLog {
     const events = this.#buffer;
     this.#buffer = [];
     if (events.length > 0) {
-      this.#flushing = this.#flushing.then(() => this.store.appendLogs(this.runId, events));
+      this.#flushing = this.#flushing.then(() => this.store.runs.appendLogs(this.runId, events));
     }
     return this.#flushing;
   }

@@ -5,6 +5,7 @@ import type { AnyAsset, AssetDefinition } from "../definitions/asset.ts";
 import type { AssetKey } from "../definitions/asset_key.ts";
 import { DefinitionError } from "../errors.ts";
 import { defaultMapping, type PartitionMapping } from "../partitions/mapping.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
 
 export interface GraphEdge {
   readonly upstream: AssetKey;
@@ -12,10 +13,17 @@ export interface GraphEdge {
   readonly mapping: PartitionMapping;
 }
 
+/** The partitions of one upstream that a downstream partition reads. */
+export interface UpstreamPartitions {
+  readonly edge: GraphEdge;
+  readonly partitions: readonly PartitionKey[];
+}
+
 export class AssetGraph {
   readonly #nodes: ReadonlyMap<AssetKey, AnyAsset>;
   readonly #upstream: ReadonlyMap<AssetKey, readonly GraphEdge[]>;
   readonly #downstream: ReadonlyMap<AssetKey, readonly GraphEdge[]>;
+  readonly #sortedEdges = new Map<AssetKey, readonly GraphEdge[]>();
   /** Every key, upstreams before downstreams; ties keep definition order. */
   readonly order: readonly AssetKey[];
 
@@ -106,6 +114,34 @@ export class AssetGraph {
 
   downstreamEdges(key: AssetKey): readonly GraphEdge[] {
     return this.#downstream.get(key) ?? [];
+  }
+
+  /**
+   * Which upstream partitions `partition` of `key` reads, per upstream in key order: the one
+   * walk every reader of the graph (inputs, plan, statuses) makes through partition mappings.
+   */
+  upstreamPartitions(key: AssetKey, partition: PartitionKey, now: Date): UpstreamPartitions[] {
+    const downstream = this.get(key).partitions;
+    return this.#sortedUpstream(key).map((edge) => ({
+      edge,
+      partitions: edge.mapping.upstreamKeys(
+        partition,
+        downstream,
+        this.get(edge.upstream).partitions,
+        now,
+      ),
+    }));
+  }
+
+  #sortedUpstream(key: AssetKey): readonly GraphEdge[] {
+    let sorted = this.#sortedEdges.get(key);
+    if (!sorted) {
+      sorted = [...this.upstreamEdges(key)].sort((a, b) =>
+        a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0
+      );
+      this.#sortedEdges.set(key, sorted);
+    }
+    return sorted;
   }
 
   /** `keys` and everything upstream of them. */

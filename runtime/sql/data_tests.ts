@@ -4,7 +4,12 @@
 import { z } from "zod";
 import type { AssetKey } from "../definitions/asset_key.ts";
 import { assetKey } from "../definitions/asset_key.ts";
-import type { AssetCheck, CheckContext, CheckOutcome, CheckSeverity } from "../definitions/check.ts";
+import type {
+  AssetCheck,
+  CheckContext,
+  CheckOutcome,
+  CheckSeverity,
+} from "../definitions/check.ts";
 import { DefinitionError } from "../errors.ts";
 
 const Column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a column name");

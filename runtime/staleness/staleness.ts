@@ -6,7 +6,7 @@ import type { PartitionsDefinition } from "../partitions/definition.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { FreshnessPolicy } from "../definitions/policies.ts";
 import { type Cause, FRESH, type PartitionStatus, statusOf } from "./status.ts";
-import type { Lease, PartitionState } from "../store/metadata_store.ts";
+import type { CurrentVersion, Lease, PartitionState } from "../store/metadata_store.ts";
 import { changedUpstreams, type CodeVersion, type InputSignature } from "../definitions/version.ts";
 
 export interface StalenessInput {
@@ -81,4 +81,18 @@ export function partitionStatus(input: StalenessInput): PartitionStatus {
   }
   if (causes === undefined) return FRESH;
   return { status: statusOf(causes), causes };
+}
+
+/**
+ * Whether a partition's current version already reflects its code and the upstream versions
+ * it would read now: rematerializing it would change nothing. (Time-based reasons, such as a
+ * freshness policy or a failed attempt, are the plan's to weigh, not this.)
+ */
+export function isUpToDate(
+  current: CurrentVersion | undefined,
+  codeVersion: CodeVersion,
+  expectedInputs: InputSignature,
+): boolean {
+  return current !== undefined && current.codeVersion === codeVersion &&
+    (current.inputSignature ?? "") === expectedInputs;
 }

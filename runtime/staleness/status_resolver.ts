@@ -1,12 +1,11 @@
 // Resolves statuses for a whole graph from one read of the store: the partition states and the
 // live leases. Everything after that read is pure computation (see staleness.ts).
 import type { AssetKey } from "../definitions/asset_key.ts";
+import { partitionRefKey } from "../definitions/partition_ref.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
-import type { PartitionsDefinition } from "../partitions/definition.ts";
-import type { PartitionMapping } from "../partitions/mapping.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import { partitionStatus } from "./staleness.ts";
-import { FRESH, type PartitionStatus, type Status } from "./status.ts";
+import { FRESH, type PartitionStatus, type Status, STATUS_PRECEDENCE } from "./status.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
 
@@ -25,7 +24,6 @@ export interface AssetStatusSummary {
 
 export class StatusResolver {
   readonly #memo = new Map<AssetKey, Map<PartitionKey, PartitionStatus>>();
-  readonly #edgeMemo = new Map<AssetKey, readonly ResolvedEdge[]>();
   readonly #isSource = (key: AssetKey) => this.graph.get(key).kind === "source";
 
   private constructor(
@@ -37,11 +35,14 @@ export class StatusResolver {
 
   /** Reads the store once; statuses are then computed on demand. */
   static async load(graph: AssetGraph, store: MetadataStore, now: Date): Promise<StatusResolver> {
-    const [states, leases] = await Promise.all([store.loadStates(), store.listLeases()]);
+    const [states, leases] = await Promise.all([
+      store.partitions.loadStates(),
+      store.leases.listLeases(),
+    ]);
     const live = new Map<string, Lease>();
     for (const lease of leases) {
       if (lease.expiresAt.getTime() > now.getTime()) {
-        live.set(leaseKey(lease.assetKey, lease.partition), lease);
+        live.set(partitionRefKey(lease.assetKey, lease.partition), lease);
       }
     }
     return new StatusResolver(graph, states, live, now);
@@ -77,8 +78,7 @@ export class StatusResolver {
       partitions.set(partition, status);
       counts[status.status]++;
     }
-    const order: Status[] = ["running", "failed", "never", "stale", "overdue", "fresh"];
-    const status = order.find((s) => counts[s] > 0) ?? "fresh";
+    const status = STATUS_PRECEDENCE.find((s) => counts[s] > 0) ?? "fresh";
     return { key, partitions, counts, status };
   }
 
@@ -90,16 +90,12 @@ export class StatusResolver {
     // the states, without intermediate input objects (see inputSignature for the format).
     const parts: string[] = [];
     let failedUpstreams: { upstream: AssetKey; partition: PartitionKey }[] | undefined;
-    for (const edge of this.#edges(key)) {
+    for (const { edge, partitions } of this.graph.upstreamPartitions(key, partition, this.now)) {
+      const upstreamStates = this.states.get(edge.upstream);
+      if (upstreamStates === undefined) continue;
       let fields: string[] | undefined;
-      const upstreamKeys = edge.mapping.upstreamKeys(
-        partition,
-        asset.partitions,
-        edge.partitions,
-        this.now,
-      );
-      for (const upstreamPartition of upstreamKeys) {
-        const upstreamState = edge.states?.get(upstreamPartition);
+      for (const upstreamPartition of partitions) {
+        const upstreamState = upstreamStates.get(upstreamPartition);
         if (upstreamState === undefined) continue;
         if (upstreamState.current) {
           (fields ??= []).push(inputField(upstreamPartition, upstreamState.current.dataVersion));
@@ -116,29 +112,12 @@ export class StatusResolver {
       partitions: asset.partitions,
       partition,
       state,
-      lease: this.leases.size === 0 ? undefined : this.leases.get(leaseKey(key, partition)),
+      lease: this.leases.size === 0 ? undefined : this.leases.get(partitionRefKey(key, partition)),
       expectedInputs: parts.join(";") as InputSignature,
       isSource: this.#isSource,
       failedUpstreams: failedUpstreams ?? NO_FAILURES,
       now: this.now,
     });
-  }
-
-  /** The upstream edges of `key` sorted by upstream key, with what the hot loop needs. */
-  #edges(key: AssetKey): readonly ResolvedEdge[] {
-    let edges = this.#edgeMemo.get(key);
-    if (!edges) {
-      edges = [...this.graph.upstreamEdges(key)]
-        .sort((a, b) => a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0)
-        .map((edge) => ({
-          upstream: edge.upstream,
-          mapping: edge.mapping,
-          partitions: this.graph.get(edge.upstream).partitions,
-          states: this.states.get(edge.upstream),
-        }));
-      this.#edgeMemo.set(key, edges);
-    }
-    return edges;
   }
 
   /** Whether the partition's own last attempt failed or was abandoned (ignores its upstreams). */
@@ -147,19 +126,8 @@ export class StatusResolver {
     if (!attempt || attempt.status === "succeeded") return false;
     if (state.current && attempt.at.getTime() < state.current.at.getTime()) return false;
     if (attempt.status === "failed") return true;
-    return attempt.status === "running" && !this.leases.has(leaseKey(key, partition));
+    return attempt.status === "running" && !this.leases.has(partitionRefKey(key, partition));
   }
 }
 
-interface ResolvedEdge {
-  readonly upstream: AssetKey;
-  readonly mapping: PartitionMapping;
-  readonly partitions: PartitionsDefinition;
-  readonly states: ReadonlyMap<PartitionKey, PartitionState> | undefined;
-}
-
 const NO_FAILURES: readonly { upstream: AssetKey; partition: PartitionKey }[] = Object.freeze([]);
-
-function leaseKey(key: AssetKey, partition: PartitionKey): string {
-  return `${key}\u0000${partition}`;
-}

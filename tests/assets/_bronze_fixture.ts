@@ -11,7 +11,7 @@ import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
 import { DATA_FILE, emptyRelation } from "../../resources/duckdb/duckdb_sql_engine.ts";
-import { loadPointer } from "../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../runtime/store/partition_store.ts";
 import { type Harness, openHarness } from "../support/runtime_harness.ts";
 
 /** Events per topic; each lands in the bronze partition of its event_time's UTC day. */
@@ -85,7 +85,7 @@ export async function readCurrent(
 
 /** The current materialization of `key` / `partition`; fails the test when there is none. */
 export async function currentOf(h: Harness, key: string, partition: string) {
-  const current = await loadPointer(h.store, key as AssetKey, partition as PartitionKey);
+  const current = await loadPointer(h.store.partitions, key as AssetKey, partition as PartitionKey);
   if (current === undefined) throw new Error(`${key} ${partition} was never materialized`);
   return current;
 }

@@ -188,7 +188,7 @@ Deno.test({
         assert.equal(b.code, 0, b.stderr);
         const store = await openMetadataStore({ databaseUrl: url });
         try {
-          const history = await store.listMaterializations(
+          const history = await store.partitions.listMaterializations(
             "demo.root" as AssetKey,
             "" as PartitionKey,
             10,

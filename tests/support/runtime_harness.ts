@@ -10,7 +10,7 @@ import {
 } from "../../runtime/execution/materialize.ts";
 import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
 import type { NewRun, RunId } from "../../runtime/store/metadata_store.ts";
-import type { SqlMetadataStore } from "../../runtime/store/sql_metadata_store.ts";
+import type { SqlMetadataStore } from "../../runtime/store/sql/sql_metadata_store.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { PartitionStatus } from "../../runtime/staleness/status.ts";

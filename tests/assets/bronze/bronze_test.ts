@@ -8,7 +8,7 @@ import { landingSources } from "../../../assets/landing_sources.ts";
 import { LandingWriter } from "../../../generator/landing_writer.ts";
 import { LandingZone } from "../../../resources/landing/landing_zone.ts";
 import { openDuckDb } from "../../../resources/duckdb/duckdb.ts";
-import { loadPointer } from "../../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../../runtime/store/partition_store.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { Topic } from "../../../contracts/events/mod.ts";
@@ -58,7 +58,7 @@ function land(root: string, topic: Topic, lines: readonly [string, string][]): v
 }
 
 async function rowsOf(h: Harness, key: string, partition: string, file = "data.parquet") {
-  const pointer = await loadPointer(h.store, key as AssetKey, partition as PartitionKey);
+  const pointer = await loadPointer(h.store.partitions, key as AssetKey, partition as PartitionKey);
   assert.ok(pointer?.location, `${key} ${partition} has no current version`);
   const location = await h.lake.open(pointer.location);
   const db = await openDuckDb({ threads: 1 });
@@ -142,10 +142,10 @@ Deno.test("ingesting the same landing file twice never duplicates rows, and data
   try {
     land(s.landing, "orders", [[valid(10), DAY], [valid(20, 11), DAY]]);
     await s.run("bronze.orders", DAY);
-    const first = await loadPointer(s.h.store, "bronze.orders" as AssetKey, DAY as PartitionKey);
+    const first = await loadPointer(s.h.store.partitions, "bronze.orders" as AssetKey, DAY as PartitionKey);
 
     await s.run("bronze.orders", DAY, true);
-    const again = await loadPointer(s.h.store, "bronze.orders" as AssetKey, DAY as PartitionKey);
+    const again = await loadPointer(s.h.store.partitions, "bronze.orders" as AssetKey, DAY as PartitionKey);
     assert.notEqual(again!.materializationId, first!.materializationId);
     assert.equal(again!.dataVersion, first!.dataVersion);
 

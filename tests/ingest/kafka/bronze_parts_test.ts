@@ -47,7 +47,7 @@ function refund(i: number): string {
 
 async function setup() {
   const h = await openHarness([]);
-  await h.store.startRun(ingestRun(TARGET.runId, new Date()));
+  await h.store.runs.startRun(ingestRun(TARGET.runId, new Date()));
   const duckdb = await openDuckDb({ threads: 1 });
   /** Writes records [from, to) of Kafka partition `partition` and appends them to bronze. */
   const batch = async (partition: number, from: number, to: number) => {
@@ -72,12 +72,10 @@ async function setup() {
       startOffset: BigInt(from),
       endOffset: BigInt(to),
     }));
-    return await h.store.database.transaction((tx) =>
-      appendSegments(tx, TARGET, parts, new Date())
-    );
+    return await h.store.partitions.transact((tx) => appendSegments(tx, TARGET, parts, new Date()));
   };
   const pointer = async () => {
-    const pointers = await h.store.loadPointers([{
+    const pointers = await h.store.partitions.loadPointers([{
       assetKey: TARGET.bronzeKey(TOPIC),
       partition: DAY,
     }]);
@@ -94,7 +92,7 @@ async function setup() {
     )).map((r) => `${r.p}:${r.o}`);
   };
   const compaction = {
-    db: h.store.database,
+    partitions: h.store.partitions,
     lake: h.lake,
     duckdb,
     target: TARGET,

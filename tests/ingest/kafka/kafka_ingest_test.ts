@@ -53,7 +53,8 @@ async function withSetup(fn: (setup: Setup) => Promise<void>, brokers?: string):
 }
 
 function produce(env: Record<string, string>, events: number, extra: string[] = []) {
-  return runScript("sluice.ts", ["generate", 
+  return runScript("sluice.ts", [
+    "generate",
     "--kafka",
     "--events",
     String(events),
@@ -101,8 +102,8 @@ async function bronzeCounts(databaseUrl: string): Promise<BronzeCounts> {
       select location from platform.asset_partitions
       where asset_key like 'bronze.%' and location is not null`;
     const [{ overlaps }] = await sql<{ overlaps: number }[]>`
-      select count(*)::int as overlaps from platform.kafka_segments a
-      join platform.kafka_segments b on a.kafka_topic = b.kafka_topic
+      select count(*)::int as overlaps from ingest.kafka_segments a
+      join ingest.kafka_segments b on a.kafka_topic = b.kafka_topic
         and a.kafka_partition = b.kafka_partition and a.start_offset < b.start_offset
         and b.start_offset < a.end_offset`;
     if (pointers.length === 0) return { rows: 0, rejected: 0, distinctOffsets: 0, overlaps };
@@ -156,7 +157,7 @@ async function recordsIn(databaseUrl: string): Promise<number> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const [{ n }] = await sql<{ n: number }[]>`
-      select coalesce(sum(rows + rejected), 0)::int as n from platform.kafka_segments`;
+      select coalesce(sum(rows + rejected), 0)::int as n from ingest.kafka_segments`;
     return n;
   } catch (error) {
     if ((error as { code?: string }).code === "42P01") return 0;
@@ -382,7 +383,7 @@ async function committedOffset(databaseUrl: string, topic: string, partition: nu
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const [{ next }] = await sql<{ next: string }[]>`
-      select next_offset::text as next from platform.kafka_offsets
+      select next_offset::text as next from ingest.kafka_offsets
       where kafka_topic = ${topic} and kafka_partition = ${partition}`;
     return BigInt(next);
   } finally {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
-import type { SqlClient } from "../../../runtime/sql_client.ts";
+import type { AppTransaction, SqlClient } from "../../../runtime/sql_client.ts";
 import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
 import { hashParts } from "../../../runtime/definitions/version.ts";
 import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
@@ -31,7 +31,7 @@ function sourceAsset(rows: () => readonly OrderRow[]): AnyAsset {
         rows: current.length,
         data: JSON.stringify(current),
         dataVersion: hashParts(current.map((r) => JSON.stringify(r))),
-        commitWith: async (tx: SqlClient) => {
+        inCommit: async (tx: AppTransaction) => {
           await tx.exec(
             `create schema if not exists src;
              create table if not exists src.orders
@@ -202,7 +202,7 @@ for (const backend of ["PGlite", "Postgres"] as const) {
         const first = await run();
         assert.equal(first.run?.status, "succeeded");
         // The warn test failed (a DECLINED order) but only recorded.
-        const warn = (await h.store.latestCheckResults("marts.summary" as AssetKey)).get(
+        const warn = (await h.store.checks.latestCheckResults("marts.summary" as AssetKey)).get(
           "" as never,
         )!
           .find((c) => c.name === "nothing_declined")!;

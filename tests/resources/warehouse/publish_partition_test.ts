@@ -44,7 +44,7 @@ async function publish(
     workDir,
     keyColumns: ["order_id"],
   });
-  await warehouse.transaction((tx) => result.commitWith!(tx));
+  await warehouse.transaction((tx) => result.inCommit!(tx));
   return result.rows;
 }
 

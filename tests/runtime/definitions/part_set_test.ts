@@ -1,6 +1,10 @@
 // Part-set locations: a pointer naming several parts round-trips; a plain location is one part.
 import assert from "node:assert/strict";
-import { isPartSet, locationParts, partSetLocation } from "../../../runtime/definitions/part_set.ts";
+import {
+  isPartSet,
+  locationParts,
+  partSetLocation,
+} from "../../../runtime/definitions/part_set.ts";
 import { SluiceError } from "../../../runtime/errors.ts";
 
 Deno.test("a part set's location lists its parts in order", () => {

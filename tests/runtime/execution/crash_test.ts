@@ -4,7 +4,7 @@ import { defineAsset } from "../../../runtime/definitions/asset.ts";
 import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
-import { loadPointer } from "../../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../../runtime/store/partition_store.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { fileURLToPath } from "node:url";
 import { S3Lake } from "../../../resources/lake/s3_lake.ts";
@@ -82,10 +82,10 @@ async function killBetweenWriteAndCommit(target: StoreTarget): Promise<void> {
     assert.equal(await readData(staged), "v2");
     const store = await target.open();
     try {
-      const current = (await loadPointer(store, KEY, ALL))!;
+      const current = (await loadPointer(store.partitions, KEY, ALL))!;
       assert.notEqual(current.location, staged);
       assert.equal(await readData(current.location!), "v1");
-      const history = await store.listMaterializations(KEY, ALL, 10);
+      const history = await store.partitions.listMaterializations(KEY, ALL, 10);
       assert.equal(history.length, 1);
       const graph = AssetGraph.build([
         defineAsset({ key: KEY, codeVersion: "1", materialize: () => Promise.resolve({}) }),
@@ -108,7 +108,7 @@ async function killBetweenWriteAndCommit(target: StoreTarget): Promise<void> {
     );
     const after = await target.open();
     try {
-      const current = (await loadPointer(after, KEY, ALL))!;
+      const current = (await loadPointer(after.partitions, KEY, ALL))!;
       assert.equal(await readData(current.location!), "v2");
     } finally {
       await after.close();

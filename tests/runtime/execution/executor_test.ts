@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadPointer } from "../../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../../runtime/store/partition_store.ts";
 import { defineAsset, defineSource, dep } from "../../../runtime/definitions/asset.ts";
 import { daily } from "../../../runtime/partitions/daily_partitions.ts";
 import { windowDays } from "../../../runtime/partitions/mapping.ts";
@@ -355,12 +355,12 @@ Deno.test("a 30-day rolling asset reads its 30 upstream days and records them as
     await h.run({ selection: "demo.events" });
     await h.run({ selection: "demo.rolling", partitions: "2026-11-05" });
     assert.equal(read, 30);
-    const [latest] = await h.store.listMaterializations(
+    const [latest] = await h.store.partitions.listMaterializations(
       rolling.key,
       "2026-11-05" as PartitionKey,
       1,
     );
-    const inputs = await h.store.loadInputs([latest.id]);
+    const inputs = await h.store.partitions.loadInputs([latest.id]);
     const partitions = inputs.get(latest.id)!.map((i) => i.partition).sort();
     assert.equal(partitions.length, 30);
     assert.equal(partitions[0], "2026-10-07");
@@ -422,15 +422,16 @@ Deno.test("a failing error-severity check keeps the new version uncommitted; a w
   try {
     const first = await h.run();
     assert.equal(first.run?.steps[0].status, "succeeded");
-    const before = (await h.store.loadStates()).get(table.key)!.get("" as PartitionKey)!.current!;
+    const before = (await h.store.partitions.loadStates()).get(table.key)!.get("" as PartitionKey)!
+      .current!;
     value = "bad";
     const second = await h.run({ force: true });
     assert.equal(second.run?.steps[0].status, "failed");
     assert.match(second.run!.steps[0].reason, /check 'not_bad' failed: found 1 bad row/);
-    const after = (await loadPointer(h.store, table.key, "" as PartitionKey))!;
+    const after = (await loadPointer(h.store.partitions, table.key, "" as PartitionKey))!;
     assert.equal(after.dataVersion, before.dataVersion);
     assert.equal(await Deno.readTextFile(`${after.location!.replace("file://", "")}/data`), "good");
-    const results = await h.store.latestCheckResults(table.key);
+    const results = await h.store.checks.latestCheckResults(table.key);
     const names = results.get("" as PartitionKey)!.map((r) => `${r.name}:${r.passed}`).sort();
     assert.deepEqual(names, ["always_warns:false", "not_bad:false"]);
   } finally {
@@ -459,7 +460,7 @@ Deno.test("cancelling a run stops it cleanly and records it as cancelled", async
     const outcome = await h.run({ signal: controller.signal });
     assert.equal(outcome.run?.status, "cancelled");
     assert.deepEqual(outcome.run!.steps.map((s) => s.status), ["cancelled", "cancelled"]);
-    const run = await h.store.getRun(outcome.run!.runId);
+    const run = await h.store.runs.getRun(outcome.run!.runId);
     assert.equal(run?.status, "cancelled");
     assert.equal((await h.status("demo.blocker")).status, "never");
   } finally {
@@ -475,7 +476,7 @@ Deno.test("a partition leased by another run shows as running, and a second run 
   });
   const h = await openHarness([table]);
   try {
-    const claim = await h.store.claim(
+    const claim = await h.store.leases.claim(
       table.key,
       "" as PartitionKey,
       "other-run" as never,
@@ -487,7 +488,7 @@ Deno.test("a partition leased by another run shows as running, and a second run 
     const outcome = await h.run({ lockWaitMs: 0, lockPollMs: 1 });
     assert.equal(outcome.run?.steps[0].status, "skipped");
     assert.match(outcome.run!.steps[0].reason, /taken: being materialized by run other-run/);
-    await h.store.release(table.key, "" as PartitionKey, "other-run" as never);
+    await h.store.leases.release(table.key, "" as PartitionKey, "other-run" as never);
     const retried = await h.run();
     assert.equal(retried.run?.steps[0].status, "succeeded");
   } finally {

@@ -6,7 +6,7 @@ import { defineAsset } from "../../../runtime/definitions/asset.ts";
 import { assetKey } from "../../../runtime/definitions/asset_key.ts";
 import { partitionKey, UNPARTITIONED } from "../../../runtime/partitions/partition_key.ts";
 import type { MaterializationId, RunId } from "../../../runtime/store/metadata_store.ts";
-import { commitPartSet } from "../../../runtime/store/part_set_commit.ts";
+import { commitPartSet } from "../../../runtime/store/sql/part_set_commit.ts";
 import { type CodeVersion, dataVersion } from "../../../runtime/definitions/version.ts";
 import { vacuum } from "../../../runtime/execution/vacuum.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
@@ -35,7 +35,11 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
     await h.run({ force: true });
     clock.advance(20 * DAY_MS);
     await h.run({ force: true });
-    const history = await h.store.listMaterializations(assetKey("demo.table"), UNPARTITIONED, 10);
+    const history = await h.store.partitions.listMaterializations(
+      assetKey("demo.table"),
+      UNPARTITIONED,
+      10,
+    );
     assert.equal(history.length, 3);
     const [current, middle, oldest] = history.map((m) => m.location);
     // Directory times follow the fake clock, as they would have in real time.
@@ -51,7 +55,7 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
     age(crashed.uri, 3);
     const options = { retainDays: 15, graceMinutes: 60, now: clock.now() };
 
-    const dry = await vacuum(h.store.database, h.lake, { ...options, dryRun: true });
+    const dry = await vacuum(h.store.maintenance, h.lake, { ...options, dryRun: true });
     assert.deepEqual([...dry.removed].sort(), [oldest, middle, crashed.uri].sort());
     assert.equal(dry.trimmed.materializations, 2);
     assert.equal(
@@ -60,7 +64,7 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
       "dry run removed files",
     );
 
-    const real = await vacuum(h.store.database, h.lake, { ...options, dryRun: false });
+    const real = await vacuum(h.store.maintenance, h.lake, { ...options, dryRun: false });
     assert.deepEqual([...real.removed].sort(), [oldest, middle, crashed.uri].sort());
     assert.equal(real.young, 1);
     assert.equal(real.trimmed.materializations, 2);
@@ -68,12 +72,16 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
     const left = (await Array.fromAsync(h.lake.listLocations())).map((l) => l.uri).sort();
     assert.deepEqual(left, [current, writing.uri].sort());
     await h.lake.open(current);
-    const after = await h.store.listMaterializations(assetKey("demo.table"), UNPARTITIONED, 10);
+    const after = await h.store.partitions.listMaterializations(
+      assetKey("demo.table"),
+      UNPARTITIONED,
+      10,
+    );
     assert.deepEqual(after.map((m) => m.location), [current]);
     // The asset is still fresh: vacuum never touches what is current.
     assert.equal((await h.status("demo.table")).status, "fresh");
 
-    const again = await vacuum(h.store.database, h.lake, { ...options, dryRun: false });
+    const again = await vacuum(h.store.maintenance, h.lake, { ...options, dryRun: false });
     assert.deepEqual(again.removed, []);
   } finally {
     await h.close();
@@ -86,7 +94,7 @@ Deno.test("vacuum keeps superseded versions within retention", async () => {
     await h.run();
     clock.advance(2 * DAY_MS);
     await h.run({ force: true });
-    const report = await vacuum(h.store.database, h.lake, {
+    const report = await vacuum(h.store.maintenance, h.lake, {
       retainDays: 7,
       graceMinutes: 0,
       now: clock.now(),
@@ -105,7 +113,7 @@ Deno.test("vacuum keeps every part of a current part set and removes parts compa
     const key = assetKey("bronze.orders");
     const day = partitionKey("2026-09-01");
     const runId = "ingest-1" as RunId;
-    await h.store.startRun(ingestRun(runId, clock.now()));
+    await h.store.runs.startRun(ingestRun(runId, clock.now()));
     const part = async (name: string) => {
       const location = await h.lake.allocate(key, day, name);
       await Deno.writeTextFile(`${location.dir}/data.parquet`, name);
@@ -145,7 +153,7 @@ Deno.test("vacuum keeps every part of a current part set and removes parts compa
       Deno.utimeSync(fileURLToPath(uri), new Date(0), new Date(0));
     }
 
-    const report = await vacuum(h.store.database, h.lake, {
+    const report = await vacuum(h.store.maintenance, h.lake, {
       retainDays: 15,
       graceMinutes: 60,
       now: clock.now(),

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type AnyAsset, defineAsset, defineSource, dep } from "../../../runtime/definitions/asset.ts";
+import {
+  type AnyAsset,
+  defineAsset,
+  defineSource,
+  dep,
+} from "../../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import { DefinitionError } from "../../../runtime/errors.ts";
 import { AssetGraph } from "../../../runtime/graph/asset_graph.ts";

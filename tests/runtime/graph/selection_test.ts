@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { type AnyAsset, defineAsset, defineSource } from "../../../runtime/definitions/asset.ts";
 import { RequestError } from "../../../runtime/errors.ts";
 import { AssetGraph } from "../../../runtime/graph/asset_graph.ts";
-import { formatSelection, parseSelection, resolveSelection } from "../../../runtime/graph/selection.ts";
+import {
+  formatSelection,
+  parseSelection,
+  resolveSelection,
+} from "../../../runtime/graph/selection.ts";
 
 // source.orders -> bronze.orders -> silver.orders_enriched -> gold.revenue_daily -> marts.fact_orders
 //                  bronze.payments ->/                      \-> gold.fraud_summary

@@ -3,7 +3,7 @@
 // is dropped before each test, and a copy of a freshly created data dir per test on disk.
 import { openPgliteClient } from "../../../resources/postgres/pglite_client.ts";
 import type { SqlClient } from "../../../runtime/sql_client.ts";
-import { SqlMetadataStore } from "../../../runtime/store/sql_metadata_store.ts";
+import { SqlMetadataStore } from "../../../runtime/store/sql/sql_metadata_store.ts";
 import { closingAlso, metadataStoreContract } from "./metadata_store_contract.ts";
 
 let shared: Promise<SqlClient> | undefined;

@@ -1,7 +1,7 @@
 // The metadata store contract on a real Postgres server (SLUICE_TEST_DATABASE_URL), each test in
 // a database of its own.
 import { openPostgresClient } from "../../../resources/postgres/postgres_client.ts";
-import { SqlMetadataStore } from "../../../runtime/store/sql_metadata_store.ts";
+import { SqlMetadataStore } from "../../../runtime/store/sql/sql_metadata_store.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { closingAlso, metadataStoreContract } from "./metadata_store_contract.ts";
 

@@ -7,7 +7,7 @@ import {
   migrate,
   PLATFORM_MIGRATIONS_DIR,
   readMigrations,
-} from "../../../runtime/store/migrate.ts";
+} from "../../../runtime/store/sql/migrate.ts";
 import type { SqlClient } from "../../../runtime/sql_client.ts";
 
 async function withCopyOfMigrations(fn: (dir: URL, sql: SqlClient) => Promise<void>) {

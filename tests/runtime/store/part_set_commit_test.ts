@@ -7,9 +7,10 @@ import { type AssetKey, assetKey } from "../../../runtime/definitions/asset_key.
 import { locationParts } from "../../../runtime/definitions/part_set.ts";
 import { partitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { MaterializationId, RunId } from "../../../runtime/store/metadata_store.ts";
-import { commitPartSet, type PartSetChange } from "../../../runtime/store/part_set_commit.ts";
+import { commitPartSet } from "../../../runtime/store/sql/part_set_commit.ts";
+import type { PartSetChange } from "../../../runtime/store/partition_store.ts";
 import type { SqlClient } from "../../../runtime/sql_client.ts";
-import { SqlMetadataStore } from "../../../runtime/store/sql_metadata_store.ts";
+import { SqlMetadataStore } from "../../../runtime/store/sql/sql_metadata_store.ts";
 import { type CodeVersion, dataVersion } from "../../../runtime/definitions/version.ts";
 import { ingestRun } from "../../support/runtime_harness.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
@@ -24,7 +25,7 @@ async function withStore(fn: (store: SqlMetadataStore, url: string) => Promise<v
   const store = new SqlMetadataStore(await openPostgresClient(database.url));
   try {
     await store.migrate();
-    await store.startRun(ingestRun(RUN, new Date()));
+    await store.runs.startRun(ingestRun(RUN, new Date()));
     await fn(store, database.url);
   } finally {
     await store.close();
@@ -53,7 +54,7 @@ function append(tx: SqlClient, uri: string, key: AssetKey = BRONZE) {
 }
 
 async function pointerOf(store: SqlMetadataStore) {
-  const pointers = await store.loadPointers([{ assetKey: BRONZE, partition: DAY }]);
+  const pointers = await store.partitions.loadPointers([{ assetKey: BRONZE, partition: DAY }]);
   return [...pointers.values()][0];
 }
 
@@ -73,9 +74,9 @@ test("appends build a part set, each a materialization with its lineage", async 
   assert.deepEqual(locationParts(pointer.location!), ["file:///lake/a", "file:///lake/b"]);
   assert.equal(pointer.dataVersion, "v+file:///lake/a+file:///lake/b");
   assert.equal(pointer.rows, 2);
-  const history = await store.listMaterializations(BRONZE, DAY, 10);
+  const history = await store.partitions.listMaterializations(BRONZE, DAY, 10);
   assert.equal(history.length, 2);
-  const inputs = await store.loadInputs([pointer.materializationId!]);
+  const inputs = await store.partitions.loadInputs([pointer.materializationId!]);
   assert.deepEqual(inputs.get(pointer.materializationId!), [
     { assetKey: SOURCE, partition: DAY, dataVersion: "day" },
   ]);
@@ -92,7 +93,7 @@ test("an append rolls back with the caller's transaction", async (store) => {
   );
   const pointer = await pointerOf(store);
   assert.deepEqual(locationParts(pointer.location!), ["file:///lake/a"]);
-  assert.equal((await store.listMaterializations(BRONZE, DAY, 10)).length, 1);
+  assert.equal((await store.partitions.listMaterializations(BRONZE, DAY, 10)).length, 1);
 });
 
 test("a layout change keeps the version and the lineage; null leaves the pointer", async (store) => {
@@ -131,7 +132,7 @@ test("a layout change keeps the version and the lineage; null leaves the pointer
   assert.equal(after.dataVersion, before.dataVersion);
   assert.equal(after.inputSignature, before.inputSignature);
   assert.deepEqual(
-    (await store.loadInputs([after.materializationId!])).get(after.materializationId!),
+    (await store.partitions.loadInputs([after.materializationId!])).get(after.materializationId!),
     [{ assetKey: SOURCE, partition: DAY, dataVersion: "day" }],
   );
 });
@@ -148,7 +149,7 @@ test("concurrent appenders on two connections each land their part once", async 
     const pointer = await pointerOf(store);
     assert.deepEqual([...locationParts(pointer.location!)].sort(), [...uris].sort());
     assert.equal(pointer.rows, 40);
-    assert.equal((await store.listMaterializations(BRONZE, DAY, 100)).length, 40);
+    assert.equal((await store.partitions.listMaterializations(BRONZE, DAY, 100)).length, 40);
   } finally {
     await other.close();
   }

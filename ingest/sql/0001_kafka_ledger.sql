@@ -1,7 +1,17 @@
 -- Kafka → bronze, exactly once: each consumed batch registers its Parquet segments and moves its
 -- partition's next offset in one transaction. The offset only moves from the value the writer
 -- read (compare and set), so two processes can never both commit the same records.
-create table platform.kafka_offsets (
+-- A store that kept these tables in schema platform (before the ingest wing owned them) has them
+-- moved here, rows and all.
+do $$
+begin
+  if to_regclass('platform.kafka_offsets') is not null then
+    alter table platform.kafka_offsets set schema ingest;
+    alter table platform.kafka_segments set schema ingest;
+  end if;
+end $$;
+
+create table if not exists ingest.kafka_offsets (
   consumer_group text not null,
   kafka_topic text not null,
   kafka_partition integer not null,
@@ -12,7 +22,7 @@ create table platform.kafka_offsets (
 
 -- One row per (batch, event day): the day's accepted and rejected records of offsets
 -- [start_offset, end_offset) of one Kafka partition, in the lake at `uri`.
-create table platform.kafka_segments (
+create table if not exists ingest.kafka_segments (
   segment_id text primary key,
   consumer_group text not null,
   topic text not null,
@@ -28,13 +38,6 @@ create table platform.kafka_segments (
   check (end_offset > start_offset)
 );
 
-create index kafka_segments_by_day on platform.kafka_segments (topic, event_date);
-create index kafka_segments_by_partition
-  on platform.kafka_segments (consumer_group, kafka_topic, kafka_partition, start_offset);
-
--- Alerts produced to fraud.alerts: an alert id is sent once, whatever reruns happen.
-create table platform.kafka_alerts_sent (
-  alert_id text primary key,
-  kafka_topic text not null,
-  sent_at timestamptz not null default now()
-);
+create index if not exists kafka_segments_by_day on ingest.kafka_segments (topic, event_date);
+create index if not exists kafka_segments_by_partition
+  on ingest.kafka_segments (consumer_group, kafka_topic, kafka_partition, start_offset);

@@ -1,11 +1,12 @@
-// Applies the SQL migrations in sql/platform in order, each in its own transaction, and records
-// them with a checksum in platform.schema_migrations so an edited, already applied file is caught.
+// Applies a schema's SQL migrations in order, each in its own transaction, and records them with
+// a checksum in <schema>.schema_migrations so an edited, already applied file is caught. The
+// engine's own are sql/platform; an application registers its schemas' sets (MigrationSet).
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { RuntimeInvariantError } from "../errors.ts";
-import type { SqlClient } from "../sql_client.ts";
+import { RuntimeInvariantError } from "../../errors.ts";
+import type { SqlClient } from "../../sql_client.ts";
 
-export const PLATFORM_MIGRATIONS_DIR = new URL("../../sql/platform/", import.meta.url);
+export const PLATFORM_MIGRATIONS_DIR = new URL("../../../sql/platform/", import.meta.url);
 
 /** Serializes migrators across processes; any constant works as long as every process agrees. */
 const MIGRATION_LOCK_KEY = 7_310_252_051;
@@ -61,29 +62,47 @@ export async function readMigrations(dir: URL = PLATFORM_MIGRATIONS_DIR): Promis
 }
 
 /**
- * Applies every pending migration; returns the versions it applied. Each step takes a
- * transaction-scoped advisory lock first, so concurrent migrators queue up and the later ones
- * find the work done.
+ * Applies every pending migration of `schema`; returns the versions it applied. Each step takes
+ * a transaction-scoped advisory lock first, so concurrent migrators queue up and the later ones
+ * find the work done. A schema other than platform gets its bookkeeping table created here.
  */
 export async function migrate(
   client: SqlClient,
   dir: URL = PLATFORM_MIGRATIONS_DIR,
+  schema = "platform",
 ): Promise<number[]> {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new RuntimeInvariantError(
+      `Cannot migrate schema '${schema}': expected a lowercase name like 'ingest'`,
+    );
+  }
   const migrations = await readMigrations(dir);
   const applied: number[] = [];
   while (true) {
-    const version = await client.transaction((tx) => applyNext(tx, migrations));
+    const version = await client.transaction((tx) => applyNext(tx, migrations, schema));
     if (version === undefined) return applied;
     applied.push(version);
   }
 }
 
+const SCHEMA_NAME = /^[a-z][a-z0-9_]*$/;
+
 async function applyNext(
   tx: SqlClient,
   migrations: readonly Migration[],
+  schema: string,
 ): Promise<number | undefined> {
+  // One lock for every schema's migrations: they are rare, and one order is easy to reason about.
   await tx.query("select pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
-  const applied = await appliedMigrations(tx);
+  if (schema !== "platform") {
+    await tx.exec(
+      `create schema if not exists ${schema};
+       create table if not exists ${schema}.schema_migrations (
+         version integer primary key, name text not null, checksum text not null,
+         applied_at timestamptz not null default now())`,
+    );
+  }
+  const applied = await appliedMigrations(tx, schema);
   for (const migration of migrations) {
     const row = applied.get(migration.version);
     if (row) {
@@ -92,7 +111,7 @@ async function applyNext(
     }
     await tx.exec(migration.sql);
     await tx.query(
-      "insert into platform.schema_migrations (version, name, checksum) values ($1, $2, $3)",
+      `insert into ${schema}.schema_migrations (version, name, checksum) values ($1, $2, $3)`,
       [migration.version, migration.name, migration.checksum],
     );
     return migration.version;
@@ -100,13 +119,13 @@ async function applyNext(
   return undefined;
 }
 
-async function appliedMigrations(tx: SqlClient): Promise<Map<number, AppliedRow>> {
+async function appliedMigrations(tx: SqlClient, schema: string): Promise<Map<number, AppliedRow>> {
   const [{ exists }] = await tx.query<{ exists: boolean }>(
-    "select to_regclass('platform.schema_migrations') is not null as exists",
+    `select to_regclass('${schema}.schema_migrations') is not null as exists`,
   );
   if (!exists) return new Map();
   const rows = await tx.query<AppliedRow>(
-    "select version, name, checksum from platform.schema_migrations order by version",
+    `select version, name, checksum from ${schema}.schema_migrations order by version`,
   );
   return new Map(rows.map((row) => [row.version, row]));
 }

@@ -1,9 +1,9 @@
 // The rows of one committed materialization: the history row, its lineage and the current
 // pointer, written inside the caller's transaction (a run's commit or a part-set commit).
-import type { JsonValue } from "../definitions/context.ts";
-import type { ConsumedInput } from "../definitions/version.ts";
-import type { NewMaterialization } from "./metadata_store.ts";
-import type { SqlClient } from "../sql_client.ts";
+import type { JsonValue } from "../../definitions/context.ts";
+import type { ConsumedInput } from "../../definitions/version.ts";
+import type { NewMaterialization } from "../metadata_store.ts";
+import type { SqlClient } from "../../sql_client.ts";
 
 /** Inserts the materialization and its inputs and moves the partition's pointer to it. */
 export async function writeMaterialization(

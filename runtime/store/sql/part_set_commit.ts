@@ -1,54 +1,13 @@
-// Commits to a part-set pointer from outside a run's lease: a stream appender adds a part, a
-// compactor replaces parts by their merge. The pointer row stays locked until the caller's
-// transaction ends, so appenders and compactors of one partition take turns and none loses a
-// part another committed; whatever else the caller writes in that transaction commits with it.
-import type { AssetKey } from "../definitions/asset_key.ts";
-import type { JsonValue } from "../definitions/context.ts";
-import { locationParts, partSetLocation } from "../definitions/part_set.ts";
-import type { PartitionKey } from "../partitions/partition_key.ts";
-import {
-  type CodeVersion,
-  type ConsumedInput,
-  type DataVersion,
-  inputSignature,
-} from "../definitions/version.ts";
+// Commits to a part-set pointer from outside a run's lease (StoreTransaction.commitPartSet): a
+// stream appender adds a part, a compactor replaces parts by their merge. The pointer row stays
+// locked until the caller's transaction ends, so appenders and compactors of one partition take
+// turns and none loses a part another committed.
+import { locationParts, partSetLocation } from "../../definitions/part_set.ts";
+import { type ConsumedInput, type DataVersion, inputSignature } from "../../definitions/version.ts";
 import { writeMaterialization } from "./materialization_rows.ts";
-import type { MaterializationId, RunId } from "./metadata_store.ts";
+import type { PartSetCommit } from "../partition_store.ts";
 import { assertPackable } from "./packed_states.ts";
-import type { SqlClient } from "../sql_client.ts";
-
-/** A partition's current pointer, seen under its lock. */
-export interface CurrentParts {
-  readonly parts: readonly string[];
-  readonly dataVersion: DataVersion;
-  readonly rows: number;
-}
-
-/** The pointer a commit moves to. */
-export interface PartSetChange {
-  readonly parts: readonly string[];
-  readonly dataVersion: DataVersion;
-  readonly rows: number;
-  /** What it read; "keep" for a change of layout only (a compaction), which read the same. */
-  readonly inputs: readonly ConsumedInput[] | "keep";
-  readonly metadata: Readonly<Record<string, JsonValue>>;
-}
-
-export interface PartSetCommit {
-  readonly id: MaterializationId;
-  /** The run recorded as the writer (an ingester registers one for its lifetime). */
-  readonly runId: RunId;
-  readonly assetKey: AssetKey;
-  readonly partition: PartitionKey;
-  readonly codeVersion: CodeVersion;
-  readonly startedAt: Date;
-  readonly committedAt: Date;
-  /**
-   * The new pointer from the current one (undefined while the partition has none); null leaves
-   * the pointer where it is.
-   */
-  readonly change: (current: CurrentParts | undefined) => PartSetChange | null;
-}
+import type { SqlClient } from "../../sql_client.ts";
 
 /** Moves the pointer as `change` decides, inside `tx`; false when it decided not to. */
 export async function commitPartSet(tx: SqlClient, commit: PartSetCommit): Promise<boolean> {

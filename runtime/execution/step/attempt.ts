@@ -1,0 +1,115 @@
+// One attempt at a step: a fresh lake location, the asset's materialize function under its
+// timeout, the sealed output with its data version, the checks, and the commit.
+import type { AssetDefinition } from "../../definitions/asset.ts";
+import type { MaterializeContext, UpstreamPartition } from "../../definitions/context.ts";
+import type { LakeLocation } from "../../definitions/lake.ts";
+import { dataVersion } from "../../definitions/version.ts";
+import { SluiceError } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
+import type { MaterializationId } from "../../store/metadata_store.ts";
+import type { PlanStep } from "../plan.ts";
+import { assertBlockingChecksPassed, runChecks } from "./checks.ts";
+import { commitStep } from "./commit.ts";
+import type { StepEnvironment } from "./step_environment.ts";
+import { openPointer, openUpstream, type StepInputs } from "./step_inputs.ts";
+import { withTimeout } from "./timeout.ts";
+
+export interface AttemptResult {
+  readonly id: MaterializationId;
+  readonly rows: number | undefined;
+}
+
+export async function attemptOnce(
+  env: StepEnvironment,
+  definition: AssetDefinition,
+  step: PlanStep,
+  inputs: StepInputs,
+  attempt: number,
+  runSignal: AbortSignal,
+  log: Logger,
+): Promise<AttemptResult> {
+  const startedAt = env.clock.now();
+  const id = crypto.randomUUID() as MaterializationId;
+  const output = await env.lake.allocate(step.key, step.partition, id);
+  const upstream = await openUpstream(env, inputs);
+  const contextFor = (signal: AbortSignal) =>
+    materializeContext(env, definition, step, inputs, attempt, output, upstream, signal, log);
+  const result = await withTimeout(
+    definition.key,
+    definition.timeoutMs,
+    runSignal,
+    (signal) => definition.materialize(contextFor(signal)),
+  );
+  if (result.data !== undefined) {
+    const bytes = typeof result.data === "string"
+      ? new TextEncoder().encode(result.data)
+      : result.data;
+    await Deno.writeFile(`${output.dir}/data`, bytes);
+  }
+  const sealed = await env.lake.seal(output);
+  const checks = await runChecks(env, definition, contextFor(runSignal), result);
+  await env.store.checks.recordCheckResults(
+    env.runId,
+    step.key,
+    step.partition,
+    id,
+    checks,
+    env.clock.now(),
+  );
+  assertBlockingChecksPassed(checks, output.uri);
+  await env.hooks.beforeCommit?.(step, output);
+  await commitStep(env, definition, step, {
+    id,
+    output,
+    sealed,
+    dataVersion: result.dataVersion === undefined
+      ? sealed.dataVersion
+      : dataVersion(result.dataVersion),
+    result,
+    consumed: inputs.consumed,
+    startedAt,
+    replaced: inputs.own,
+  });
+  return { id, rows: result.rows };
+}
+
+function materializeContext(
+  env: StepEnvironment,
+  definition: AssetDefinition,
+  step: PlanStep,
+  inputs: StepInputs,
+  attempt: number,
+  output: LakeLocation,
+  upstream: readonly UpstreamPartition[],
+  signal: AbortSignal,
+  log: Logger,
+): MaterializeContext {
+  const declared = new Set(definition.deps.map((d) => d.key));
+  return {
+    key: step.key,
+    partition: step.partition,
+    window: definition.partitions.window(step.partition),
+    runId: env.runId,
+    attempt,
+    fullRefresh: env.fullRefresh,
+    resources: env.resources,
+    log,
+    signal,
+    output,
+    input(asset) {
+      return this.inputByKey(asset.key);
+    },
+    inputByKey(key) {
+      if (!declared.has(key)) {
+        throw new SluiceError(
+          `Asset '${step.key}' read '${key}', which is not one of its upstreams: add it to its deps`,
+        );
+      }
+      return upstream.filter((u) => u.key === key);
+    },
+    current: () =>
+      inputs.own === undefined
+        ? Promise.resolve(undefined)
+        : openPointer(env, { assetKey: step.key, partition: step.partition }, inputs.own),
+  };
+}

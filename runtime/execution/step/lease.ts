@@ -1,0 +1,49 @@
+// A step's lease: taken before anything is read, so one run at a time materializes a partition;
+// a step that finds the lease held waits for it, up to the run's lock wait.
+import type { Logger } from "../../logger.ts";
+import type { RunId } from "../../store/metadata_store.ts";
+import type { PlanStep } from "../plan.ts";
+import type { StepEnvironment } from "./step_environment.ts";
+
+export type LeaseResult =
+  | { readonly ok: true; readonly waitedFor: RunId | undefined }
+  | { readonly ok: false; readonly cancelled: boolean; readonly reason: string };
+
+export async function acquireLease(
+  env: StepEnvironment,
+  step: PlanStep,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<LeaseResult> {
+  const deadline = performance.now() + env.lockWaitMs;
+  let waitedFor: RunId | undefined;
+  for (;;) {
+    const claim = await env.store.leases.claim(
+      step.key,
+      step.partition,
+      env.runId,
+      env.owner,
+      env.leaseTtlMs,
+    );
+    if (claim.claimed) return { ok: true, waitedFor };
+    if (waitedFor === undefined) {
+      log.info(
+        `waiting: ${step.id} is being materialized by run ${claim.heldBy.runId} (${claim.heldBy.owner})`,
+      );
+    }
+    waitedFor = claim.heldBy.runId;
+    if (performance.now() >= deadline) {
+      return {
+        ok: false,
+        cancelled: false,
+        reason:
+          `taken: being materialized by run ${claim.heldBy.runId} (${claim.heldBy.owner}); gave up after waiting ${env.lockWaitMs} ms`,
+      };
+    }
+    try {
+      await env.clock.sleep(env.lockPollMs, signal);
+    } catch {
+      return { ok: false, cancelled: true, reason: "run cancelled" };
+    }
+  }
+}

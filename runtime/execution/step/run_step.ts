@@ -1,0 +1,175 @@
+// Runs one plan step: takes the partition's lease, decides from the store whether it still has
+// to run, then attempts it with retries and backoff until it commits, fails for good or is
+// cancelled. Anything that fails before the commit leaves the previous version current.
+import { errorMessage } from "../../errors.ts";
+import { displayPartition } from "../../partitions/partition_key.ts";
+import { retryDelayMs } from "../../definitions/policies.ts";
+import { isUpToDate } from "../../staleness/staleness.ts";
+import type { MaterializationId, RunId, StepStatus } from "../../store/metadata_store.ts";
+import type { PlanStep } from "../plan.ts";
+import { attemptOnce } from "./attempt.ts";
+import { CheckFailedError } from "./checks.ts";
+import { acquireLease } from "./lease.ts";
+import type { SkipKind, StepEnvironment, StepOutcome } from "./step_environment.ts";
+import { readStepInputs, type StepInputs } from "./step_inputs.ts";
+
+interface Finish {
+  readonly status: StepStatus;
+  readonly reason: string;
+  readonly skip?: SkipKind;
+  readonly attempts?: number;
+  readonly rows?: number;
+  readonly materializationId?: MaterializationId;
+}
+
+export async function runStep(
+  env: StepEnvironment,
+  step: PlanStep,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  const started = performance.now();
+  const finish = (f: Finish): StepOutcome => ({
+    record: {
+      assetKey: step.key,
+      partition: step.partition,
+      status: f.status,
+      attempts: f.attempts ?? 0,
+      rows: f.rows,
+      durationMs: Math.round(performance.now() - started),
+      reason: f.reason,
+      materializationId: f.materializationId,
+    },
+    skip: f.skip,
+  });
+  const log = env.log.child(
+    step.partition === "" ? { asset: step.key } : { asset: step.key, partition: step.partition },
+  );
+
+  const lease = await acquireLease(env, step, signal, log);
+  if (!lease.ok) {
+    return lease.cancelled
+      ? finish({ status: "cancelled", reason: lease.reason })
+      : finish({ status: "skipped", reason: lease.reason, skip: "blocked" });
+  }
+  let committed = false;
+  try {
+    const inputs = await readStepInputs(env, step);
+    const current = alreadyCurrent(env, step, inputs, lease.waitedFor);
+    if (current !== undefined) {
+      return finish({ status: "skipped", reason: current, skip: "current" });
+    }
+    const missing = missingUpstream(env, step, inputs);
+    if (missing !== undefined) {
+      return finish({ status: "skipped", reason: missing, skip: "blocked" });
+    }
+
+    await env.store.partitions.recordAttempt(step.key, step.partition, {
+      runId: env.runId,
+      status: "running",
+      at: env.clock.now(),
+      error: undefined,
+    });
+    const definition = env.graph.definition(step.key);
+    for (let attempt = 1;; attempt++) {
+      try {
+        const done = await attemptOnce(env, definition, step, inputs, attempt, signal, log);
+        committed = true;
+        log.info(`materialized ${step.id}`, { rows: done.rows, attempt });
+        return finish({
+          status: "succeeded",
+          reason: step.reasons.join("; "),
+          attempts: attempt,
+          rows: done.rows,
+          materializationId: done.id,
+        });
+      } catch (error) {
+        if (signal.aborted) return await cancelled(env, step, attempt, finish);
+        const message = errorMessage(error);
+        const maxAttempts = definition.retry.maxAttempts;
+        log.warn(`attempt ${attempt} of ${maxAttempts} failed: ${message}`);
+        if (attempt >= maxAttempts || error instanceof CheckFailedError) {
+          await recordLastAttempt(env, step, "failed", message);
+          return finish({ status: "failed", reason: message, attempts: attempt });
+        }
+        const delay = retryDelayMs(definition.retry, attempt, env.random);
+        log.info(`retrying in ${delay} ms`);
+        try {
+          await env.clock.sleep(delay, signal);
+        } catch {
+          return await cancelled(env, step, attempt, finish);
+        }
+      }
+    }
+  } finally {
+    // A commit releases the lease in its own transaction; every other path releases it here.
+    if (!committed) await env.store.leases.release(step.key, step.partition, env.runId);
+  }
+}
+
+/**
+ * Why the step need not run, decided from what the store holds now: its partition already
+ * reflects its code and current inputs, and either it is in the plan only in case an upstream
+ * changed, or another run made it current after the plan was made. (A partition in the plan
+ * for a time-based reason, such as a freshness policy, still runs.)
+ */
+function alreadyCurrent(
+  env: StepEnvironment,
+  step: PlanStep,
+  inputs: StepInputs,
+  waitedFor: RunId | undefined,
+): string | undefined {
+  if (env.force) return undefined;
+  const codeVersion = env.graph.definition(step.key).codeVersion;
+  if (!isUpToDate(inputs.own, codeVersion, inputs.signature)) return undefined;
+  const movedSincePlan = inputs.own?.at.getTime() !== step.plannedCurrentAt?.getTime();
+  if (movedSincePlan) {
+    return waitedFor
+      ? `fresh: materialized meanwhile by run ${waitedFor}`
+      : "fresh: materialized meanwhile by another run";
+  }
+  return step.conditional
+    ? "fresh: upstream re-materialized with the same data version"
+    : undefined;
+}
+
+/** A reason to skip when no upstream has any mapped partition materialized (or observed). */
+function missingUpstream(
+  env: StepEnvironment,
+  step: PlanStep,
+  inputs: StepInputs,
+): string | undefined {
+  if (inputs.mapped.length === 0 || inputs.consumed.length > 0) return undefined;
+  const first = inputs.mapped[0].assetKey;
+  const partitions = inputs.mapped.filter((m) => m.assetKey === first)
+    .map((m) => displayPartition(m.partition));
+  const what = env.graph.get(first).kind === "source"
+    ? "was never observed with data"
+    : "was never materialized";
+  return `no upstream has data: ${first} (partition ${partitions.slice(0, 3).join(", ")}${
+    partitions.length > 3 ? ", …" : ""
+  }) ${what}; select +${step.key} to include it`;
+}
+
+async function cancelled(
+  env: StepEnvironment,
+  step: PlanStep,
+  attempt: number,
+  finish: (f: Finish) => StepOutcome,
+): Promise<StepOutcome> {
+  await recordLastAttempt(env, step, "cancelled", "run cancelled");
+  return finish({ status: "cancelled", reason: "run cancelled", attempts: attempt });
+}
+
+async function recordLastAttempt(
+  env: StepEnvironment,
+  step: PlanStep,
+  status: "failed" | "cancelled",
+  error: string,
+): Promise<void> {
+  await env.store.partitions.recordAttempt(step.key, step.partition, {
+    runId: env.runId,
+    status,
+    at: env.clock.now(),
+    error,
+  });
+}
