@@ -2,7 +2,7 @@
 // along the daily curve, their events wait in a time-ordered queue until they are due, and the
 // fraud and malformed rates are applied as they are scheduled.
 import TinyQueue from "tinyqueue";
-import type { FraudPattern, Topic } from "../contracts/events/mod.ts";
+import type { FraudPattern, StreamRecord, Topic } from "../contracts/events/mod.ts";
 import { TOPICS } from "../contracts/events/mod.ts";
 import { DailyCurve } from "./daily_curve.ts";
 import { fraudSession } from "./fraud_patterns.ts";
@@ -26,16 +26,6 @@ export interface StreamOptions {
 }
 
 /** One line ready for the landing zone. */
-export interface StreamRecord {
-  readonly topic: Topic;
-  /** The shopper's id: Kafka's record key, so one user's events stay in order. */
-  readonly key: string;
-  readonly partition: number;
-  readonly line: string;
-  readonly eventDate: string;
-  /** The event's time (epoch ms): Kafka's record timestamp. */
-  readonly at: number;
-}
 
 export interface TopicCounts {
   events: number;

@@ -8,3 +8,4 @@ export * from "./users.ts";
 export * from "./devices.ts";
 export * from "./geo_events.ts";
 export * from "./refunds.ts";
+export * from "./stream_record.ts";

@@ -2,7 +2,7 @@
 // partition, in order), batched across topics, compressed, one Kafka transaction per batch (a
 // batch retried after a broker restart is never read twice), and paced to a target rate.
 import { CompressionTypes, type TopicMessages } from "kafkajs";
-import type { StreamRecord } from "../../generator/event_stream.ts";
+import type { StreamRecord } from "../../contracts/events/mod.ts";
 import { topicName } from "./topics.ts";
 import type { BatchSender } from "./transactional_sender.ts";
 

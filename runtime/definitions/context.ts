@@ -1,6 +1,5 @@
 // What a materialize function receives (its partition, resources, upstream partitions, a
 // logger, a place to write) and what it gives back (rows, bytes, metadata).
-import type { AnyAsset } from "./asset.ts";
 import type { AssetKey } from "./asset_key.ts";
 import type { LakeLocation } from "./lake.ts";
 import type { Logger } from "../logger.ts";
@@ -31,7 +30,12 @@ export function inputFiles(inputs: readonly UpstreamPartition[], name: string): 
   return inputs.flatMap((input) => input.parts.map((part) => `${part.dir}/${name}`));
 }
 
-export interface MaterializeContext<Upstream extends AnyAsset = AnyAsset> {
+/** Anything with an asset key: an asset definition or a source, as `input()` takes it. */
+export interface KeyedAsset {
+  readonly key: AssetKey;
+}
+
+export interface MaterializeContext<Upstream extends KeyedAsset = KeyedAsset> {
   readonly key: AssetKey;
   readonly partition: PartitionKey;
   /** The time window of a time partition. */

@@ -11,9 +11,9 @@ import type {
 } from "../definitions/version.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { AppTransaction } from "../sql_client.ts";
-import type { RunId } from "./run_store.ts";
+import type { MaterializationId, RunId } from "./ids.ts";
 
-export type MaterializationId = string & { readonly __brand: "MaterializationId" };
+export type { MaterializationId };
 
 /** The outcome of the latest attempt at one asset partition. */
 export type AttemptStatus = "running" | "succeeded" | "failed" | "cancelled";

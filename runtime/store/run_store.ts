@@ -3,9 +3,9 @@ import type { AssetKey } from "../definitions/asset_key.ts";
 import type { JsonValue } from "../definitions/context.ts";
 import type { LogEvent } from "../logger.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
-import type { MaterializationId } from "./partition_store.ts";
+import type { MaterializationId, RunId } from "./ids.ts";
 
-export type RunId = string & { readonly __brand: "RunId" };
+export type { RunId };
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
 /** A plan step's outcome in a run table. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { generateEvents, type StreamRecord } from "../../generator/event_stream.ts";
+import type { StreamRecord } from "../../contracts/events/mod.ts";
+import { generateEvents } from "../../generator/event_stream.ts";
 import { TEST_START } from "./_landing.ts";
 
 const DAY_MS = 86_400_000;
