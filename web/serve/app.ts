@@ -5,18 +5,13 @@ import { Registry } from "prom-client";
 import { FEATURE_NAMES } from "../../models/features.ts";
 import type { z } from "zod";
 import { ApiError, echoed, jsonType, modelUnavailable, NO_MODEL_MESSAGE } from "./api_error.ts";
-import {
-  BatchRequestSchema,
-  type FieldError,
-  MAX_BATCH_ROWS,
-  type Prediction,
-} from "./api_schemas.ts";
+import { BatchRequestSchema, type FieldError, MAX_BATCH_ROWS } from "./api_schemas.ts";
 import type { JsonPath } from "./duplicate_keys.ts";
 import { readJsonBody } from "./json_body.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ModelSource } from "./model_source.ts";
 import { openApiDocument } from "./openapi.ts";
-import { rowPrediction } from "./prediction.ts";
+import { predictionBody, rowPrediction } from "./prediction.ts";
 import { RowReader } from "./row_reader.ts";
 import { ServeMetrics } from "./serve_metrics.ts";
 import { swaggerDocs } from "./swagger_docs.ts";
@@ -146,12 +141,12 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
       );
       metrics.rows(1, 0);
       metrics.score(row.fraud_probability);
-      const prediction: Prediction = {
-        ...(read.transactionId === undefined ? {} : { transaction_id: read.transactionId }),
-        ...row,
-        model_version: model.version,
-        latency_ms: roundMs(clock() - c.get("started")),
-      };
+      const prediction = predictionBody(
+        row,
+        model.version,
+        roundMs(clock() - c.get("started")),
+        read.transactionId,
+      );
       return c.json(prediction);
     } finally {
       lease.release();
@@ -214,14 +209,7 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
           rows[index] as Record<string, unknown>,
         );
         metrics.score(row.fraud_probability);
-        const transactionId = transactionIds[k];
-        results[index] = {
-          index,
-          ...(transactionId === undefined ? {} : { transaction_id: transactionId }),
-          ...row,
-          model_version: model.version,
-          latency_ms: latency,
-        };
+        results[index] = predictionBody(row, model.version, latency, transactionIds[k], index);
       }
       metrics.batch(rows.length);
       metrics.rows(scoredRows.length, rejected.size);

@@ -1,6 +1,6 @@
 // One row's answer from the serving graph's output: the probability from the margin, the
 // decision and risk level from the model's threshold, and the top contributions as reasons.
-import { type Reason, REASON_COUNT, type RiskLevel } from "./api_schemas.ts";
+import { type Prediction, type Reason, REASON_COUNT, type RiskLevel } from "./api_schemas.ts";
 import { riskLevel } from "./risk_level.ts";
 import type { Scores } from "./onnx_scorer.ts";
 import { sigmoid } from "./serving_graph.ts";
@@ -33,6 +33,29 @@ export function rowPrediction(
     risk_level: riskLevel(probability, threshold),
     reasons: topReasons(scores, base, features, names, values),
   };
+}
+
+/**
+ * The response body of one prediction in the documented field order (index first for a batch
+ * row), built field by field: a batch builds thousands, so no object spreads.
+ */
+export function predictionBody(
+  prediction: RowPrediction,
+  modelVersion: string,
+  latencyMs: number,
+  transactionId: string | undefined,
+  index?: number,
+): Prediction & { index?: number } {
+  const body: Record<string, unknown> = {};
+  if (index !== undefined) body.index = index;
+  if (transactionId !== undefined) body.transaction_id = transactionId;
+  body.fraud_probability = prediction.fraud_probability;
+  body.is_fraud = prediction.is_fraud;
+  body.risk_level = prediction.risk_level;
+  body.reasons = prediction.reasons;
+  body.model_version = modelVersion;
+  body.latency_ms = latencyMs;
+  return body as Prediction & { index?: number };
 }
 
 /** The REASON_COUNT largest |contribution|s, largest first, ties in feature order, zeros out. */

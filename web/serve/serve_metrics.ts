@@ -13,7 +13,9 @@ export class ServeMetrics {
   readonly #scores: Histogram;
   readonly #reloads: Counter<"outcome">;
   readonly #loadSeconds: Histogram;
+  // Label lookups hash their label objects; routes and statuses are few, so keep the children.
   readonly #durationByRoute = new Map<string, Histogram.Internal<"route">>();
+  readonly #requestsByRouteStatus = new Map<string, Counter.Internal>();
 
   /** `modelInfo` is read at each scrape, so the info metric always names the served model. */
   constructor(
@@ -78,7 +80,13 @@ export class ServeMetrics {
   }
 
   request(route: string, status: number, seconds: number): void {
-    this.#requests.inc({ route, status: String(status) });
+    const key = `${route} ${status}`;
+    let counter = this.#requestsByRouteStatus.get(key);
+    if (counter === undefined) {
+      counter = this.#requests.labels({ route, status: String(status) });
+      this.#requestsByRouteStatus.set(key, counter);
+    }
+    counter.inc();
     let histogram = this.#durationByRoute.get(route);
     if (histogram === undefined) {
       histogram = this.#duration.labels({ route });

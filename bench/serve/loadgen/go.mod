@@ -1,0 +1,3 @@
+module sluice/serve-loadgen
+
+go 1.26

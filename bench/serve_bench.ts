@@ -1,0 +1,508 @@
+// Sluice serve against FastAPI + uvicorn + onnxruntime, over real sockets on loopback, in one
+// run: the same serving ONNX, the same request and response shapes, the same load generator.
+// (a) open loop at 1,000 requests/s, latency from each request's scheduled time; (b) closed
+// loop with 16 connections; (c) batches of 1,000 rows. Medians of --runs runs, then ratios.
+//
+// Cores: this machine has two. Each server runs pinned to core 0 (taskset; onnxruntime with one
+// intra-op thread), the Go load generator (standard library, built here with `go build`, with
+// GOMAXPROCS=1) pinned to core 1, so the generator never takes the server's core.
+//
+//   deno run -A bench/serve_bench.ts [--runs 3] [--open-seconds 30] [--closed-seconds 15]
+//                                    [--batch-seconds 15] [--only sluice|fastapi] [--rounds N]
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { trainGbdt } from "../models/gbdt_trainer.ts";
+import { exportOnnx } from "../models/onnx_export.ts";
+import { trainingDataFromRows } from "../models/training_data.ts";
+import type { TreeModel } from "../models/tree_model.ts";
+import { PredictRequestSchema } from "../web/serve/api_schemas.ts";
+import { servingGraph } from "../web/serve/serving_graph.ts";
+import { benchRows } from "./serve/bench_rows.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const CACHE = join(Deno.env.get("HOME") ?? "/tmp", ".cache", "sluice-bench");
+const VENV = join(CACHE, "serve-venv");
+const REQUIREMENTS = join(ROOT, "bench/serve/requirements.txt");
+const LOADGEN_SOURCE = join(ROOT, "bench/serve/loadgen");
+const LOADGEN = join(CACHE, "serve-loadgen");
+const SERVER_CORE = "0";
+const LOADGEN_CORE = "1";
+const BATCH_ROWS = 1000;
+
+type ServerName = "sluice" | "fastapi";
+
+interface LoadResult {
+  readonly mode: string;
+  readonly sent: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly per_second: number;
+  readonly rows_per_second?: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly p999_ms: number;
+  readonly max_ms: number;
+  readonly first_bad_status?: number;
+  readonly first_error?: string;
+}
+
+interface RunResult {
+  readonly open: LoadResult;
+  readonly closed: LoadResult;
+  readonly batch: LoadResult;
+}
+
+interface Files {
+  readonly dir: string;
+  readonly modelJson: string;
+  readonly servingOnnx: string;
+  readonly schema: string;
+  readonly singles: string;
+  readonly batches: string;
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    "open-seconds": { type: "string", default: "30" },
+    "closed-seconds": { type: "string", default: "15" },
+    "batch-seconds": { type: "string", default: "15" },
+    only: { type: "string" },
+    rounds: { type: "string" },
+  },
+});
+const ROUNDS = flags.rounds === undefined ? undefined : Number(flags.rounds);
+const RUNS = Number(flags.runs);
+const OPEN_SECONDS = Number(flags["open-seconds"]);
+const CLOSED_SECONDS = Number(flags["closed-seconds"]);
+const BATCH_SECONDS = Number(flags["batch-seconds"]);
+
+function log(message: string): void {
+  console.log(`[serve_bench] ${message}`);
+}
+
+async function run(command: string, args: string[], options: Deno.CommandOptions = {}) {
+  const output = await new Deno.Command(command, { ...options, args }).output();
+  const text = new TextDecoder();
+  if (!output.success) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed (${output.code}):\n${text.decode(output.stderr)}`,
+    );
+  }
+  return text.decode(output.stdout);
+}
+
+/**
+ * The model every server serves, trained on synthetic fraud-like rows as models.fraud_detector
+ * trains: the trainer's defaults (depth 6, up to 200 rounds, early stopping after 20), or
+ * exactly --rounds trees without early stopping for a heavier model.
+ */
+async function benchModel(): Promise<TreeModel> {
+  const rows = benchRows(1, 60_000);
+  const data = (from: number, to: number) =>
+    trainingDataFromRows(
+      rows.slice(from, to).map((row) => ({ ...row.features, is_fraud: row.isFraud })),
+    );
+  const began = performance.now();
+  const { model } = await trainGbdt(
+    data(0, 50_000),
+    data(50_000, 60_000),
+    ROUNDS === undefined ? { seed: 1 } : { rounds: ROUNDS, earlyStoppingRounds: 0, seed: 1 },
+  );
+  const nodes = model.trees.reduce((sum, tree) => sum + tree.feature.length, 0);
+  log(
+    `model: ${model.trees.length} trees, ${nodes} nodes, threshold ${
+      model.threshold.toFixed(4)
+    }, depth 6 (trained in ${((performance.now() - began) / 1000).toFixed(1)} s on 50,000 rows)`,
+  );
+  return model;
+}
+
+async function writeFiles(model: TreeModel): Promise<Files> {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-serve-bench-" });
+  const files: Files = {
+    dir,
+    modelJson: join(dir, "champion.json"),
+    servingOnnx: join(dir, "serving.onnx"),
+    schema: join(dir, "predict_request.schema.json"),
+    singles: join(dir, "singles.jsonl"),
+    batches: join(dir, "batches.jsonl"),
+  };
+  await Deno.writeTextFile(files.modelJson, JSON.stringify(model));
+  await Deno.writeFile(join(dir, "champion.onnx"), exportOnnx(model));
+  // The bytes Sluice's scorer builds from the same model: FastAPI serves exactly these.
+  await Deno.writeFile(files.servingOnnx, servingGraph(model));
+  await Deno.writeTextFile(
+    files.schema,
+    JSON.stringify(z.toJSONSchema(PredictRequestSchema, { io: "input" })),
+  );
+  const requests = benchRows(2, 1000).map((row, i) => ({
+    ...row.features,
+    transaction_id: `t${i}`,
+  }));
+  await Deno.writeTextFile(files.singles, requests.map((row) => JSON.stringify(row)).join("\n"));
+  const batches = Array.from({ length: 8 }, (_, b) =>
+    JSON.stringify({
+      rows: benchRows(10 + b, BATCH_ROWS).map((row, i) => ({
+        ...row.features,
+        transaction_id: `b${b}-${i}`,
+      })),
+    }));
+  await Deno.writeTextFile(files.batches, batches.join("\n"));
+  return files;
+}
+
+/** Creates (or reuses) the pinned venv; a changed requirements file rebuilds it. */
+async function ensureVenv(): Promise<void> {
+  const wanted = await Deno.readTextFile(REQUIREMENTS);
+  const marker = join(VENV, "sluice-requirements.txt");
+  const installed = await Deno.readTextFile(marker).catch(() => undefined);
+  if (installed === wanted) return;
+  log(`creating ${VENV} (pinned: bench/serve/requirements.txt)`);
+  await Deno.remove(VENV, { recursive: true }).catch(() => {});
+  await Deno.mkdir(CACHE, { recursive: true });
+  await run("python3", ["-m", "venv", VENV]);
+  await run(join(VENV, "bin/pip"), ["install", "--quiet", "--no-deps", "-r", REQUIREMENTS]);
+  await Deno.writeTextFile(marker, wanted);
+}
+
+async function buildLoadgen(): Promise<void> {
+  await Deno.mkdir(CACHE, { recursive: true });
+  await run("go", ["build", "-o", LOADGEN, "."], {
+    cwd: LOADGEN_SOURCE,
+    env: { CGO_ENABLED: "0" },
+  });
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+interface RunningServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(name: ServerName, files: Files): Promise<RunningServer> {
+  const port = freePort();
+  const command = name === "sluice"
+    ? new Deno.Command("taskset", {
+      args: ["-c", SERVER_CORE, Deno.execPath(), "run", "-A", "--quiet", "web/serve/main.ts"],
+      cwd: ROOT,
+      env: {
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        SLUICE_SERVE_MODEL: files.modelJson,
+        SLUICE_SERVE_THREADS: "1",
+      },
+      stdout: "null",
+      stderr: "piped",
+    })
+    : new Deno.Command("taskset", {
+      args: [
+        "-c",
+        SERVER_CORE,
+        join(VENV, "bin/uvicorn"),
+        "fastapi_app:app",
+        "--app-dir",
+        join(ROOT, "bench/serve"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+      ],
+      env: {
+        SERVE_MODEL_JSON: files.modelJson,
+        SERVE_ONNX: files.servingOnnx,
+        SERVE_SCHEMA: files.schema,
+        SERVE_VERSION: "bench",
+        OMP_NUM_THREADS: "1",
+      },
+      stdout: "null",
+      stderr: "piped",
+    });
+  const child = command.spawn();
+  const stderr = new Response(child.stderr).text();
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const ready = await fetch(`${url}/health/ready`).then(
+      async (response) => {
+        await response.body?.cancel();
+        return response.status === 200;
+      },
+      () => false,
+    );
+    if (ready) {
+      return {
+        url,
+        stop: async () => {
+          child.kill("SIGTERM");
+          await child.status;
+          await stderr;
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${name} did not become ready in 60 s:\n${await stderr}`);
+}
+
+async function loadgen(args: string[]): Promise<LoadResult> {
+  const stdout = await run("taskset", ["-c", LOADGEN_CORE, LOADGEN, ...args], {
+    env: { GOMAXPROCS: "1" },
+  });
+  return JSON.parse(stdout) as LoadResult;
+}
+
+async function measure(url: string, files: Files): Promise<RunResult> {
+  const single = `${url}/v1/predict`;
+  const batch = `${url}/v1/predict/batch`;
+  // Warm-up: JIT, caches and connection set-up are not what we measure.
+  await loadgen([
+    "-mode",
+    "closed",
+    "-url",
+    single,
+    "-bodies",
+    files.singles,
+    "-connections",
+    "16",
+    "-duration",
+    "3s",
+  ]);
+  await loadgen([
+    "-mode",
+    "batch",
+    "-url",
+    batch,
+    "-bodies",
+    files.batches,
+    "-connections",
+    "4",
+    "-duration",
+    "2s",
+    "-rows",
+    String(BATCH_ROWS),
+  ]);
+  const open = await loadgen([
+    "-mode",
+    "open",
+    "-url",
+    single,
+    "-bodies",
+    files.singles,
+    "-rate",
+    "1000",
+    "-duration",
+    `${OPEN_SECONDS}s`,
+  ]);
+  const closed = await loadgen([
+    "-mode",
+    "closed",
+    "-url",
+    single,
+    "-bodies",
+    files.singles,
+    "-connections",
+    "16",
+    "-duration",
+    `${CLOSED_SECONDS}s`,
+  ]);
+  const batched = await loadgen([
+    "-mode",
+    "batch",
+    "-url",
+    batch,
+    "-bodies",
+    files.batches,
+    "-connections",
+    "4",
+    "-duration",
+    `${BATCH_SECONDS}s`,
+    "-rows",
+    String(BATCH_ROWS),
+  ]);
+  return { open, closed, batch: batched };
+}
+
+/** Both servers must give the same answers to the same request before they are compared. */
+async function checkSameAnswers(files: Files, servers: ServerName[]): Promise<void> {
+  const body = (await Deno.readTextFile(files.singles)).split("\n").slice(0, 50);
+  const answers = new Map<ServerName, unknown[]>();
+  for (const name of servers) {
+    const server = await startServer(name, files);
+    try {
+      answers.set(
+        name,
+        await Promise.all(body.map(async (line) => {
+          const response = await fetch(`${server.url}/v1/predict`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: line,
+          });
+          return await response.json();
+        })),
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  if (servers.length < 2) return;
+  const [a, b] = servers.map((name) => answers.get(name)!) as { [k: string]: unknown }[][];
+  let maxDiff = 0;
+  a.forEach((answer, i) => {
+    const other = b[i];
+    maxDiff = Math.max(
+      maxDiff,
+      Math.abs((answer.fraud_probability as number) - (other.fraud_probability as number)),
+    );
+    const names = (x: { [k: string]: unknown }) =>
+      JSON.stringify((x.reasons as { feature: string }[]).map((reason) => reason.feature));
+    const same = names(answer) === names(other) && answer.risk_level === other.risk_level &&
+      answer.is_fraud === other.is_fraud && answer.transaction_id === other.transaction_id;
+    if (!same) {
+      throw new Error(
+        `The servers answer request ${i} differently:\n${JSON.stringify(answer)}\n${
+          JSON.stringify(other)
+        }`,
+      );
+    }
+  });
+  log(
+    `same answers from both servers on 50 requests (max probability difference ${
+      maxDiff.toExponential(1)
+    })`,
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function format(value: number, digits = 2): string {
+  return value.toLocaleString("en-US", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}
+
+async function main(): Promise<void> {
+  const servers: ServerName[] = flags.only ? [flags.only as ServerName] : ["sluice", "fastapi"];
+  const cpu = (await run("lscpu", [])).match(/Model name:\s*(.*)/)?.[1] ?? "unknown CPU";
+  log(
+    `machine: ${cpu}, ${navigator.hardwareConcurrency} cores; load average ${
+      (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")
+    }`,
+  );
+  log(
+    `servers on core ${SERVER_CORE}, load generator on core ${LOADGEN_CORE}; ${RUNS} runs, order alternating`,
+  );
+  const model = await benchModel();
+  const files = await writeFiles(model);
+  if (servers.includes("fastapi")) await ensureVenv();
+  await buildLoadgen();
+  await checkSameAnswers(files, servers);
+  const results = new Map<ServerName, RunResult[]>(servers.map((name) => [name, []]));
+  for (let runIndex = 0; runIndex < RUNS; runIndex++) {
+    const order = runIndex % 2 === 0 ? servers : [...servers].reverse();
+    for (const name of order) {
+      const server = await startServer(name, files);
+      try {
+        const result = await measure(server.url, files);
+        results.get(name)!.push(result);
+        log(
+          `run ${runIndex + 1} ${name}: open p50 ${result.open.p50_ms} p99 ${result.open.p99_ms} ` +
+            `p99.9 ${result.open.p999_ms} ms (${result.open.errors} errors); closed ${
+              format(result.closed.per_second, 0)
+            } req/s ` +
+            `p99 ${result.closed.p99_ms} ms; batch ${
+              format(result.batch.rows_per_second ?? 0, 0)
+            } rows/s`,
+        );
+        for (const load of [result.open, result.closed, result.batch]) {
+          if (load.errors > 0) {
+            log(
+              `  ${name} ${load.mode}: ${load.errors} errors (status ${load.first_bad_status}, ${
+                load.first_error ?? ""
+              })`,
+            );
+          }
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const rows: [string, (r: RunResult) => number, number, "lower" | "higher"][] = [
+    ["open 1,000/s p50 (ms)", (r) => r.open.p50_ms, 3, "lower"],
+    ["open 1,000/s p99 (ms)", (r) => r.open.p99_ms, 3, "lower"],
+    ["open 1,000/s p99.9 (ms)", (r) => r.open.p999_ms, 3, "lower"],
+    ["closed 16 conns (req/s)", (r) => r.closed.per_second, 0, "higher"],
+    ["closed 16 conns p99 (ms)", (r) => r.closed.p99_ms, 3, "lower"],
+    ["batch 1,000 rows (rows/s)", (r) => r.batch.rows_per_second ?? 0, 0, "higher"],
+    ["batch 1,000 rows p99 (ms)", (r) => r.batch.p99_ms, 2, "lower"],
+  ];
+  console.log(`\nMedians of ${RUNS} runs (Sluice / FastAPI ratio: >1 means Sluice is better)`);
+  console.log(
+    ["metric".padEnd(28), ...servers.map((name) => name.padStart(14)), "ratio".padStart(10)].join(
+      "",
+    ),
+  );
+  for (const [label, pick, digits, better] of rows) {
+    const medians = servers.map((name) => median(results.get(name)!.map(pick)));
+    const ratio = medians.length === 2
+      ? (better === "higher" ? medians[0] / medians[1] : medians[1] / medians[0])
+      : NaN;
+    console.log([
+      label.padEnd(28),
+      ...medians.map((value) => format(value, digits).padStart(14)),
+      (Number.isFinite(ratio) ? `${format(ratio, 2)}x` : "").padStart(10),
+    ].join(""));
+  }
+  const sluice = results.get("sluice");
+  if (sluice) {
+    const p99 = median(sluice.map((r) => r.open.p99_ms));
+    const rowsPerSecond = median(sluice.map((r) => r.batch.rows_per_second ?? 0));
+    console.log(
+      `\ntargets: open p99 <= 2 ms: ${p99 <= 2 ? "met" : "NOT met"} (${p99} ms); ` +
+        `batch >= 500,000 rows/s: ${rowsPerSecond >= 500_000 ? "met" : "NOT met"} (${
+          format(rowsPerSecond, 0)
+        })`,
+    );
+    const fastapi = results.get("fastapi");
+    if (fastapi) {
+      const ratio = median(sluice.map((r) => r.closed.per_second)) /
+        median(fastapi.map((r) => r.closed.per_second));
+      console.log(
+        `         16-connection throughput >= 5x FastAPI: ${ratio >= 5 ? "met" : "NOT met"} (${
+          format(ratio, 2)
+        }x)`,
+      );
+    }
+  }
+  log(
+    `load average at the end ${
+      (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")
+    }`,
+  );
+  await Deno.remove(files.dir, { recursive: true });
+}
+
+if (import.meta.main) await main();
