@@ -9,7 +9,8 @@ export class ServeMetrics {
   readonly #requests: Counter<"route" | "status">;
   readonly #duration: Histogram<"route">;
   readonly #batchRows: Histogram;
-  readonly #rows: Counter<"outcome">;
+  readonly #scoredRows: Counter.Internal;
+  readonly #rejectedRows: Counter.Internal;
   readonly #scores: Histogram;
   readonly #reloads: Counter<"outcome">;
   readonly #loadSeconds: Histogram;
@@ -42,12 +43,14 @@ export class ServeMetrics {
       buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000],
       registers,
     });
-    this.#rows = new Counter({
+    const rows = new Counter({
       name: "sluice_serve_rows_total",
       help: "Rows received by the predict routes: scored or rejected as invalid.",
       labelNames: ["outcome"] as const,
       registers,
     });
+    this.#scoredRows = rows.labels({ outcome: "scored" });
+    this.#rejectedRows = rows.labels({ outcome: "rejected" });
     this.#scores = new Histogram({
       name: "sluice_serve_fraud_probability",
       help: "Fraud probabilities returned.",
@@ -96,8 +99,8 @@ export class ServeMetrics {
   }
 
   rows(scored: number, rejected: number): void {
-    if (scored > 0) this.#rows.inc({ outcome: "scored" }, scored);
-    if (rejected > 0) this.#rows.inc({ outcome: "rejected" }, rejected);
+    if (scored > 0) this.#scoredRows.inc(scored);
+    if (rejected > 0) this.#rejectedRows.inc(rejected);
   }
 
   batch(rows: number): void {
