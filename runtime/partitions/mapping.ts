@@ -4,7 +4,7 @@ import { DefinitionError } from "../errors.ts";
 import { DailyPartitions } from "./daily_partitions.ts";
 import type { PartitionsDefinition } from "./definition.ts";
 import type { PartitionKey } from "./partition_key.ts";
-import { UNPARTITIONED } from "./partition_key.ts";
+import { aliasPartition, UNPARTITIONED } from "./partition_key.ts";
 
 export interface PartitionMapping {
   readonly name: string;
@@ -13,6 +13,8 @@ export interface PartitionMapping {
    * any one of them (the default), or the newest, as a rolling window needs its own day.
    */
   readonly requires?: "any" | "newest";
+  /** Set when the mapping reads an alias of the upstream rather than its partitions. */
+  readonly alias?: string;
   /** The upstream partitions `downstreamKey` reads. */
   upstreamKeys(
     downstreamKey: PartitionKey,
@@ -127,4 +129,25 @@ function requireDaily(
     );
   }
   return [downstream, upstream];
+}
+
+/**
+ * The materialization an alias of the upstream points at (`aliased("champion")`), whatever the
+ * downstream partition: every downstream partition reads it, and moving the alias makes them
+ * all stale.
+ */
+export function aliased(alias: string): PartitionMapping {
+  if (!/^[a-z][a-z0-9_]*$/.test(alias)) {
+    throw new DefinitionError(
+      `Cannot map to alias '${alias}': expected a lowercase name like 'champion'`,
+    );
+  }
+  const key = aliasPartition(alias);
+  return {
+    name: `alias:${alias}`,
+    alias,
+    upstreamKeys: () => [key],
+    downstreamKeys: (upstreamKey, _upstream, downstream, now) =>
+      upstreamKey === key ? downstream.keys(now) : NONE,
+  };
 }

@@ -14,3 +14,16 @@ export function partitionKey(value: string): PartitionKey {
 export function displayPartition(key: PartitionKey): string {
   return key === UNPARTITIONED ? "-" : key;
 }
+
+/**
+ * The upstream partition key under which readers see an alias of an asset: `@champion`. A
+ * materialization that reads it records the aliased version, so moving the alias makes it stale.
+ */
+export function aliasPartition(alias: string): PartitionKey {
+  return `@${alias}` as PartitionKey;
+}
+
+/** The alias an upstream partition key names, or undefined for a real partition. */
+export function aliasOfPartition(partition: PartitionKey): string | undefined {
+  return partition.startsWith("@") ? partition.slice(1) : undefined;
+}

@@ -20,6 +20,8 @@ export interface StalenessInput {
   /** The signature of the upstream versions current now. */
   readonly expectedInputs: InputSignature;
   readonly isSource: (key: AssetKey) => boolean;
+  /** The alias this partition reads of `key`, when it reads an alias rather than partitions. */
+  readonly aliasOf?: (key: AssetKey) => string | undefined;
   /** Mapped upstream partitions whose own status is failed. */
   readonly failedUpstreams: readonly {
     readonly upstream: AssetKey;
@@ -54,9 +56,12 @@ export function partitionStatus(input: StalenessInput): PartitionStatus {
     if (before !== input.expectedInputs) {
       for (const upstream of changedUpstreams(before, input.expectedInputs)) {
         const key = upstream as AssetKey;
+        const alias = input.aliasOf?.(key);
         (causes ??= []).push(
           input.isSource(key)
             ? { kind: "source_new_data", source: key }
+            : alias !== undefined
+            ? { kind: "alias_moved", upstream: key, alias }
             : { kind: "upstream_changed", upstream: key },
         );
       }

@@ -23,6 +23,7 @@ export type Cause =
   | { readonly kind: "never_materialized" }
   | { readonly kind: "code_changed" }
   | { readonly kind: "upstream_changed"; readonly upstream: AssetKey }
+  | { readonly kind: "alias_moved"; readonly upstream: AssetKey; readonly alias: string }
   | { readonly kind: "source_new_data"; readonly source: AssetKey }
   | {
     readonly kind: "upstream_failed";
@@ -81,6 +82,8 @@ export function describeCause(cause: Cause): string {
       return "never materialized";
     case "code_changed":
       return "code version changed";
+    case "alias_moved":
+      return `alias ${cause.alias} of ${cause.upstream} moved`;
     case "upstream_changed":
       return `upstream ${cause.upstream} has a new data version`;
     case "source_new_data":

@@ -115,6 +115,8 @@ export class StatusResolver {
       lease: this.leases.size === 0 ? undefined : this.leases.get(partitionRefKey(key, partition)),
       expectedInputs: parts.join(";") as InputSignature,
       isSource: this.#isSource,
+      aliasOf: (upstream) =>
+        this.graph.upstreamEdges(key).find((edge) => edge.upstream === upstream)?.mapping.alias,
       failedUpstreams: failedUpstreams ?? NO_FAILURES,
       now: this.now,
     });

@@ -3,12 +3,14 @@
 // it is the only code that reads or writes `platform`.
 import type { MigrationSet } from "../definitions/definitions.ts";
 import type { SqlClient } from "../sql_client.ts";
+import type { AliasStore } from "./alias_store.ts";
 import type { CheckStore } from "./check_store.ts";
 import type { LeaseStore } from "./lease_store.ts";
 import type { MaintenanceStore } from "./maintenance_store.ts";
 import type { PartitionStore } from "./partition_store.ts";
 import type { RunStore } from "./run_store.ts";
 
+export type * from "./alias_store.ts";
 export type * from "./check_store.ts";
 export type * from "./lease_store.ts";
 export type * from "./maintenance_store.ts";
@@ -21,6 +23,7 @@ export interface MetadataStore {
   readonly leases: LeaseStore;
   readonly checks: CheckStore;
   readonly maintenance: MaintenanceStore;
+  readonly aliases: AliasStore;
   /** Applies pending migrations from sql/platform; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Applies pending migrations of an application schema (an ingest ledger, say). */

@@ -6,8 +6,11 @@ import type { MaintenanceStore, TrimmedTable } from "../maintenance_store.ts";
 
 const TRIM_STATEMENTS: Readonly<Record<TrimmedTable, string>> = {
   // A current pointer keeps its materialization (and its lineage) whatever its age.
+  // So does an alias, and so does every version an alias ever pointed at (rollback targets).
   materializations: `delete from platform.materializations m where m.committed_at < $1
-    and not exists (select 1 from platform.asset_partitions p where p.materialization_id = m.id)`,
+    and not exists (select 1 from platform.asset_partitions p where p.materialization_id = m.id)
+    and not exists (select 1 from platform.aliases a where a.materialization_id = m.id)
+    and not exists (select 1 from platform.alias_moves v where v.to_materialization_id = m.id)`,
   run_logs: `delete from platform.run_logs l using platform.runs r
     where l.run_id = r.id and r.started_at < $1 and r.status <> 'running'`,
   runs: `delete from platform.runs r where r.started_at < $1 and r.status <> 'running'
@@ -41,7 +44,9 @@ export class SqlMaintenanceStore implements MaintenanceStore {
   async referencedLocations(cutoff: Date): Promise<ReadonlySet<string>> {
     const rows = await this.sql.query<{ location: string }>(
       `select location from platform.asset_partitions where location is not null
-       union select location from platform.materializations where committed_at >= $1`,
+       union select location from platform.materializations where committed_at >= $1
+       union select m.location from platform.materializations m
+         join platform.alias_moves v on v.to_materialization_id = m.id`,
       [cutoff.toISOString()],
     );
     return new Set(

@@ -5,6 +5,7 @@ import type { MigrationSet } from "../../definitions/definitions.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type { MetadataStore } from "../metadata_store.ts";
 import { migrate } from "./migrate.ts";
+import { SqlAliasStore } from "./sql_alias_store.ts";
 import { SqlCheckStore } from "./sql_check_store.ts";
 import { SqlLeaseStore } from "./sql_lease_store.ts";
 import { SqlMaintenanceStore } from "./sql_maintenance_store.ts";
@@ -17,6 +18,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly leases: SqlLeaseStore;
   readonly checks: SqlCheckStore;
   readonly maintenance: SqlMaintenanceStore;
+  readonly aliases: SqlAliasStore;
 
   constructor(readonly database: SqlClient, private readonly migrationsDir?: URL) {
     this.runs = new SqlRunStore(database);
@@ -24,6 +26,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.leases = new SqlLeaseStore(database);
     this.checks = new SqlCheckStore(database);
     this.maintenance = new SqlMaintenanceStore(database);
+    this.aliases = new SqlAliasStore(database);
   }
 
   async migrate(): Promise<void> {

@@ -10,7 +10,11 @@ import type {
   InputSignature,
 } from "../../definitions/version.ts";
 import { ConcurrentChangeError, RuntimeInvariantError } from "../../errors.ts";
-import { displayPartition, type PartitionKey } from "../../partitions/partition_key.ts";
+import {
+  aliasPartition,
+  displayPartition,
+  type PartitionKey,
+} from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type {
   CommitOptions,
@@ -39,9 +43,27 @@ export class SqlPartitionStore implements PartitionStore {
 
   /** One row per asset, its partitions packed server-side into one string (packed_states.ts). */
   async loadStates(): Promise<StateIndex> {
-    const rows = await this.sql.query<PackedRow>(LOAD_STATES_SQL);
-    const index = new Map<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>();
+    const [rows, aliases] = await Promise.all([
+      this.sql.query<PackedRow>(LOAD_STATES_SQL),
+      this.sql.query<AliasStateRow>(ALIAS_STATES_SQL),
+    ]);
+    const index = new Map<AssetKey, Map<PartitionKey, PartitionState>>();
     for (const row of rows) index.set(row.asset_key as AssetKey, unpackStates(row));
+    // An alias reads as the partition `@<alias>` of its asset, at the version it points at.
+    for (const row of aliases) {
+      const key = row.asset_key as AssetKey;
+      let partitions = index.get(key);
+      if (!partitions) index.set(key, partitions = new Map());
+      partitions.set(aliasPartition(row.alias), {
+        current: {
+          dataVersion: row.data_version as DataVersion,
+          codeVersion: row.code_version as CodeVersion,
+          inputSignature: undefined,
+          at: new Date(row.at),
+        },
+        lastAttempt: undefined,
+      });
+    }
     return index;
   }
 
@@ -53,7 +75,14 @@ export class SqlPartitionStore implements PartitionStore {
               p.input_signature, p.location, p.rows::float8 as rows, p.current_at_ms::float8 as at
        from jsonb_to_recordset($1::text::jsonb) as r(k text, p text)
        join platform.asset_partitions p on p.asset_key = r.k and p.partition_key = r.p
-       where p.data_version is not null`,
+       where p.data_version is not null
+       union all
+       select a.asset_key, '@' || a.alias, m.id, m.data_version, m.code_version,
+              m.input_signature, m.location, m.rows::float8,
+              (extract(epoch from a.moved_at) * 1000)::float8
+       from jsonb_to_recordset($1::text::jsonb) as r(k text, p text)
+       join platform.aliases a on a.asset_key = r.k and '@' || a.alias = r.p
+       join platform.materializations m on m.id = a.materialization_id`,
       [JSON.stringify(refs.map((ref) => ({ k: ref.assetKey, p: ref.partition })))],
     );
     for (const row of rows) {
@@ -249,6 +278,19 @@ async function assertUnchanged(
       "the newer version stays current: run it again",
     m.assetKey,
   );
+}
+
+const ALIAS_STATES_SQL = `
+  select a.asset_key, a.alias, m.data_version, m.code_version,
+         (extract(epoch from a.moved_at) * 1000)::float8 as at
+  from platform.aliases a join platform.materializations m on m.id = a.materialization_id`;
+
+interface AliasStateRow {
+  asset_key: string;
+  alias: string;
+  data_version: string;
+  code_version: string;
+  at: number;
 }
 
 interface InputRow {

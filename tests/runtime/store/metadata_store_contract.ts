@@ -3,6 +3,7 @@
 // not yet migrated store.
 import assert from "node:assert/strict";
 import type { MetadataStore, RunId } from "../../../runtime/store/metadata_store.ts";
+import { aliasStoreContract } from "./contract/alias_store_contract.ts";
 import { checkStoreContract } from "./contract/check_store_contract.ts";
 import { leaseStoreContract } from "./contract/lease_store_contract.ts";
 import { maintenanceStoreContract } from "./contract/maintenance_store_contract.ts";
@@ -52,4 +53,5 @@ export function metadataStoreContract(
   leaseStoreContract(test);
   checkStoreContract(test);
   maintenanceStoreContract(test);
+  aliasStoreContract(test);
 }
