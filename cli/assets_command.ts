@@ -6,12 +6,15 @@ import { systemClock } from "../runtime/clock.ts";
 import { type ObservedSource, observeSources } from "../runtime/execution/observe.ts";
 import { displayPartition } from "../runtime/partitions/partition_key.ts";
 import { resolveSelection } from "../runtime/graph/selection.ts";
-import {
-  describeCause,
-  describeStatus,
-  type PartitionStatus,
-} from "../runtime/staleness/status.ts";
+import { describeStatus } from "../runtime/staleness/status.ts";
 import { type AssetStatusSummary, StatusResolver } from "../runtime/staleness/status_resolver.ts";
+import {
+  assetKindLabel,
+  assetStatusJson,
+  type CheckLine,
+  checkLines,
+  topReasons,
+} from "../runtime/staleness/status_views.ts";
 import { RequestError } from "../runtime/errors.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import type { ExitCode } from "./exit_codes.ts";
@@ -30,8 +33,6 @@ Options:
 
 The CHECKS column gives the latest data-test results of each asset; naming an asset lists
 every check with its message and first failing rows.`;
-
-const MAX_REASONS = 3;
 
 async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
@@ -74,7 +75,7 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
     console.log(
       JSON.stringify(
         assets.map((asset, i) => ({
-          ...toJson(asset, summaries[i], detailed),
+          ...assetStatusJson(asset, summaries[i], detailed),
           checks: checks[i],
           ...(observed.has(asset.key) && { observation: observed.get(asset.key)!.metadata }),
         })),
@@ -95,7 +96,7 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
     ["ASSET", "KIND", "GROUP", "PARTITIONS", "STATUS", "CHECKS", "WHY"],
     assets.map((asset, i) => [
       asset.key,
-      asset.kind === "source" ? "source" : asset.sql === undefined ? "ts" : "sql",
+      assetKindLabel(asset),
       asset.group,
       partitionCounts(summaries[i]),
       summaries[i].status,
@@ -157,79 +158,10 @@ function partitionCounts(summary: AssetStatusSummary): string {
     : `${total} (${notable.map(([s, n]) => `${n} ${s}`).join(", ")})`;
 }
 
-/** The distinct reasons across partitions, most common first. */
-function topReasons(summary: AssetStatusSummary): string {
-  const counts = new Map<string, number>();
-  for (const status of summary.partitions.values()) {
-    for (const cause of status.causes) {
-      const text = describeCause(cause);
-      counts.set(text, (counts.get(text) ?? 0) + 1);
-    }
-  }
-  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
-  const shown = sorted.slice(0, MAX_REASONS).map(([text, n]) =>
-    summary.partitions.size > 1 ? `${text} (${n})` : text
-  );
-  if (sorted.length > MAX_REASONS) shown.push(`… ${sorted.length - MAX_REASONS} more`);
-  return shown.join("; ");
-}
-
-function toJson(asset: AnyAsset, summary: AssetStatusSummary, detailed: boolean) {
-  const partition = (status: PartitionStatus) => ({
-    status: status.status,
-    reasons: status.causes.map(describeCause),
-    causes: status.causes,
-  });
-  return {
-    key: asset.key,
-    kind: asset.kind,
-    group: asset.group,
-    tags: asset.tags,
-    description: asset.description,
-    partitions: asset.partitions.describe(),
-    upstreams: asset.kind === "asset" ? asset.deps.map((d) => d.key) : [],
-    status: summary.status,
-    counts: summary.counts,
-    reasons: topReasons(summary),
-    ...(detailed
-      ? {
-        partitionStatuses: Object.fromEntries(
-          [...summary.partitions].map((
-            [key, status],
-          ) => [displayPartition(key), partition(status)]),
-        ),
-      }
-      : {}),
-  };
-}
-
-interface CheckLine {
-  readonly partition: string;
-  readonly name: string;
-  readonly severity: string;
-  readonly passed: boolean;
-  readonly message: string;
-  readonly failingCount: number | undefined;
-  readonly failingRows: readonly unknown[] | undefined;
-  readonly at: string;
-}
-
 /** The latest result of every check of every partition of `asset` (none for assets without). */
 async function latestChecks(instance: Instance, asset: AnyAsset): Promise<CheckLine[]> {
   if (asset.kind !== "asset" || asset.checks.length === 0) return [];
-  const latest = await instance.store.checks.latestCheckResults(asset.key);
-  return [...latest].flatMap(([partition, results]) =>
-    results.map((r) => ({
-      partition: displayPartition(partition),
-      name: r.name,
-      severity: r.severity,
-      passed: r.passed,
-      message: r.message,
-      failingCount: r.failingCount,
-      failingRows: r.failingRows,
-      at: r.at.toISOString(),
-    }))
-  );
+  return checkLines(await instance.store.checks.latestCheckResults(asset.key));
 }
 
 function checkSummary(lines: readonly CheckLine[]): string {

@@ -1,0 +1,131 @@
+// How statuses read outside the runtime, built once for every reader: `deno task assets` (its
+// table and --json) and the UI (its pages and JSON API) show the same words, reasons and shapes.
+import type { AnyAsset } from "../definitions/asset.ts";
+import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
+import type { RecordedCheck } from "../store/check_store.ts";
+import { type Cause, describeCause, type PartitionStatus, type Status } from "./status.ts";
+import type { AssetStatusSummary } from "./status_resolver.ts";
+
+/** How many distinct reasons an asset's one-line summary names before "… N more". */
+export const MAX_REASONS = 3;
+
+/** What an asset is, as the CLI's KIND column and the UI say it. */
+export type AssetKindLabel = "source" | "ts" | "sql";
+
+export function assetKindLabel(asset: AnyAsset): AssetKindLabel {
+  return asset.kind === "source" ? "source" : asset.sql === undefined ? "ts" : "sql";
+}
+
+/** One partition in `assets --json`: its status, the reasons as read, and the causes as data. */
+export interface PartitionStatusJson {
+  readonly status: Status;
+  readonly reasons: readonly string[];
+  readonly causes: readonly Cause[];
+}
+
+/** One asset in `assets --json` (and the UI's /api/assets). */
+export interface AssetStatusJson {
+  readonly key: string;
+  readonly kind: AnyAsset["kind"];
+  readonly group: string;
+  readonly tags: readonly string[];
+  readonly description: string;
+  readonly partitions: string;
+  readonly upstreams: readonly string[];
+  readonly status: Status;
+  readonly counts: Readonly<Record<Status, number>>;
+  readonly reasons: string;
+  /** Present when the asset was named: every partition's status, keyed as people read it. */
+  readonly partitionStatuses?: Readonly<Record<string, PartitionStatusJson>>;
+}
+
+export function partitionStatusJson(status: PartitionStatus): PartitionStatusJson {
+  return {
+    status: status.status,
+    reasons: status.causes.map(describeCause),
+    causes: status.causes,
+  };
+}
+
+export function assetStatusJson(
+  asset: AnyAsset,
+  summary: AssetStatusSummary,
+  detailed: boolean,
+): AssetStatusJson {
+  return {
+    key: asset.key,
+    kind: asset.kind,
+    group: asset.group,
+    tags: asset.tags,
+    description: asset.description,
+    partitions: asset.partitions.describe(),
+    upstreams: asset.kind === "asset" ? asset.deps.map((d) => d.key) : [],
+    status: summary.status,
+    counts: summary.counts,
+    reasons: topReasons(summary),
+    ...(detailed
+      ? {
+        partitionStatuses: Object.fromEntries(
+          [...summary.partitions].map((
+            [key, status],
+          ) => [displayPartition(key), partitionStatusJson(status)]),
+        ),
+      }
+      : {}),
+  };
+}
+
+/**
+ * The distinct reasons across an asset's partitions, most common first, each with its count
+ * when the asset has several partitions: "upstream bronze.orders has a new data version (3)".
+ */
+export function rankedReasons(summary: AssetStatusSummary, max = MAX_REASONS): string[] {
+  const counts = new Map<string, number>();
+  for (const status of summary.partitions.values()) {
+    for (const cause of status.causes) {
+      const text = describeCause(cause);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+  }
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, max).map(([text, n]) =>
+    summary.partitions.size > 1 ? `${text} (${n})` : text
+  );
+  if (sorted.length > max) shown.push(`… ${sorted.length - max} more`);
+  return shown;
+}
+
+/** The ranked reasons on one line, as the CLI's WHY column shows them. */
+export function topReasons(summary: AssetStatusSummary): string {
+  return rankedReasons(summary).join("; ");
+}
+
+/** The latest result of one check of one partition, as `assets --json` lists it. */
+export interface CheckLine {
+  readonly partition: string;
+  readonly name: string;
+  readonly severity: string;
+  readonly passed: boolean;
+  readonly message: string;
+  readonly failingCount: number | undefined;
+  readonly failingRows: readonly unknown[] | undefined;
+  readonly at: string;
+}
+
+/** Every partition's latest check results (store.checks.latestCheckResults) as check lines. */
+export function checkLines(
+  latest: ReadonlyMap<PartitionKey, readonly RecordedCheck[]>,
+): CheckLine[] {
+  return [...latest].flatMap(([partition, results]) =>
+    results.map((r) => ({
+      partition: displayPartition(partition),
+      name: r.name,
+      severity: r.severity,
+      passed: r.passed,
+      message: r.message,
+      failingCount: r.failingCount,
+      failingRows: r.failingRows,
+      at: r.at.toISOString(),
+    }))
+  );
+}
