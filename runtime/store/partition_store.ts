@@ -11,6 +11,7 @@ import type {
 } from "../definitions/version.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { AppTransaction } from "../sql_client.ts";
+import type { AliasMoveRequest } from "./alias_store.ts";
 import type { MaterializationId, RunId } from "./ids.ts";
 
 export type { MaterializationId };
@@ -49,6 +50,17 @@ export interface PartitionState {
 /** Asset key → partition key → state. Partitions never touched are absent. */
 export type StateIndex = ReadonlyMap<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>;
 
+/** A downstream partition whose current materialization read a given upstream partition. */
+export interface Consumer {
+  readonly assetKey: AssetKey;
+  readonly partition: PartitionKey;
+  readonly materializationId: MaterializationId;
+  /** The upstream partition's data version when it was read (older than now when stale). */
+  readonly readDataVersion: DataVersion;
+  /** The downstream partition's own current data version. */
+  readonly dataVersion: DataVersion;
+}
+
 export interface NewMaterialization {
   readonly id: MaterializationId;
   readonly runId: RunId;
@@ -76,7 +88,19 @@ export interface CommitOptions {
    * as when the materialization was read; else ConcurrentChangeError and nothing commits.
    */
   readonly expectedCurrent?: { readonly materializationId: MaterializationId | undefined };
+  /**
+   * Points an alias of the asset at this materialization in the same transaction (a model and
+   * its promotion land together); with `expectedFrom`, ConcurrentChangeError and nothing
+   * commits when the alias moved meanwhile.
+   */
+  readonly moveAlias?: CommitAliasMove;
 }
+
+/** The alias move a commit makes: the alias store's move, aimed at the committed version. */
+export type CommitAliasMove = Pick<
+  AliasMoveRequest,
+  "alias" | "reason" | "movedBy" | "expectedFrom"
+>;
 
 /** A partition's current part set, seen under its lock. */
 export interface CurrentParts {
@@ -135,7 +159,21 @@ export interface PartitionStore {
   loadInputs(
     ids: readonly MaterializationId[],
   ): Promise<ReadonlyMap<MaterializationId, readonly ConsumedInput[]>>;
+  /**
+   * The downstream partitions whose current materialization read `partition` of `assetKey`
+   * (partition-level lineage, downwards), by asset and partition key, at most `limit`.
+   */
+  listConsumers(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    limit: number,
+  ): Promise<readonly Consumer[]>;
   getMaterialization(id: MaterializationId): Promise<MaterializationRecord | undefined>;
+  /** History of every partition of an asset, newest first (a model's versions). */
+  listAssetMaterializations(
+    assetKey: AssetKey,
+    limit: number,
+  ): Promise<readonly MaterializationRecord[]>;
   /** History of an asset partition, newest first. */
   listMaterializations(
     assetKey: AssetKey,

@@ -18,6 +18,7 @@ import {
 import type { SqlClient } from "../../sql_client.ts";
 import type {
   CommitOptions,
+  Consumer,
   CurrentPointer,
   LastAttempt,
   MaterializationId,
@@ -30,6 +31,7 @@ import type {
 } from "../partition_store.ts";
 import type { RunId } from "../run_store.ts";
 import { appTransaction } from "./app_transaction.ts";
+import { moveAliasIn } from "./sql_alias_store.ts";
 import { toJson } from "./json_param.ts";
 import { writeMaterialization } from "./materialization_rows.ts";
 import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
@@ -122,12 +124,54 @@ export class SqlPartitionStore implements PartitionStore {
     return inputs;
   }
 
+  async listConsumers(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    limit: number,
+  ): Promise<readonly Consumer[]> {
+    // Inputs by their upstream (indexed), then each reader's own row, kept only while it is
+    // still the current pointer of its partition: history that was replaced read nothing now.
+    const rows = await this.sql.query<ConsumerRow>(
+      `select m.asset_key, m.partition_key, m.id, i.data_version as read_version,
+              p.data_version
+       from platform.materialization_inputs i
+       join platform.materializations m on m.id = i.materialization_id
+       join platform.asset_partitions p
+         on p.asset_key = m.asset_key and p.partition_key = m.partition_key
+        and p.materialization_id = m.id
+       where i.upstream_key = $1 and i.upstream_partition = $2
+       order by m.asset_key, m.partition_key
+       limit $3`,
+      [assetKey, partition, limit],
+    );
+    return rows.map((row) => ({
+      assetKey: row.asset_key as AssetKey,
+      partition: row.partition_key as PartitionKey,
+      materializationId: row.id as MaterializationId,
+      readDataVersion: row.read_version as DataVersion,
+      dataVersion: row.data_version as DataVersion,
+    }));
+  }
+
   async getMaterialization(id: MaterializationId): Promise<MaterializationRecord | undefined> {
     const rows = await this.sql.query<MaterializationRow>(
       `${MATERIALIZATION_SELECT} where id = $1`,
       [id],
     );
     return (await this.withInputs(rows))[0];
+  }
+
+  async listAssetMaterializations(
+    assetKey: AssetKey,
+    limit: number,
+  ): Promise<readonly MaterializationRecord[]> {
+    const rows = await this.sql.query<MaterializationRow>(
+      `${MATERIALIZATION_SELECT}
+       where asset_key = $1
+       order by committed_at desc, seq desc limit $2`,
+      [assetKey, limit],
+    );
+    return await this.withInputs(rows);
   }
 
   async listMaterializations(
@@ -187,6 +231,14 @@ export class SqlPartitionStore implements PartitionStore {
       if (options.expectedCurrent) await assertUnchanged(tx, m, options.expectedCurrent);
       await options.inCommit?.(appTransaction(tx));
       await writeMaterialization(tx, m);
+      if (options.moveAlias) {
+        await moveAliasIn(tx, {
+          ...options.moveAlias,
+          assetKey: m.assetKey,
+          to: m.id,
+          at: m.committedAt,
+        });
+      }
     });
   }
 
@@ -291,6 +343,14 @@ interface AliasStateRow {
   data_version: string;
   code_version: string;
   at: number;
+}
+
+interface ConsumerRow {
+  asset_key: string;
+  partition_key: string;
+  id: string;
+  read_version: string;
+  data_version: string;
 }
 
 interface InputRow {

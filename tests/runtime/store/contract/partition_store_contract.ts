@@ -14,6 +14,7 @@ import {
   DAY2,
   ENRICHED,
   HOUR,
+  input,
   LONG_TTL,
   materialize,
   newMaterialization,
@@ -285,6 +286,63 @@ export function partitionStoreContract(test: StoreTest): void {
       ["m-2"],
     );
     assert.deepEqual(await store.partitions.listMaterializations(ORDERS, DAY1, 10), []);
+  });
+
+  test("listConsumers() lists the downstream partitions whose current materialization read a partition", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    const GOLD = "gold.fraud_summary" as AssetKey;
+    const read = (version: string) => [input(ORDERS, DAY1, version)];
+    // DAY1 of silver read v1, then was replaced by one that read v2; DAY2 read v1 and is current.
+    await materialize(store, newMaterialization("m-1", "run-1", { inputs: read("v1") }));
+    await materialize(
+      store,
+      newMaterialization("m-2", "run-1", { inputs: read("v2"), committedAt: at(2000) }),
+    );
+    await materialize(
+      store,
+      newMaterialization("m-3", "run-1", { partition: DAY2, inputs: read("v1") }),
+    );
+    await materialize(
+      store,
+      newMaterialization("m-4", "run-1", {
+        assetKey: GOLD,
+        inputs: [input(ORDERS, DAY1, "v2"), input(ORDERS, DAY2, "v9")],
+      }),
+    );
+    await materialize(
+      store,
+      newMaterialization("m-5", "run-1", { assetKey: GOLD, partition: DAY2, inputs: [] }),
+    );
+
+    assert.deepEqual(await store.partitions.listConsumers(ORDERS, DAY1, 10), [
+      {
+        assetKey: GOLD,
+        partition: DAY1,
+        materializationId: "m-4",
+        readDataVersion: "v2",
+        dataVersion: "data-m-4",
+      },
+      {
+        assetKey: ENRICHED,
+        partition: DAY1,
+        materializationId: "m-2",
+        readDataVersion: "v2",
+        dataVersion: "data-m-2",
+      },
+      {
+        assetKey: ENRICHED,
+        partition: DAY2,
+        materializationId: "m-3",
+        readDataVersion: "v1",
+        dataVersion: "data-m-3",
+      },
+    ]);
+    assert.deepEqual(
+      (await store.partitions.listConsumers(ORDERS, DAY1, 2)).map((c) => c.materializationId),
+      ["m-4", "m-2"],
+    );
+    assert.deepEqual(await store.partitions.listConsumers(ORDERS, NONE, 10), []);
+    assert.deepEqual(await store.partitions.listConsumers(ENRICHED, DAY1, 10), []);
   });
 
   test("commitMaterialization() with expectedCurrent commits only while the pointer is unchanged", async (store) => {
