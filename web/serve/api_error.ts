@@ -1,6 +1,7 @@
 // The one error type of the prediction API: a status, a code, a sentence and per-field detail;
 // the app's single onError turns it into the documented ErrorResponse body.
 import type { ErrorCode, ErrorResponse, FieldError } from "./api_schemas.ts";
+import type { JsonPath } from "./duplicate_keys.ts";
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 500 | 503;
 
@@ -43,4 +44,19 @@ export function jsonType(value: unknown): string {
   if (Array.isArray(value)) return "array";
   if (typeof value === "number" && !Number.isFinite(value)) return "non-finite number";
   return typeof value === "undefined" ? "nothing" : typeof value;
+}
+
+export function invalidRequest(message: string, detail: readonly FieldError[]): ApiError {
+  return new ApiError(422, "invalid_request", message, detail);
+}
+
+export function duplicateError(path: JsonPath): FieldError {
+  const joined = path.join(".");
+  // A repeat deep in nested junk would otherwise echo the whole path back.
+  const field = joined.length > 200 ? `…${joined.slice(-199)}` : joined;
+  return {
+    field,
+    code: "duplicate_field",
+    message: `'${field}' appears more than once in one object: send each field once`,
+  };
 }

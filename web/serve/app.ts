@@ -3,10 +3,15 @@
 import { Hono } from "hono";
 import { Registry } from "prom-client";
 import { FEATURE_NAMES } from "../../models/features.ts";
-import type { z } from "zod";
-import { ApiError, echoed, jsonType, modelUnavailable, NO_MODEL_MESSAGE } from "./api_error.ts";
-import { BatchRequestSchema, type FieldError, MAX_BATCH_ROWS } from "./api_schemas.ts";
-import type { JsonPath } from "./duplicate_keys.ts";
+import {
+  ApiError,
+  duplicateError,
+  invalidRequest,
+  modelUnavailable,
+  NO_MODEL_MESSAGE,
+} from "./api_error.ts";
+import { readBatch } from "./batch_request.ts";
+import { bearerMatches } from "./bearer_token.ts";
 import { readJsonBody } from "./json_body.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ModelSource } from "./model_source.ts";
@@ -158,49 +163,16 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     if (lease === undefined) throw modelUnavailable();
     try {
       const body = await readJsonBody(c.req.raw, limits.batchBodyBytes);
-      const rows = batchRows(body.value);
-      const rowDuplicates = new Map<number, FieldError[]>();
-      const envelopeDuplicates: FieldError[] = [];
-      for (const path of body.duplicates) {
-        const [first, index, ...rest] = path;
-        if (first === "rows" && typeof index === "number" && rest.length > 0) {
-          const errors = rowDuplicates.get(index) ?? [];
-          errors.push(duplicateError(rest));
-          rowDuplicates.set(index, errors);
-        } else {
-          envelopeDuplicates.push(duplicateError(path));
-        }
-      }
-      if (envelopeDuplicates.length > 0) {
-        throw invalidRequest("The request repeats a field", envelopeDuplicates);
-      }
-      const input = new Float32Array(rows.length * reader.width);
-      const scoredRows: number[] = [];
-      const transactionIds: (string | undefined)[] = [];
-      const rejected = new Map<number, readonly FieldError[]>();
-      for (let index = 0; index < rows.length; index++) {
-        const duplicates = rowDuplicates.get(index);
-        if (duplicates !== undefined) {
-          rejected.set(index, duplicates);
-          continue;
-        }
-        const read = reader.read(rows[index], input, scoredRows.length * reader.width);
-        if (read.ok) {
-          scoredRows.push(index);
-          transactionIds.push(read.transactionId);
-        } else {
-          rejected.set(index, read.errors);
-        }
-      }
+      const batch = readBatch(body.value, body.duplicates, reader);
+      const rows = batch.rows;
       const model = lease.model;
-      const scores = scoredRows.length > 0
-        ? await model.scorer.scoreRows(input, scoredRows.length)
+      const scores = batch.scored.length > 0
+        ? await model.scorer.scoreRows(batch.input, batch.scored.length)
         : undefined;
       const latency = roundMs(clock() - c.get("started"));
       const results: unknown[] = new Array(rows.length);
-      for (const [index, errors] of rejected) results[index] = { index, errors };
-      for (let k = 0; k < scoredRows.length; k++) {
-        const index = scoredRows[k];
+      for (const [index, errors] of batch.rejected) results[index] = { index, errors };
+      batch.scored.forEach((index, k) => {
         const row = rowPrediction(
           scores!,
           k,
@@ -209,15 +181,21 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
           rows[index] as Record<string, unknown>,
         );
         metrics.score(row.fraud_probability);
-        results[index] = predictionBody(row, model.version, latency, transactionIds[k], index);
-      }
+        results[index] = predictionBody(
+          row,
+          model.version,
+          latency,
+          batch.transactionIds[k],
+          index,
+        );
+      });
       metrics.batch(rows.length);
-      metrics.rows(scoredRows.length, rejected.size);
+      metrics.rows(batch.scored.length, batch.rejected.size);
       return c.json({
         model_version: model.version,
         latency_ms: latency,
-        scored: scoredRows.length,
-        rejected: rejected.size,
+        scored: batch.scored.length,
+        rejected: batch.rejected.size,
         results,
       });
     } finally {
@@ -307,95 +285,6 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
   }
 
   return app;
-}
-
-/** The rows of a batch body, or the 413 / 422 that says why the envelope is wrong. */
-function batchRows(value: unknown): readonly unknown[] {
-  const rows = (value as { rows?: unknown } | null)?.rows;
-  if (Array.isArray(rows) && rows.length > MAX_BATCH_ROWS) {
-    throw new ApiError(
-      413,
-      "payload_too_large",
-      `Cannot score the batch as it must have at most ${MAX_BATCH_ROWS} rows: current count is ${rows.length}; split it`,
-    );
-  }
-  const parsed = BatchRequestSchema.safeParse(value);
-  if (!parsed.success) {
-    throw invalidRequest(
-      `The batch must be {"rows": [...]} with 1 to ${MAX_BATCH_ROWS} rows`,
-      envelopeErrors(value, parsed.error.issues),
-    );
-  }
-  return parsed.data.rows;
-}
-
-function envelopeErrors(value: unknown, issues: readonly z.core.$ZodIssue[]): FieldError[] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return [{
-      field: "",
-      code: "wrong_type",
-      message: `The body must be a JSON object {"rows": [...]}: received ${jsonType(value)}`,
-      received: echoed(value),
-    }];
-  }
-  const rows = (value as { rows?: unknown }).rows;
-  return issues.flatMap((issue): FieldError[] => {
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        field: key,
-        code: "unknown_field",
-        message: `Unknown field '${key}': a batch body has only 'rows'`,
-      }));
-    }
-    if (rows === undefined) {
-      return [{
-        field: "rows",
-        code: "missing",
-        message: `Missing 'rows': send an array of 1 to ${MAX_BATCH_ROWS} rows`,
-      }];
-    }
-    if (!Array.isArray(rows)) {
-      return [{
-        field: "rows",
-        code: "wrong_type",
-        message: `'rows' must be an array of 1 to ${MAX_BATCH_ROWS} rows: received ${
-          jsonType(rows)
-        }`,
-        received: echoed(rows),
-      }];
-    }
-    return [{
-      field: "rows",
-      code: "out_of_range",
-      message: `'rows' must hold 1 to ${MAX_BATCH_ROWS} rows: received ${rows.length}`,
-    }];
-  });
-}
-
-function invalidRequest(message: string, detail: readonly FieldError[]): ApiError {
-  return new ApiError(422, "invalid_request", message, detail);
-}
-
-function duplicateError(path: JsonPath): FieldError {
-  const joined = path.join(".");
-  // A repeat deep in nested junk would otherwise echo the whole path back.
-  const field = joined.length > 200 ? `…${joined.slice(-199)}` : joined;
-  return {
-    field,
-    code: "duplicate_field",
-    message: `'${field}' appears more than once in one object: send each field once`,
-  };
-}
-
-/** Compares the bearer token without leaking how many leading characters matched. */
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  if (match === null) return false;
-  const given = new TextEncoder().encode(match[1]);
-  const expected = new TextEncoder().encode(token);
-  let difference = given.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) difference |= expected[i] ^ (given[i] ?? 0);
-  return difference === 0;
 }
 
 function roundMs(ms: number): number {
