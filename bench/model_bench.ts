@@ -1,0 +1,468 @@
+// The fraud model benchmark: the same training and validation rows, written once, trained by
+// Sluice's GBDT (in a worker, as the asset trains) and by XGBoost `tree_method=hist` (a venv the
+// bench creates, pinned), alternating, 3+ runs; training time, peak RSS and validation AUC of
+// both with the ratios, then onnxruntime batch scoring of the exported model, Node and Python.
+//
+//   deno run -A bench/model_bench.ts [--runs 3] [--rows 250000] [--rounds 200] [--batch 65536]
+import { parseArgs } from "node:util";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { FEATURE_NAMES } from "../models/features.ts";
+import type { GbdtParams } from "../models/gbdt_params.ts";
+import { rocAuc } from "../models/metrics.ts";
+import { exportOnnx } from "../models/onnx_export.ts";
+import { onnxParity } from "../models/onnx_parity.ts";
+import { SeededRandom } from "../models/seeded_random.ts";
+import { trainInWorker } from "../models/train_worker.ts";
+import { createTrainingData, type TrainingData } from "../models/training_data.ts";
+import type { TreeModel } from "../models/tree_model.ts";
+import { predictBatch } from "../models/tree_predict.ts";
+
+const BENCH_DIR = new URL(".", import.meta.url).pathname;
+const REPO_DIR = join(BENCH_DIR, "..");
+const VENV_DIR = join(homedir(), ".cache", "sluice-bench", "venv");
+const REQUIREMENTS = join(BENCH_DIR, "python", "requirements.txt");
+
+// ---------------------------------------------------------------------------------------------
+// The rows
+
+export interface BenchRows {
+  readonly train: TrainingData;
+  readonly validation: TrainingData;
+  readonly description: string;
+}
+
+/**
+ * The rows both engines train on. FOR NOW a seeded synthetic, fraud-like set (about 3%
+ * positives; counts, ratios, 0/1 flags, skewed amounts, some missing values; fraud that
+ * imitates habits, legitimate travellers on VPNs, label noise) in the 25 contract features'
+ * order: `trainRows` rows for training, one "day" (trainRows / 29) for validation.
+ * The lead replaces this function by the real thing: silver.orders_enriched for D-30..D-2
+ * (training) and D-1 (validation), the default generator's rate, via trainingDataFromRows().
+ */
+export function loadBenchRows(trainRows = 250_000, seed = 2026): BenchRows {
+  const validationRows = Math.round(trainRows / 29);
+  return {
+    train: syntheticFraudRows(trainRows, seed),
+    validation: syntheticFraudRows(validationRows, seed + 1),
+    description:
+      `synthetic fraud-like rows (seed ${seed}): ${trainRows} training, ${validationRows} validation`,
+  };
+}
+
+/** One synthetic day's worth of rows; see loadBenchRows. */
+function syntheticFraudRows(rows: number, seed: number): TrainingData {
+  const random = new SeededRandom(seed);
+  const u = () => random.nextFloat();
+  const chance = (p: number) => (u() < p ? 1 : 0);
+  const normal = () => {
+    // Irwin-Hall: close enough to normal for feature noise, and cheap.
+    let sum = 0;
+    for (let i = 0; i < 12; i++) sum += u();
+    return sum - 6;
+  };
+  const poisson = (mean: number) => {
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = u();
+    while (p > limit) {
+      k++;
+      p *= u();
+    }
+    return k;
+  };
+  const at = Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, index]));
+  const width = FEATURE_NAMES.length;
+  const features = new Float32Array(rows * width);
+  const labels = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const fraud = u() < 0.03;
+    // A quarter of fraud imitates the account's habits; some honest users travel and use VPNs.
+    const blatant = fraud && u() < 0.75;
+    const traveller = !fraud && u() < 0.06;
+    const set = (name: string, value: number) => (features[i * width + at[name]] = value);
+    const v1 = poisson(blatant ? 1.4 : fraud ? 0.3 : 0.1);
+    const v24 = v1 + poisson(blatant ? 2.5 : 1.0);
+    const v7 = v24 + poisson(4);
+    set("velocity_1h", v1);
+    set("velocity_24h", v24);
+    set("velocity_7d", v7);
+    const amount = Math.exp((blatant ? 4.5 : fraud ? 4.0 : 3.7) + 0.9 * normal());
+    set("amount_usd", Math.round(amount * 100) / 100);
+    const history = u() < 0.85;
+    const vsAverage = history ? Math.exp((blatant ? 0.9 : fraud ? 0.3 : 0) + 0.4 * normal()) : 1;
+    set("amount_vs_user_avg", vsAverage);
+    set("amount_vs_user_p95", history ? vsAverage * (0.5 + 0.2 * u()) : 1);
+    const newAccount = blatant ? u() < 0.5 : u() < 0.04;
+    set("account_age_days", Math.floor(-Math.log(1 - u()) * (newAccount ? 6 : 420)));
+    const chargebacks = poisson(blatant ? 0.25 : 0.01);
+    set("chargeback_count", chargebacks);
+    set("chargeback_rate", chargebacks / (v7 + 1));
+    set("refund_count_30d", poisson(blatant ? 0.6 : 0.25));
+    set("fraud_refund_count", poisson(blatant ? 0.25 : 0.03));
+    set("vpn_detected", chance(blatant ? 0.4 : traveller ? 0.5 : fraud ? 0.1 : 0.04));
+    set("proxy_detected", chance(blatant ? 0.15 : 0.01));
+    set("tor_detected", chance(blatant ? 0.06 : 0.002));
+    set("bot_detected", chance(blatant ? 0.12 : 0.01));
+    set("device_count_30d", u() < 0.03 ? NaN : 1 + poisson(blatant ? 1.4 : 0.3));
+    set("geo_mismatch", chance(blatant ? 0.45 : traveller ? 0.6 : fraud ? 0.15 : 0.06));
+    const highRisk = chance(blatant ? 0.3 : traveller ? 0.15 : 0.05);
+    set("is_high_risk_country", highRisk);
+    const countryRisk = Math.min(1, 0.1 + 0.2 * u() + 0.45 * highRisk);
+    set("country_risk_score", u() < 0.01 ? NaN : countryRisk);
+    const paymentRisk = Math.min(
+      1,
+      Math.max(0, (blatant ? 0.5 : fraud ? 0.3 : 0.2) + 0.15 * normal()),
+    );
+    set("payment_risk_score", u() < 0.02 ? NaN : paymentRisk);
+    set("is_3ds_authenticated", chance(blatant ? 0.3 : 0.65));
+    const risk = Math.max(paymentRisk, countryRisk);
+    set("risk_tier_encoded", risk >= 0.7 ? 2 : risk >= 0.4 ? 1 : 0);
+    const night = blatant ? u() < 0.4 : u() < 0.08;
+    set("hour_of_day", night ? Math.floor(6 * u()) : 6 + Math.floor(18 * u()));
+    const day = 1 + Math.floor(7 * u());
+    set("day_of_week", day);
+    set("is_weekend", day >= 6 ? 1 : 0);
+    // Label noise: 2% of fraud is never reported, 0.1% of honest orders are disputed anyway.
+    labels[i] = fraud ? (u() < 0.02 ? 0 : 1) : u() < 0.001 ? 1 : 0;
+  }
+  return createTrainingData({ features, labels });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared parameters and the files both engines read
+
+interface BenchParams {
+  readonly features: number;
+  readonly rounds: number;
+  readonly maxDepth: number;
+  readonly learningRate: number;
+  readonly lambda: number;
+  readonly gamma: number;
+  readonly minChildWeight: number;
+  readonly scalePosWeight: number;
+  readonly maxBins: number;
+  readonly threads: number;
+  readonly seed: number;
+  /** XGBoost's base_score (a probability): the same start as ours, log-odds of the rate. */
+  readonly baseProbability: number;
+}
+
+function benchParams(train: TrainingData, rounds: number): BenchParams {
+  const scalePosWeight = 5;
+  let positives = 0;
+  for (const label of train.labels) positives += label;
+  const weighted = scalePosWeight * positives;
+  return {
+    features: train.featureCount,
+    rounds,
+    maxDepth: 6,
+    learningRate: 0.1,
+    lambda: 1,
+    gamma: 0,
+    minChildWeight: 1,
+    scalePosWeight,
+    maxBins: 256,
+    threads: 2,
+    seed: 42,
+    baseProbability: weighted / (weighted + train.rows - positives),
+  };
+}
+
+function ourParams(params: BenchParams): Partial<GbdtParams> {
+  const { rounds, maxDepth, learningRate, lambda, gamma, minChildWeight } = params;
+  return {
+    rounds,
+    maxDepth,
+    learningRate,
+    lambda,
+    gamma,
+    minChildWeight,
+    scalePosWeight: params.scalePosWeight,
+    maxBins: params.maxBins,
+    threads: params.threads,
+    seed: params.seed,
+    // Same rounds for both: no early stopping in the timing comparison.
+    earlyStoppingRounds: 0,
+  };
+}
+
+async function writeRows(dir: string, rows: BenchRows, params: BenchParams): Promise<void> {
+  const bytes = (array: Float32Array | Uint8Array) =>
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  for (const [name, data] of [["train", rows.train], ["validation", rows.validation]] as const) {
+    await Deno.writeFile(join(dir, `${name}_features.f32`), bytes(data.features));
+    await Deno.writeFile(join(dir, `${name}_labels.u8`), data.labels);
+  }
+  await Deno.writeTextFile(join(dir, "params.json"), JSON.stringify(params));
+}
+
+async function readRows(dir: string, name: string, features: number): Promise<TrainingData> {
+  const raw = await Deno.readFile(join(dir, `${name}_features.f32`));
+  return createTrainingData({
+    features: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4),
+    labels: await Deno.readFile(join(dir, `${name}_labels.u8`)),
+    featureCount: features,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One training run of each engine, each in its own process (so peak RSS is its own)
+
+interface TrainReport {
+  readonly engine: string;
+  readonly trainSeconds: number;
+  readonly validationAuc: number;
+  readonly trees: number;
+  readonly peakRssMiB: number;
+  readonly predictRowsPerSecond?: number;
+}
+
+function peakRssMiB(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kib / 1024;
+}
+
+/** The child process's side: read the rows, train in a worker, report and keep the model. */
+async function trainChild(dir: string): Promise<void> {
+  const params = JSON.parse(await Deno.readTextFile(join(dir, "params.json"))) as BenchParams;
+  const train = await readRows(dir, "train", params.features);
+  const validation = await readRows(dir, "validation", params.features);
+  const labels = validation.labels.slice();
+  const validationFeatures = validation.features.slice();
+  const start = performance.now();
+  const result = await trainInWorker(train, validation, ourParams(params));
+  const trainSeconds = (performance.now() - start) / 1000;
+  const scores = predictBatch(result.model, validationFeatures, labels.length);
+  await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(result.model));
+  const report: TrainReport = {
+    engine: `sluice gbdt (deno ${Deno.version.deno})`,
+    trainSeconds,
+    validationAuc: rocAuc(scores, labels),
+    trees: result.model.trees.length,
+    peakRssMiB: peakRssMiB(),
+  };
+  console.log(JSON.stringify(report));
+}
+
+async function runJson(command: string, args: string[]): Promise<TrainReport> {
+  const output = await new Deno.Command(command, {
+    args,
+    cwd: REPO_DIR,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout).trim();
+  if (!output.success) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed (exit ${output.code}): ${
+        new TextDecoder().decode(output.stderr)
+      }`,
+    );
+  }
+  return JSON.parse(stdout.split("\n").at(-1)!);
+}
+
+const trainOurs = (dir: string) =>
+  runJson(Deno.execPath(), [
+    "run",
+    "-A",
+    "--quiet",
+    join(BENCH_DIR, "model_bench.ts"),
+    "--train-child",
+    dir,
+  ]);
+
+const trainXgboost = (python: string, dir: string) =>
+  runJson(python, [join(BENCH_DIR, "python", "xgb_train.py"), dir]);
+
+// ---------------------------------------------------------------------------------------------
+// The venv
+
+/** The venv's python, created (or re-created when the pins changed) from requirements.txt. */
+async function ensureVenv(): Promise<string> {
+  const python = join(VENV_DIR, "bin", "python");
+  const marker = join(VENV_DIR, "sluice-requirements.txt");
+  const wanted = await Deno.readTextFile(REQUIREMENTS);
+  const installed = await Deno.readTextFile(marker).catch(() => "");
+  if (installed === wanted) return python;
+  console.log(`creating ${VENV_DIR} from bench/python/requirements.txt ...`);
+  await Deno.remove(VENV_DIR, { recursive: true }).catch(() => {});
+  for (
+    const [command, args] of [
+      ["python3", ["-m", "venv", VENV_DIR]],
+      [python, ["-m", "pip", "install", "--quiet", "--no-deps", "-r", REQUIREMENTS]],
+    ] as const
+  ) {
+    const result = await new Deno.Command(command, { args: [...args] }).output();
+    if (!result.success) {
+      throw new Error(
+        `Cannot create the bench venv as '${command} ${args.join(" ")}' failed: ${
+          new TextDecoder().decode(result.stderr)
+        }`,
+      );
+    }
+  }
+  await Deno.writeTextFile(marker, wanted);
+  return python;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring with onnxruntime
+
+/** Median rows/s of onnxruntime-node over 5 passes of about 1,000,000 rows in `batch` batches. */
+async function scoreNode(bytes: Uint8Array, validation: TrainingData, batch: number) {
+  const session = await ort.InferenceSession.create(bytes);
+  const width = validation.featureCount;
+  const rows = new Float32Array(batch * width);
+  for (let offset = 0; offset < rows.length; offset += validation.features.length) {
+    rows.set(
+      validation.features.subarray(0, Math.min(validation.features.length, rows.length - offset)),
+      offset,
+    );
+  }
+  const input = new ort.Tensor("float32", rows, [batch, width]);
+  const passes = Math.max(1, Math.floor(1_000_000 / batch));
+  await session.run({ features: input });
+  const rates: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const start = performance.now();
+    for (let pass = 0; pass < passes; pass++) await session.run({ features: input });
+    rates.push((passes * batch) / ((performance.now() - start) / 1000));
+  }
+  await session.release();
+  return median(rates);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`;
+}
+
+function loadAverage(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      runs: { type: "string", default: "3" },
+      rows: { type: "string", default: "250000" },
+      rounds: { type: "string", default: "200" },
+      batch: { type: "string", default: "65536" },
+      "train-child": { type: "string" },
+    },
+  });
+  if (values["train-child"] !== undefined) return await trainChild(values["train-child"]);
+  const runs = Number(values.runs);
+  const batch = Number(values.batch);
+
+  console.log(`machine: ${machine()}; load average at start ${loadAverage()}`);
+  const python = await ensureVenv();
+  const rows = loadBenchRows(Number(values.rows));
+  const params = benchParams(rows.train, Number(values.rounds));
+  const dir = await Deno.makeTempDir({ dir: tmpdir(), prefix: "sluice-model-bench-" });
+  try {
+    await writeRows(dir, rows, params);
+    console.log(`rows: ${rows.description}; written once to ${dir}`);
+    console.log(
+      `params (both): ${params.rounds} rounds, no early stopping, depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, min_child_weight ${params.minChildWeight}, scale_pos_weight ${params.scalePosWeight}, max_bin ${params.maxBins}, ${params.threads} threads, validation loss and AUC every round`,
+    );
+    const ours: TrainReport[] = [];
+    const theirs: TrainReport[] = [];
+    for (let run = 1; run <= runs; run++) {
+      // Alternate who goes first, so neither always runs on a warmer (or busier) machine.
+      const order = run % 2 === 1 ? ["ours", "xgboost"] : ["xgboost", "ours"];
+      for (const engine of order) {
+        const report = engine === "ours" ? await trainOurs(dir) : await trainXgboost(python, dir);
+        (engine === "ours" ? ours : theirs).push(report);
+        console.log(
+          `  run ${run} ${report.engine}: ${report.trainSeconds.toFixed(2)} s, peak RSS ${
+            report.peakRssMiB.toFixed(0)
+          } MiB, validation AUC ${report.validationAuc.toFixed(5)}, ${report.trees} trees`,
+        );
+      }
+    }
+    const summary = (reports: TrainReport[]) => ({
+      seconds: median(reports.map((report) => report.trainSeconds)),
+      rss: median(reports.map((report) => report.peakRssMiB)),
+      auc: median(reports.map((report) => report.validationAuc)),
+    });
+    const a = summary(ours);
+    const b = summary(theirs);
+    console.log(`\nmedians of ${runs} runs        sluice gbdt   xgboost hist   ratio`);
+    console.log(
+      `training time (s)         ${a.seconds.toFixed(2).padStart(11)}   ${
+        b.seconds.toFixed(2).padStart(12)
+      }   ${(a.seconds / b.seconds).toFixed(2)}x   (target <= 2x)`,
+    );
+    console.log(
+      `peak RSS (MiB)            ${a.rss.toFixed(0).padStart(11)}   ${
+        b.rss.toFixed(0).padStart(12)
+      }   ${(a.rss / b.rss).toFixed(2)}x`,
+    );
+    console.log(
+      `validation ROC-AUC        ${a.auc.toFixed(5).padStart(11)}   ${
+        b.auc.toFixed(5).padStart(12)
+      }   ${(a.auc - b.auc >= 0 ? "+" : "") + (a.auc - b.auc).toFixed(5)}   (target within 0.005)`,
+    );
+
+    const model = JSON.parse(await Deno.readTextFile(join(dir, "model.json"))) as TreeModel;
+    const bytes = exportOnnx(model);
+    const onnxFile = join(dir, "model.onnx");
+    await Deno.writeFile(onnxFile, bytes);
+    const parity = await onnxParity(model, bytes, rows.validation.features, rows.validation.rows);
+    const nodeRate = await scoreNode(bytes, rows.validation, batch);
+    const pythonScore = await new Deno.Command(python, {
+      args: [
+        join(BENCH_DIR, "python", "ort_score.py"),
+        onnxFile,
+        dir,
+        String(params.features),
+        String(batch),
+      ],
+      stdout: "piped",
+    }).output();
+    const pythonRate = JSON.parse(new TextDecoder().decode(pythonScore.stdout))
+      .rowsPerSecond as number;
+    const tsStart = performance.now();
+    predictBatch(model, rows.validation.features, rows.validation.rows);
+    const tsRate = rows.validation.rows / ((performance.now() - tsStart) / 1000);
+    const xgbPredict = median(theirs.map((report) => report.predictRowsPerSecond ?? NaN));
+    console.log(
+      `\nscoring the exported ONNX (${model.trees.length} trees, ${bytes.length} bytes), batches of ${batch} rows, medians of 5 passes of ~1M rows:`,
+    );
+    console.log(
+      `  onnxruntime-node ${(nodeRate / 1e6).toFixed(2)} M rows/s   (target >= 1.00 M rows/s)`,
+    );
+    console.log(
+      `  onnxruntime (Python) ${(pythonRate / 1e6).toFixed(2)} M rows/s   node/python ${
+        (nodeRate / pythonRate).toFixed(2)
+      }x`,
+    );
+    console.log(`  xgboost inplace_predict ${(xgbPredict / 1e6).toFixed(2)} M rows/s`);
+    console.log(`  TypeScript predictBatch ${(tsRate / 1e6).toFixed(2)} M rows/s (one thread)`);
+    console.log(
+      `  ONNX parity on ${parity.rows} validation rows: max |p_onnx - p_ts| = ${
+        parity.maxAbsDiff.toExponential(2)
+      }`,
+    );
+    console.log(`load average at end ${loadAverage()}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();
