@@ -6,10 +6,12 @@ import type { SqlClient } from "../../sql_client.ts";
 import type { MetadataStore } from "../metadata_store.ts";
 import { migrate } from "./migrate.ts";
 import { SqlAliasStore } from "./sql_alias_store.ts";
+import { SqlAutomationStore } from "./sql_automation_store.ts";
 import { SqlCheckStore } from "./sql_check_store.ts";
 import { SqlLeaseStore } from "./sql_lease_store.ts";
 import { SqlMaintenanceStore } from "./sql_maintenance_store.ts";
 import { SqlPartitionStore } from "./sql_partition_store.ts";
+import { SqlRunQueueStore } from "./sql_run_queue_store.ts";
 import { SqlRunStore } from "./sql_run_store.ts";
 
 export class SqlMetadataStore implements MetadataStore {
@@ -19,6 +21,8 @@ export class SqlMetadataStore implements MetadataStore {
   readonly checks: SqlCheckStore;
   readonly maintenance: SqlMaintenanceStore;
   readonly aliases: SqlAliasStore;
+  readonly queue: SqlRunQueueStore;
+  readonly automation: SqlAutomationStore;
 
   constructor(readonly database: SqlClient, private readonly migrationsDir?: URL) {
     this.runs = new SqlRunStore(database);
@@ -27,6 +31,8 @@ export class SqlMetadataStore implements MetadataStore {
     this.checks = new SqlCheckStore(database);
     this.maintenance = new SqlMaintenanceStore(database);
     this.aliases = new SqlAliasStore(database);
+    this.queue = new SqlRunQueueStore(database);
+    this.automation = new SqlAutomationStore(database);
   }
 
   async migrate(): Promise<void> {

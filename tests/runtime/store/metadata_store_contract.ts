@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import type { MetadataStore, RunId } from "../../../runtime/store/metadata_store.ts";
 import { aliasStoreContract } from "./contract/alias_store_contract.ts";
+import { automationStoreContract } from "./contract/automation_store_contract.ts";
 import { checkStoreContract } from "./contract/check_store_contract.ts";
 import { leaseStoreContract } from "./contract/lease_store_contract.ts";
 import { maintenanceStoreContract } from "./contract/maintenance_store_contract.ts";
 import { partitionStoreContract } from "./contract/partition_store_contract.ts";
+import { runQueueStoreContract } from "./contract/run_queue_store_contract.ts";
 import { runStoreContract } from "./contract/run_store_contract.ts";
 import { newRun, type StoreTest } from "./contract/store_contract_harness.ts";
 
@@ -54,4 +56,6 @@ export function metadataStoreContract(
   checkStoreContract(test);
   maintenanceStoreContract(test);
   aliasStoreContract(test);
+  runQueueStoreContract(test);
+  automationStoreContract(test);
 }
