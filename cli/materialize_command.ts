@@ -5,7 +5,9 @@ import { RequestError } from "../runtime/errors.ts";
 import type { RunResult } from "../runtime/execution/executor.ts";
 import { materialize, type MaterializeOutcome } from "../runtime/execution/materialize.ts";
 import { displayPartition } from "../runtime/partitions/partition_key.ts";
-import type { Plan } from "../runtime/execution/plan.ts";
+import type { Plan, WaitingStep } from "../runtime/execution/plan.ts";
+import { describeCause } from "../runtime/staleness/status.ts";
+import { describePartitionSpans } from "../runtime/staleness/status_runs.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import type { ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -97,10 +99,11 @@ async function runMaterialize(instance: Instance, args: string[]): Promise<ExitC
     return 0;
   }
   if (result === undefined) {
+    const waiting = plan.waiting.length === 0
+      ? ""
+      : `; ${count(plan.waiting.length, "partition")} waiting for data`;
     console.log(
-      `Everything selected is fresh (${plan.fresh} partition${
-        plan.fresh === 1 ? "" : "s"
-      }); nothing to do.`,
+      `Everything selected is fresh (${count(plan.fresh, "partition")}${waiting}); nothing to do.`,
     );
     printBlocked(plan);
     printNextSteps(instance);
@@ -125,7 +128,11 @@ function printNextSteps(instance: Instance): void {
 
 function printPlan(plan: Plan): void {
   if (plan.steps.length === 0) {
-    console.log(`Nothing to do: ${plan.fresh} selected partitions are fresh.`);
+    console.log(
+      `Nothing to do: ${count(plan.fresh, "selected partition")} ${
+        plan.fresh === 1 ? "is" : "are"
+      } fresh.`,
+    );
   } else {
     console.log(
       renderTable(
@@ -146,13 +153,7 @@ function printPlan(plan: Plan): void {
 }
 
 function printBlocked(plan: Plan): void {
-  if (plan.waiting.count > 0) {
-    console.log(
-      `waiting: ${plan.waiting.count} partition${
-        plan.waiting.count === 1 ? "" : "s"
-      } have no upstream data yet (e.g. ${plan.waiting.example})`,
-    );
-  }
+  if (plan.waiting.length > 0) console.log(describeWaiting(plan.waiting));
   for (const blocked of plan.blocked.slice(0, 10)) {
     console.log(`blocked: ${blocked.id}: ${blocked.reason}`);
   }
@@ -177,6 +178,24 @@ function printRun(result: RunResult): void {
   for (const s of result.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
   const summary = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
   console.log(`\nRun ${result.runId} ${result.status}: ${summary}.`);
+}
+
+/**
+ * One line on what waits for data, in the words `assets` uses: "waiting for data: 8,684
+ * partitions of 26 assets (2026-01-01..2026-11-29, 2026-12-01), newest: bronze.orders@2026-12-01
+ * (no data in landing.orders)".
+ */
+function describeWaiting(waiting: readonly WaitingStep[]): string {
+  const assets = new Set(waiting.map((w) => w.key)).size;
+  const newest = waiting.reduce((a, b) => (b.partition > a.partition ? b : a));
+  return `waiting for data: ${count(waiting.length, "partition")} of ${count(assets, "asset")} (${
+    describePartitionSpans(waiting.map((w) => w.partition))
+  }), newest: ${newest.id} (${describeCause(newest.cause)}); \`deno task assets KEY\` lists them`;
+}
+
+/** "1 partition", "8,684 partitions". */
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function parseConcurrency(value: string): number {

@@ -1,12 +1,12 @@
 // The plan: which asset partitions a run materializes, in topological order, each with the
 // reasons it is in the plan and the steps it waits for.
 import type { AssetKey } from "../definitions/asset_key.ts";
-import type { AssetGraph } from "../graph/asset_graph.ts";
-import { unpartitioned } from "../partitions/definition.ts";
+import type { AssetGraph, UpstreamPartitions } from "../graph/asset_graph.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import { type PartitionSelection, partitionsToRun } from "../partitions/partition_selection.ts";
-import { describeCause, type PartitionStatus } from "../staleness/status.ts";
+import { describeCause, type PartitionStatus, type WaitingCause } from "../staleness/status.ts";
 import type { StatusResolver } from "../staleness/status_resolver.ts";
+import { upstreamWithoutData } from "../staleness/waiting.ts";
 
 export interface PlanStep {
   readonly id: string;
@@ -33,10 +33,18 @@ export interface Plan {
   /** Selected partitions left out because an upstream failed and is not in this plan. */
   readonly blocked: readonly { readonly id: string; readonly reason: string }[];
   /**
-   * Selected partitions left out because some upstream has no data for them yet (never
-   * materialized or observed, and not in this plan): a day that has not landed.
+   * Selected partitions left out because no upstream has data for them yet (never
+   * materialized or observed, and not in this plan): a day that has not landed. In plan order.
    */
-  readonly waiting: { readonly count: number; readonly example: string | undefined };
+  readonly waiting: readonly WaitingStep[];
+}
+
+/** A selected partition that waits for data, with the same cause `assets` shows for it. */
+export interface WaitingStep {
+  readonly id: string;
+  readonly key: AssetKey;
+  readonly partition: PartitionKey;
+  readonly cause: WaitingCause;
 }
 
 export interface PlanRequest {
@@ -57,18 +65,22 @@ export function buildPlan(request: PlanRequest): Plan {
   const planned = new Set<string>();
   const steps: PlanStep[] = [];
   const blocked: { id: string; reason: string }[] = [];
-  const waiting = { count: 0, example: undefined as string | undefined };
+  const waiting: WaitingStep[] = [];
+  // An upstream has data for this run when it has a version or this run makes one.
+  const hasData = (upstream: AssetKey, partition: PartitionKey) =>
+    statuses.state(upstream, partition)?.current !== undefined ||
+    planned.has(stepId(upstream, partition));
   let fresh = 0;
   for (const key of graph.order) {
     const asset = graph.get(key);
     if (!request.selection.has(key) || asset.kind !== "asset") continue;
     for (const partition of partitionsToRun(asset.partitions, request.partitions, now, key)) {
       const id = stepId(key, partition);
-      const upstreamSteps = plannedUpstreams(graph, planned, key, partition, now);
-      const missing = upstreamWithoutData(request, planned, key, partition);
+      const reads = graph.upstreamPartitions(key, partition, now);
+      const upstreamSteps = plannedUpstreams(reads, planned);
+      const missing = upstreamWithoutData(graph, reads, hasData);
       if (missing !== undefined) {
-        waiting.count++;
-        waiting.example ??= `${id} waits for ${missing}`;
+        waiting.push({ id, key, partition, cause: statuses.waitingCause(missing) });
         continue;
       }
       const status = statuses.partition(key, partition);
@@ -97,38 +109,6 @@ export function buildPlan(request: PlanRequest): Plan {
   return { steps, fresh, blocked, waiting };
 }
 
-/**
- * Why a partition must wait, as `upstream@p`, when none of its upstreams has data for it yet
- * (never materialized or observed, and not planned); undefined when one has. An asset with
- * some inputs present runs and sees the missing ones as empty.
- */
-function upstreamWithoutData(
-  request: PlanRequest,
-  planned: ReadonlySet<string>,
-  key: AssetKey,
-  partition: PartitionKey,
-): string | undefined {
-  const { graph, statuses, now } = request;
-  // Unpartitioned upstreams (reference data such as seeds) exist for every partition, so they
-  // cannot say whether a partition's own data has arrived: only partitioned ones decide.
-  const reads = graph.upstreamPartitions(key, partition, now);
-  const partitioned = reads.filter(({ edge }) =>
-    graph.get(edge.upstream).partitions !== unpartitioned
-  );
-  let firstMissing: string | undefined;
-  for (const { edge, partitions } of partitioned.length > 0 ? partitioned : reads) {
-    if (partitions.length === 0) continue;
-    const needed = edge.mapping.requires === "newest" ? partitions.slice(-1) : partitions;
-    const hasData = needed.some((p) =>
-      statuses.state(edge.upstream, p)?.current !== undefined ||
-      planned.has(stepId(edge.upstream, p))
-    );
-    if (hasData) return undefined;
-    firstMissing ??= stepId(edge.upstream, needed[0]);
-  }
-  return firstMissing;
-}
-
 /** Why a partition must run, empty when it need not. */
 function reasonsToRun(status: PartitionStatus, planned: ReadonlySet<string>): string[] {
   if (status.status === "fresh") return [];
@@ -146,14 +126,11 @@ function reasonsToRun(status: PartitionStatus, planned: ReadonlySet<string>): st
 }
 
 function plannedUpstreams(
-  graph: AssetGraph,
+  reads: readonly UpstreamPartitions[],
   planned: ReadonlySet<string>,
-  key: AssetKey,
-  partition: PartitionKey,
-  now: Date,
 ): string[] {
   const found: string[] = [];
-  for (const { edge, partitions } of graph.upstreamPartitions(key, partition, now)) {
+  for (const { edge, partitions } of reads) {
     for (const upPartition of partitions) {
       const id = stepId(edge.upstream, upPartition);
       if (planned.has(id)) found.push(id);

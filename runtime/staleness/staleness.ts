@@ -5,7 +5,7 @@ import { overdueCause } from "./freshness.ts";
 import type { PartitionsDefinition } from "../partitions/definition.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { FreshnessPolicy } from "../definitions/policies.ts";
-import { type Cause, FRESH, type PartitionStatus, statusOf } from "./status.ts";
+import { type Cause, FRESH, type PartitionStatus, statusOf, type WaitingCause } from "./status.ts";
 import type { CurrentVersion, Lease, PartitionState } from "../store/metadata_store.ts";
 import { changedUpstreams, type CodeVersion, type InputSignature } from "../definitions/version.ts";
 
@@ -19,6 +19,11 @@ export interface StalenessInput {
   readonly lease: Lease | undefined;
   /** The signature of the upstream versions current now. */
   readonly expectedInputs: InputSignature;
+  /**
+   * Set when no upstream has data for the partition (see waiting.ts): a partition never
+   * materialized is then waiting, not never.
+   */
+  readonly waiting?: WaitingCause;
   readonly isSource: (key: AssetKey) => boolean;
   /** The alias this partition reads of `key`, when it reads an alias rather than partitions. */
   readonly aliasOf?: (key: AssetKey) => string | undefined;
@@ -29,6 +34,8 @@ export interface StalenessInput {
   }[];
   readonly now: Date;
 }
+
+const NEVER_MATERIALIZED: Cause = Object.freeze({ kind: "never_materialized" });
 
 export function partitionStatus(input: StalenessInput): PartitionStatus {
   // Most partitions are fresh: no array is allocated until a cause is found.
@@ -49,7 +56,7 @@ export function partitionStatus(input: StalenessInput): PartitionStatus {
     }
   }
   if (!current) {
-    (causes ??= []).push({ kind: "never_materialized" });
+    (causes ??= []).push(input.waiting ?? NEVER_MATERIALIZED);
   } else {
     if (current.codeVersion !== input.codeVersion) (causes ??= []).push({ kind: "code_changed" });
     const before = current.inputSignature ?? ("" as InputSignature);

@@ -2,15 +2,23 @@
 // reasons behind it, rendered the same way in the CLI, the API and the UI.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
-import { displayPartition } from "../partitions/partition_key.ts";
+import { aliasOfPartition, displayPartition } from "../partitions/partition_key.ts";
 
-export type Status = "running" | "failed" | "never" | "stale" | "overdue" | "fresh";
+/**
+ * `waiting`: the partition cannot run yet because its upstreams hold no data for it (a day that
+ * has not landed). It is not `never`: nothing is missing that a run could make.
+ */
+export type Status = "running" | "failed" | "never" | "waiting" | "stale" | "overdue" | "fresh";
 
-/** Most urgent first: the status of a partition is the first that applies. */
+/**
+ * Most urgent first: the status of a partition is the first that applies. (`waiting` can only
+ * meet running, failed and upstream-failed causes: it applies to partitions never materialized.)
+ */
 export const STATUS_PRECEDENCE: readonly Status[] = [
   "running",
   "failed",
   "never",
+  "waiting",
   "stale",
   "overdue",
   "fresh",
@@ -21,6 +29,19 @@ export type Cause =
   | { readonly kind: "failed"; readonly runId: string; readonly error: string }
   | { readonly kind: "abandoned"; readonly runId: string }
   | { readonly kind: "never_materialized" }
+  /** A source partition nothing was observed for. */
+  | { readonly kind: "no_data" }
+  /**
+   * No upstream holds data for the partition, so it cannot run: `upstream` is the first one
+   * read, `partition` its partition, and `source` the source where the data is missing (when
+   * the chain leads to one).
+   */
+  | {
+    readonly kind: "waiting";
+    readonly upstream: AssetKey;
+    readonly partition: PartitionKey;
+    readonly source: AssetKey | undefined;
+  }
   | { readonly kind: "code_changed" }
   | { readonly kind: "upstream_changed"; readonly upstream: AssetKey }
   | { readonly kind: "alias_moved"; readonly upstream: AssetKey; readonly alias: string }
@@ -36,6 +57,9 @@ export type Cause =
     readonly allowedMinutes: number;
     readonly closed: boolean;
   };
+
+/** Why a partition waits: no upstream has data for it. */
+export type WaitingCause = Extract<Cause, { readonly kind: "waiting" }>;
 
 export interface PartitionStatus {
   readonly status: Status;
@@ -62,6 +86,9 @@ function statusOfCause(cause: Cause): Status {
       return "failed";
     case "never_materialized":
       return "never";
+    case "no_data":
+    case "waiting":
+      return "waiting";
     case "overdue":
       return "overdue";
     default:
@@ -71,6 +98,15 @@ function statusOfCause(cause: Cause): Status {
 
 /** One line a person reads: "upstream bronze.orders has a new data version". */
 export function describeCause(cause: Cause): string {
+  return describeCauseAt(cause, undefined);
+}
+
+/**
+ * The line of a cause of `partition`'s status, for a reader who already sees the partition (a
+ * row of a partition table, a count over days): a waiting cause leaves out its upstream's
+ * partition when it is the same, so neighbouring days read alike and collapse.
+ */
+export function describeCauseAt(cause: Cause, partition: PartitionKey | undefined): string {
   switch (cause.kind) {
     case "running":
       return `being materialized by run ${cause.runId} (${cause.owner})`;
@@ -80,6 +116,10 @@ export function describeCause(cause: Cause): string {
       return `run ${cause.runId} stopped without finishing (no heartbeat)`;
     case "never_materialized":
       return "never materialized";
+    case "no_data":
+      return "no data observed";
+    case "waiting":
+      return describeWaiting(cause, partition);
     case "code_changed":
       return "code version changed";
     case "alias_moved":
@@ -103,8 +143,28 @@ export function describeCause(cause: Cause): string {
   }
 }
 
+/** "no data in landing.orders for 2026-03-04", "upstream x has no data (nothing in landing.y)". */
+function describeWaiting(
+  cause: WaitingCause,
+  partition: PartitionKey | undefined,
+): string {
+  const day = cause.partition === partition || cause.partition === ""
+    ? ""
+    : ` for ${displayPartition(cause.partition)}`;
+  const alias = aliasOfPartition(cause.partition);
+  if (alias !== undefined) return `alias ${alias} of ${cause.upstream} points at nothing yet`;
+  if (cause.source === cause.upstream) return `no data in ${cause.source}${day}`;
+  const root = cause.source === undefined ? "" : ` (nothing in ${cause.source})`;
+  return `upstream ${cause.upstream} has no data${day}${root}`;
+}
+
 export function describeStatus(status: PartitionStatus): string {
   return status.causes.map(describeCause).join("; ");
+}
+
+/** Every reason of `partition`'s status, as describeCauseAt words them. */
+export function describeStatusAt(status: PartitionStatus, partition: PartitionKey): string {
+  return status.causes.map((cause) => describeCauseAt(cause, partition)).join("; ");
 }
 
 function formatMinutes(minutes: number): string {

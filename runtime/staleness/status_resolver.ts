@@ -2,23 +2,28 @@
 // live leases. Everything after that read is pure computation (see staleness.ts).
 import type { AssetKey } from "../definitions/asset_key.ts";
 import { partitionRefKey } from "../definitions/partition_ref.ts";
-import type { AssetGraph } from "../graph/asset_graph.ts";
-import type { PartitionKey } from "../partitions/partition_key.ts";
+import type { AssetGraph, UpstreamPartitions } from "../graph/asset_graph.ts";
+import { aliasOfPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import { partitionStatus } from "./staleness.ts";
-import { FRESH, type PartitionStatus, type Status, STATUS_PRECEDENCE } from "./status.ts";
+import { emptyCounts, rollupStatus, type StatusCounts } from "./rollup.ts";
+import { FRESH, type PartitionStatus, type Status, type WaitingCause } from "./status.ts";
+import { type MissingUpstream, upstreamWithoutData } from "./waiting.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
 
-const NEVER_OBSERVED: PartitionStatus = Object.freeze({
-  status: "never",
-  causes: Object.freeze([{ kind: "never_materialized" } as const]),
+const NO_DATA: PartitionStatus = Object.freeze({
+  status: "waiting",
+  causes: Object.freeze([{ kind: "no_data" } as const]),
 });
 
 export interface AssetStatusSummary {
   readonly key: AssetKey;
   readonly partitions: ReadonlyMap<PartitionKey, PartitionStatus>;
-  readonly counts: Readonly<Record<Status, number>>;
-  /** The status of the asset as a whole: its most urgent partition's. */
+  readonly counts: StatusCounts;
+  /**
+   * The status of the asset as a whole: its most urgent partition's among those that can run
+   * (waiting only when every partition waits; see rollup.ts).
+   */
   readonly status: Status;
 }
 
@@ -64,33 +69,26 @@ export class StatusResolver {
 
   /** Every partition of `key` that exists now, with its status. */
   asset(key: AssetKey): AssetStatusSummary {
-    const counts: Record<Status, number> = {
-      running: 0,
-      failed: 0,
-      never: 0,
-      stale: 0,
-      overdue: 0,
-      fresh: 0,
-    };
+    const counts = emptyCounts();
     const partitions = new Map<PartitionKey, PartitionStatus>();
     for (const partition of this.graph.get(key).partitions.keys(this.now)) {
       const status = this.partition(key, partition);
       partitions.set(partition, status);
       counts[status.status]++;
     }
-    const status = STATUS_PRECEDENCE.find((s) => counts[s] > 0) ?? "fresh";
-    return { key, partitions, counts, status };
+    return { key, partitions, counts, status: rollupStatus(counts) };
   }
 
   #compute(key: AssetKey, partition: PartitionKey): PartitionStatus {
     const asset = this.graph.get(key);
     const state = this.state(key, partition);
-    if (asset.kind === "source") return state?.current ? FRESH : NEVER_OBSERVED;
+    if (asset.kind === "source") return state?.current ? FRESH : NO_DATA;
     // The hot loop of every status request: build the expected input signature straight from
     // the states, without intermediate input objects (see inputSignature for the format).
     const parts: string[] = [];
     let failedUpstreams: { upstream: AssetKey; partition: PartitionKey }[] | undefined;
-    for (const { edge, partitions } of this.graph.upstreamPartitions(key, partition, this.now)) {
+    const reads = this.graph.upstreamPartitions(key, partition, this.now);
+    for (const { edge, partitions } of reads) {
       const upstreamStates = this.states.get(edge.upstream);
       if (upstreamStates === undefined) continue;
       let fields: string[] | undefined;
@@ -114,12 +112,46 @@ export class StatusResolver {
       state,
       lease: this.leases.size === 0 ? undefined : this.leases.get(partitionRefKey(key, partition)),
       expectedInputs: parts.join(";") as InputSignature,
+      waiting: state?.current ? undefined : this.#waiting(reads),
       isSource: this.#isSource,
       aliasOf: (upstream) =>
         this.graph.upstreamEdges(key).find((edge) => edge.upstream === upstream)?.mapping.alias,
       failedUpstreams: failedUpstreams ?? NO_FAILURES,
       now: this.now,
     });
+  }
+
+  /**
+   * The waiting cause of a partition never materialized, when none of its upstreams has data
+   * for it and none can make it: an upstream with data is current, or can run (it is not
+   * waiting itself), so a day that landed makes every layer above it never, not waiting.
+   */
+  #waiting(reads: readonly UpstreamPartitions[]): WaitingCause | undefined {
+    const missing = upstreamWithoutData(this.graph, reads, this.#hasData);
+    return missing && this.waitingCause(missing);
+  }
+
+  /** The waiting cause naming `missing`, with the source where its data is missing. */
+  waitingCause(missing: MissingUpstream): WaitingCause {
+    return { kind: "waiting", ...missing, source: this.#sourceOf(missing) };
+  }
+
+  readonly #hasData = (key: AssetKey, partition: PartitionKey): boolean => {
+    if (this.state(key, partition)?.current !== undefined) return true;
+    // A source's data only arrives, and no run makes an alias point anywhere.
+    if (this.graph.get(key).kind === "source" || aliasOfPartition(partition) !== undefined) {
+      return false;
+    }
+    return this.partition(key, partition).status !== "waiting";
+  };
+
+  /** The source where the missing data should have arrived, following waiting upstreams. */
+  #sourceOf(missing: MissingUpstream): AssetKey | undefined {
+    if (this.graph.get(missing.upstream).kind === "source") return missing.upstream;
+    if (aliasOfPartition(missing.partition) !== undefined) return undefined;
+    const cause = this.partition(missing.upstream, missing.partition).causes
+      .find((c): c is WaitingCause => c.kind === "waiting");
+    return cause?.source;
   }
 
   /** Whether the partition's own last attempt failed or was abandoned (ignores its upstreams). */

@@ -3,7 +3,13 @@
 import type { AnyAsset } from "../definitions/asset.ts";
 import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import type { RecordedCheck } from "../store/check_store.ts";
-import { type Cause, describeCause, type PartitionStatus, type Status } from "./status.ts";
+import {
+  type Cause,
+  describeCause,
+  describeCauseAt,
+  type PartitionStatus,
+  type Status,
+} from "./status.ts";
 import type { AssetStatusSummary } from "./status_resolver.ts";
 
 /** How many distinct reasons an asset's one-line summary names before "… N more". */
@@ -78,16 +84,22 @@ export function assetStatusJson(
 /**
  * The distinct reasons across an asset's partitions, most common first, each with its count
  * when the asset has several partitions: "upstream bronze.orders has a new data version (3)".
+ * Reasons of partitions that can run come before those of partitions waiting for data, and a
+ * waiting reason leaves out each partition's own day, so 334 days without data read as one.
  */
 export function rankedReasons(summary: AssetStatusSummary, max = MAX_REASONS): string[] {
-  const counts = new Map<string, number>();
-  for (const status of summary.partitions.values()) {
+  const counts = new Map<string, { n: number; waiting: boolean }>();
+  for (const [partition, status] of summary.partitions) {
     for (const cause of status.causes) {
-      const text = describeCause(cause);
-      counts.set(text, (counts.get(text) ?? 0) + 1);
+      const text = describeCauseAt(cause, partition);
+      const seen = counts.get(text);
+      if (seen) seen.n++;
+      else counts.set(text, { n: 1, waiting: status.status === "waiting" });
     }
   }
-  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const sorted = [...counts].sort((a, b) =>
+    a[1].waiting === b[1].waiting ? b[1].n - a[1].n : a[1].waiting ? 1 : -1
+  ).map(([text, { n }]) => [text, n] as const);
   const shown = sorted.slice(0, max).map(([text, n]) =>
     summary.partitions.size > 1 ? `${text} (${n})` : text
   );

@@ -57,7 +57,7 @@ Deno.test("an asset reading an alias waits for it, records it as lineage and goe
       "demo.model@2026-03-01",
       "demo.model@2026-03-02",
     ]);
-    assert.equal(first.plan.waiting.count, 2);
+    assert.equal(first.plan.waiting.length, 2);
 
     await promote(DAY1, "passed every gate");
     h.clock.advance(60_000);

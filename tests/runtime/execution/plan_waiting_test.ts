@@ -8,6 +8,7 @@ import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts"
 import type { DataVersion } from "../../../runtime/definitions/version.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
+import { describeCause } from "../../../runtime/staleness/status.ts";
 
 const partitions = daily({ start: "2026-03-01" });
 const NOW = new Date("2026-03-05T12:00:00Z");
@@ -65,8 +66,19 @@ Deno.test("partitions without upstream data wait; a rolling window waits for its
     ]);
     assert.equal(outcome.run?.status, "succeeded");
     // 03-01, 03-03, 03-04, 03-05 of both assets: nothing has landed for those days.
-    assert.equal(outcome.plan.waiting.count, 8);
-    assert.match(outcome.plan.waiting.example!, /waits for source\.events@2026-03-0\d/);
+    assert.equal(outcome.plan.waiting.length, 8);
+    assert.deepEqual(
+      outcome.plan.waiting.map((w) => `${w.id}: ${describeCause(w.cause)}`).slice(0, 5),
+      [
+        "bronze.events@2026-03-01: no data in source.events for 2026-03-01",
+        "bronze.events@2026-03-03: no data in source.events for 2026-03-03",
+        "bronze.events@2026-03-04: no data in source.events for 2026-03-04",
+        "bronze.events@2026-03-05: no data in source.events for 2026-03-05",
+        // The rolling window of 03-01 reads only 03-01 (the partitions start that day).
+        "gold.rolling@2026-03-01: upstream bronze.events has no data for 2026-03-01 " +
+        "(nothing in source.events)",
+      ],
+    );
 
     // A new day lands: its partitions run, and the rolling window of the next day now has it.
     observed.set("2026-03-03" as PartitionKey, "v2" as DataVersion);
@@ -94,7 +106,12 @@ Deno.test("an asset runs when one of its upstreams has data, though another has 
     const waiting = await h.run({ selection: "silver.union", partitions: "2026-03-01" });
     // bronze.other@03-01 was never built and bronze.events@03-01 never landed.
     assert.equal(waiting.run, undefined);
-    assert.equal(waiting.plan.waiting.count, 1);
+    assert.deepEqual(waiting.plan.waiting.map((w) => w.cause), [{
+      kind: "waiting",
+      upstream: "bronze.events",
+      partition: "2026-03-01",
+      source: "source.events",
+    }]);
   } finally {
     await h.close();
   }
@@ -110,7 +127,7 @@ Deno.test("an unpartitioned upstream such as a seed does not make a day without 
       "seeds.rates@",
       "silver.priced@2026-03-02",
     ]);
-    assert.equal(outcome.plan.waiting.count, 8);
+    assert.equal(outcome.plan.waiting.length, 8);
   } finally {
     await h.close();
   }
