@@ -6,6 +6,7 @@ import type { JsonValue } from "../definitions/context.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { Lake } from "../definitions/lake.ts";
 import { createLogger, type Logger, type LogSink } from "../logger.ts";
+import { currentProcess, describeProcess } from "../process_identity.ts";
 import type { Plan, PlanStep } from "./plan.ts";
 import type { Resources } from "../definitions/resources.ts";
 import { RunLog } from "./run_log.ts";
@@ -47,18 +48,22 @@ export interface RunResult {
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunResult> {
   const { store, clock, runId } = options;
   const startedAt = clock.now();
+  const process = currentProcess();
   await store.runs.startRun({
     id: runId,
     command: options.command,
     selection: options.selection,
     partitions: options.partitions,
-    host: Deno.hostname(),
-    pid: Deno.pid,
+    host: process.host,
+    pid: process.pid,
+    processStart: process.start,
+    processScope: process.scope,
     startedAt,
   });
   const runLog = new RunLog(store, runId);
   const log = createLogger([runLog.sink, ...(options.logSinks ?? [])], "info", { run: runId });
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
+  await store.runs.heartbeat(runId, leaseTtlMs);
   const heartbeat = startHeartbeat(store, runId, leaseTtlMs, log);
   const cancel = new AbortController();
   const onAbort = () => cancel.abort(new Error("run cancelled"));
@@ -79,7 +84,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
           random: options.random ?? Math.random,
           log,
           runId,
-          owner: `${Deno.hostname()}:${Deno.pid}`,
+          owner: describeProcess(process),
           force: options.force ?? false,
           fullRefresh: options.fullRefresh ?? false,
           leaseTtlMs,
@@ -173,16 +178,18 @@ function skippedOutcome(
   };
 }
 
+/** Keeps the run's leases and its own heartbeat deadline ahead of their TTL. */
 function startHeartbeat(
   store: MetadataStore,
   runId: RunId,
   ttlMs: number,
   log: Logger,
 ): ReturnType<typeof setInterval> {
+  const warn = (error: unknown) =>
+    log.warn(`could not renew leases: ${error instanceof Error ? error.message : error}`);
   return setInterval(() => {
-    store.leases.renewLeases(runId, ttlMs).catch((error) =>
-      log.warn(`could not renew leases: ${error instanceof Error ? error.message : error}`)
-    );
+    store.leases.renewLeases(runId, ttlMs).catch(warn);
+    store.runs.heartbeat(runId, ttlMs).catch(warn);
   }, Math.max(50, Math.floor(ttlMs / 3)));
 }
 

@@ -2,6 +2,7 @@
 // statuses, plan what is stale and execute it. The CLI, the daemon and tests all call this.
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
+import { reapDeadRuns } from "./dead_runs.ts";
 import { execute, type RunResult } from "./executor.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { Lake } from "../definitions/lake.ts";
@@ -61,6 +62,15 @@ export async function materialize(request: MaterializeRequest): Promise<Material
     ? undefined
     : parsePartitionSelection(request.partitions);
   const now = clock.now();
+  // A run killed with -9 still holds its leases: free them before planning, so nothing waits
+  // for their TTL. (A dry run only reports.)
+  if (!request.dryRun) {
+    await reapDeadRuns(store, {
+      at: now,
+      noticedBy: request.command ?? "materialize",
+      log: request.log,
+    });
+  }
   await observeSources(graph, graph.withAncestors(selected), store, resources, request.log, now);
   const statuses = await StatusResolver.load(graph, store, now);
   const plan = buildPlan({

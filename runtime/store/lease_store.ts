@@ -2,13 +2,17 @@
 // A lease expires unless its run renews it, so a dead worker's partitions come free.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
+import type { ProcessIdentity } from "../process_identity.ts";
 import type { RunId } from "./run_store.ts";
 
 export interface Lease {
   readonly assetKey: AssetKey;
   readonly partition: PartitionKey;
   readonly runId: RunId;
+  /** `host:pid`, for messages. */
   readonly owner: string;
+  /** The process of the run that holds it, as its run recorded it; undefined if unrecorded. */
+  readonly holder?: ProcessIdentity;
   readonly expiresAt: Date;
 }
 
@@ -28,6 +32,8 @@ export interface LeaseStore {
   /** Extends every lease `runId` holds; returns how many it holds. */
   renewLeases(runId: RunId, ttlMs: number): Promise<number>;
   release(assetKey: AssetKey, partition: PartitionKey, runId: RunId): Promise<void>;
+  /** Frees every lease of a run (its process is gone); returns how many it held. */
+  releaseRun(runId: RunId): Promise<number>;
   /** Live leases, for `running` statuses. */
   listLeases(): Promise<readonly Lease[]>;
 }

@@ -7,7 +7,8 @@ import type { MaterializationId, RunId } from "./ids.ts";
 
 export type { RunId };
 
-export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
+/** `abandoned`: its process died (kill -9, a lost machine) and another process noticed. */
+export type RunStatus = "running" | "succeeded" | "failed" | "cancelled" | "abandoned";
 /** A plan step's outcome in a run table. */
 export type StepStatus = "succeeded" | "failed" | "skipped" | "cancelled";
 
@@ -18,6 +19,9 @@ export interface NewRun {
   readonly partitions: string;
   readonly host: string;
   readonly pid: number;
+  /** The process's start time and pid scope (ProcessIdentity), so its death can be seen. */
+  readonly processStart?: string;
+  readonly processScope?: string;
   readonly startedAt: Date;
 }
 
@@ -25,6 +29,13 @@ export interface RunRecord extends NewRun {
   readonly status: RunStatus;
   readonly finishedAt: Date | undefined;
   readonly summary: Readonly<Record<string, JsonValue>>;
+}
+
+/** A run still marked running, and whether it has missed its heartbeat deadline. */
+export interface RunningRun {
+  readonly run: RunRecord;
+  /** Its heartbeat deadline passed (by the database's clock); false if it never set one. */
+  readonly heartbeatLapsed: boolean;
 }
 
 export interface StepRecord {
@@ -47,6 +58,15 @@ export interface RunStore {
     at: Date,
   ): Promise<void>;
   getRun(id: RunId): Promise<RunRecord | undefined>;
+  /** Moves a running run's heartbeat deadline to `ttlMs` from now; false if it is not running. */
+  heartbeat(id: RunId, ttlMs: number): Promise<boolean>;
+  /** Every run still marked running, oldest first. */
+  listRunning(): Promise<readonly RunningRun[]>;
+  /**
+   * Marks a running run `abandoned` with the reason (its process is gone); false when it was
+   * not running any more, so of several processes that notice, one records it.
+   */
+  abandonRun(id: RunId, reason: string, at: Date): Promise<boolean>;
   /** The newest runs first. */
   listRuns(limit: number): Promise<readonly RunRecord[]>;
   /** Steps recorded again for the same run and partition replace the earlier record. */

@@ -1,7 +1,10 @@
 // A step's lease: taken before anything is read, so one run at a time materializes a partition;
-// a step that finds the lease held waits for it, up to the run's lock wait.
+// a step that finds the lease held waits for it, up to the run's lock wait. A lease whose holder
+// is a dead process on this machine is taken over at once, and its run marked abandoned.
 import type { Logger } from "../../logger.ts";
-import type { RunId } from "../../store/metadata_store.ts";
+import { describeProcess, probeProcess } from "../../process_identity.ts";
+import type { Lease, RunId } from "../../store/metadata_store.ts";
+import { abandonRun } from "../dead_runs.ts";
 import type { PlanStep } from "../plan.ts";
 import type { StepEnvironment } from "./step_environment.ts";
 
@@ -26,6 +29,7 @@ export async function acquireLease(
       env.leaseTtlMs,
     );
     if (claim.claimed) return { ok: true, waitedFor };
+    if (await tookOverFromDead(env, claim.heldBy, log)) continue;
     if (waitedFor === undefined) {
       log.info(
         `waiting: ${step.id} is being materialized by run ${claim.heldBy.runId} (${claim.heldBy.owner})`,
@@ -46,4 +50,18 @@ export async function acquireLease(
       return { ok: false, cancelled: true, reason: "run cancelled" };
     }
   }
+}
+
+/** Abandons the lease holder's run if its process is provably gone; true if it did. */
+async function tookOverFromDead(env: StepEnvironment, lease: Lease, log: Logger): Promise<boolean> {
+  if (lease.holder === undefined || probeProcess(lease.holder) !== "gone") return false;
+  const reason = `its process ${
+    describeProcess(lease.holder)
+  } is gone (noticed by run ${env.runId} waiting for ${lease.assetKey} ${
+    lease.partition || "(unpartitioned)"
+  })`;
+  if (await abandonRun(env.store, lease.runId, reason, env.clock.now())) {
+    log.warn(`run ${lease.runId} abandoned: ${reason}`);
+  }
+  return true;
 }

@@ -58,9 +58,18 @@ export class SqlLeaseStore implements LeaseStore {
     );
   }
 
+  async releaseRun(runId: RunId): Promise<number> {
+    const [{ n }] = await this.sql.query<{ n: number }>(
+      `with released as (delete from platform.leases where run_id = $1 returning 1)
+       select count(*)::int as n from released`,
+      [runId],
+    );
+    return n;
+  }
+
   async listLeases(): Promise<readonly Lease[]> {
     const rows = await this.sql.query<LeaseRow>(
-      `${LEASE_SELECT} where expires_at > now() order by asset_key, partition_key`,
+      `${LEASE_SELECT} where l.expires_at > now() order by l.asset_key, l.partition_key`,
     );
     return rows.map(toLease);
   }
@@ -73,14 +82,17 @@ export async function leaseOf(
   partition: PartitionKey,
 ): Promise<Lease | undefined> {
   const rows = await sql.query<LeaseRow>(
-    `${LEASE_SELECT} where asset_key = $1 and partition_key = $2`,
+    `${LEASE_SELECT} where l.asset_key = $1 and l.partition_key = $2`,
     [assetKey, partition],
   );
   return rows.length === 0 ? undefined : toLease(rows[0]);
 }
 
+// A lease names its run; the run row says which process that is.
 const LEASE_SELECT = `
-  select asset_key, partition_key, run_id, owner, expires_at from platform.leases`;
+  select l.asset_key, l.partition_key, l.run_id, l.owner, l.expires_at,
+         r.host, r.pid, r.process_start, r.process_scope
+  from platform.leases l left join platform.runs r on r.id = l.run_id`;
 
 interface LeaseRow {
   asset_key: string;
@@ -88,6 +100,10 @@ interface LeaseRow {
   run_id: string;
   owner: string;
   expires_at: Date;
+  host: string | null;
+  pid: number | null;
+  process_start: string | null;
+  process_scope: string | null;
 }
 
 function toLease(row: LeaseRow): Lease {
@@ -96,6 +112,12 @@ function toLease(row: LeaseRow): Lease {
     partition: row.partition_key as PartitionKey,
     runId: row.run_id as RunId,
     owner: row.owner,
+    holder: row.host === null || row.pid === null ? undefined : {
+      host: row.host,
+      pid: row.pid,
+      start: row.process_start ?? undefined,
+      scope: row.process_scope ?? undefined,
+    },
     expiresAt: row.expires_at,
   };
 }

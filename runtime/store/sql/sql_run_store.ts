@@ -11,6 +11,7 @@ import type { MaterializationId } from "../partition_store.ts";
 import type {
   NewRun,
   RunId,
+  RunningRun,
   RunRecord,
   RunStatus,
   RunStore,
@@ -26,9 +27,20 @@ export class SqlRunStore implements RunStore {
 
   async startRun(run: NewRun): Promise<void> {
     await this.sql.query(
-      `insert into platform.runs (id, command, selection, partitions, host, pid, started_at)
-       values ($1, $2, $3, $4, $5, $6, $7::timestamptz)`,
-      [run.id, run.command, run.selection, run.partitions, run.host, run.pid, run.startedAt],
+      `insert into platform.runs
+         (id, command, selection, partitions, host, pid, process_start, process_scope, started_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)`,
+      [
+        run.id,
+        run.command,
+        run.selection,
+        run.partitions,
+        run.host,
+        run.pid,
+        run.processStart ?? null,
+        run.processScope ?? null,
+        run.startedAt,
+      ],
     );
   }
 
@@ -48,6 +60,34 @@ export class SqlRunStore implements RunStore {
   async getRun(id: RunId): Promise<RunRecord | undefined> {
     const rows = await this.sql.query<RunRow>(`${RUN_SELECT} where id = $1`, [id]);
     return rows.length === 0 ? undefined : toRun(rows[0]);
+  }
+
+  async heartbeat(id: RunId, ttlMs: number): Promise<boolean> {
+    const rows = await this.sql.query(
+      `update platform.runs set alive_until = now() + $2::float8 * interval '1 millisecond'
+       where id = $1 and status = 'running' returning id`,
+      [id, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  async listRunning(): Promise<readonly RunningRun[]> {
+    const rows = await this.sql.query<RunRow & { lapsed: boolean }>(
+      `${RUN_SELECT_COLUMNS}, coalesce(alive_until < now(), false) as lapsed
+       from platform.runs where status = 'running' order by started_at, id`,
+    );
+    return rows.map((row) => ({ run: toRun(row), heartbeatLapsed: row.lapsed }));
+  }
+
+  async abandonRun(id: RunId, reason: string, at: Date): Promise<boolean> {
+    const rows = await this.sql.query(
+      `update platform.runs
+       set status = 'abandoned', finished_at = $3::timestamptz,
+           summary = summary || jsonb_build_object('reason', $2::text)
+       where id = $1 and status = 'running' returning id`,
+      [id, reason, at],
+    );
+    return rows.length > 0;
   }
 
   async listRuns(limit: number): Promise<readonly RunRecord[]> {
@@ -148,9 +188,10 @@ export class SqlRunStore implements RunStore {
   }
 }
 
-const RUN_SELECT = `
-  select id, command, selection, partitions, host, pid, status, started_at, finished_at, summary
-  from platform.runs`;
+const RUN_SELECT_COLUMNS = `
+  select id, command, selection, partitions, host, pid, process_start, process_scope, status,
+         started_at, finished_at, summary`;
+const RUN_SELECT = `${RUN_SELECT_COLUMNS} from platform.runs`;
 
 interface RunRow {
   id: string;
@@ -159,6 +200,8 @@ interface RunRow {
   partitions: string;
   host: string;
   pid: number;
+  process_start: string | null;
+  process_scope: string | null;
   status: RunStatus;
   started_at: Date;
   finished_at: Date | null;
@@ -173,6 +216,9 @@ function toRun(row: RunRow): RunRecord {
     partitions: row.partitions,
     host: row.host,
     pid: row.pid,
+    // Absent rather than undefined, so a run recorded without them reads back as it was given.
+    ...(row.process_start === null ? {} : { processStart: row.process_start }),
+    ...(row.process_scope === null ? {} : { processScope: row.process_scope }),
     startedAt: row.started_at,
     status: row.status,
     finishedAt: row.finished_at ?? undefined,

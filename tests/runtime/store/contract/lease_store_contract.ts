@@ -6,6 +6,7 @@ import {
   DAY2,
   ENRICHED,
   LONG_TTL,
+  newRun,
   NONE,
   ORDERS,
   sleep,
@@ -70,6 +71,33 @@ export function leaseStoreContract(test: StoreTest): void {
       [ORDERS, DAY1],
       [ORDERS, DAY2],
     ]);
+  });
+
+  test("a lease carries the process identity its run recorded", async (store) => {
+    await store.runs.startRun({ ...newRun("run-1"), processStart: "777", processScope: "boot/ns" });
+    await store.leases.claim(ORDERS, DAY1, "run-1" as RunId, "worker-1:4242", LONG_TTL);
+    await store.leases.claim(ORDERS, DAY2, "run-9" as RunId, "elsewhere:1", LONG_TTL);
+    const held = await store.leases.claim(ORDERS, DAY1, "run-2" as RunId, "b", LONG_TTL);
+    assert.equal(held.claimed, false);
+    if (held.claimed) return;
+    const holder = { host: "worker-1", pid: 4242, start: "777", scope: "boot/ns" };
+    assert.deepEqual(held.heldBy.holder, holder);
+    const leases = await store.leases.listLeases();
+    assert.deepEqual(leases.map((lease) => [lease.runId, lease.holder]), [
+      ["run-1", holder],
+      ["run-9", undefined],
+    ]);
+  });
+
+  test("releaseRun() frees every lease of one run and says how many", async (store) => {
+    await store.leases.claim(ORDERS, DAY1, "run-1" as RunId, "a", LONG_TTL);
+    await store.leases.claim(ORDERS, DAY2, "run-1" as RunId, "a", LONG_TTL);
+    await store.leases.claim(ENRICHED, DAY1, "run-2" as RunId, "b", LONG_TTL);
+    assert.equal(await store.leases.releaseRun("run-1" as RunId), 2);
+    assert.equal(await store.leases.releaseRun("run-1" as RunId), 0);
+    assert.deepEqual((await store.leases.listLeases()).map((lease) => lease.runId), ["run-2"]);
+    const claim = await store.leases.claim(ORDERS, DAY2, "run-3" as RunId, "c", LONG_TTL);
+    assert.deepEqual(claim, { claimed: true });
   });
 
   test("release() frees a partition only for the run that holds it", async (store) => {

@@ -12,9 +12,11 @@ import {
   DAY1,
   ENRICHED,
   HOUR,
+  LONG_TTL,
   newRun,
   NONE,
   ORDERS,
+  sleep,
   type StoreTest,
   T0,
 } from "./store_contract_harness.ts";
@@ -37,6 +39,55 @@ export function runStoreContract(test: StoreTest): void {
       summary,
     });
     assert.equal(await store.runs.getRun("run-unknown" as RunId), undefined);
+  });
+
+  test("startRun() records the process identity and getRun() returns it", async (store) => {
+    const run = { ...newRun("run-1"), processStart: "81234567", processScope: "boot-1/pid:[4]" };
+    await store.runs.startRun(run);
+    assert.deepEqual(await store.runs.getRun("run-1" as RunId), {
+      ...run,
+      status: "running",
+      finishedAt: undefined,
+      summary: {},
+    });
+  });
+
+  test("abandonRun() marks a running run abandoned with its reason, once", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    await store.runs.finishRun("run-2" as RunId, "succeeded", { steps: 1 }, at(10));
+    const reason = "its process worker-1:4242 is gone (noticed by materialize on worker-1:7)";
+    assert.equal(await store.runs.abandonRun("run-1" as RunId, reason, at(20)), true);
+    assert.equal(await store.runs.abandonRun("run-1" as RunId, "again", at(30)), false);
+    assert.equal(await store.runs.abandonRun("run-2" as RunId, reason, at(30)), false);
+    const abandoned = await store.runs.getRun("run-1" as RunId);
+    assert.equal(abandoned?.status, "abandoned");
+    assert.deepEqual(abandoned?.finishedAt, at(20));
+    assert.deepEqual(abandoned?.summary, { reason });
+    assert.equal((await store.runs.getRun("run-2" as RunId))?.status, "succeeded");
+  });
+
+  test("listRunning() lists running runs oldest first with whether their heartbeat lapsed", async (store) => {
+    await store.runs.startRun(newRun("run-lapsed", at(0)));
+    await store.runs.startRun(newRun("run-live", at(1)));
+    await store.runs.startRun(newRun("run-silent", at(2)));
+    await store.runs.startRun(newRun("run-done", at(3)));
+    assert.equal(await store.runs.heartbeat("run-lapsed" as RunId, 1), true);
+    assert.equal(await store.runs.heartbeat("run-live" as RunId, LONG_TTL), true);
+    await store.runs.finishRun("run-done" as RunId, "failed", {}, at(4));
+    assert.equal(await store.runs.heartbeat("run-done" as RunId, LONG_TTL), false);
+    await sleep(20);
+    const running = await store.runs.listRunning();
+    assert.deepEqual(
+      running.map((r) => [r.run.id, r.heartbeatLapsed]),
+      [["run-lapsed", true], ["run-live", false], ["run-silent", false]],
+    );
+    assert.deepEqual(running[1].run, {
+      ...newRun("run-live", at(1)),
+      status: "running",
+      finishedAt: undefined,
+      summary: {},
+    });
   });
 
   test("finishRun() of a run never started throws", async (store) => {
