@@ -1,6 +1,7 @@
 // How statuses read outside the runtime, built once for every reader: `deno task assets` (its
 // table and --json) and the UI (its pages and JSON API) show the same words, reasons and shapes.
 import type { AnyAsset } from "../definitions/asset.ts";
+import type { JsonValue } from "../definitions/context.ts";
 import { displayPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import type { RecordedCheck } from "../store/check_store.ts";
 import {
@@ -110,6 +111,27 @@ export function rankedReasons(summary: AssetStatusSummary, max = MAX_REASONS): s
 /** The ranked reasons on one line, as the CLI's WHY column shows them. */
 export function topReasons(summary: AssetStatusSummary): string {
   return rankedReasons(summary).join("; ");
+}
+
+/** One element of `assets --json`: the asset's statuses, its checks, its source observation. */
+export interface AssetDocument extends AssetStatusJson {
+  readonly checks: readonly CheckLine[];
+  /** What a source said about itself when last observed (files, Kafka lag). */
+  readonly observation?: Readonly<Record<string, JsonValue>>;
+}
+
+export function assetDocument(
+  asset: AnyAsset,
+  summary: AssetStatusSummary,
+  detailed: boolean,
+  checks: readonly CheckLine[],
+  observation: Readonly<Record<string, JsonValue>> | undefined,
+): AssetDocument {
+  return {
+    ...assetStatusJson(asset, summary, detailed),
+    checks,
+    ...(observation !== undefined && { observation }),
+  };
 }
 
 /** The latest result of one check of one partition, as `assets --json` lists it. */
