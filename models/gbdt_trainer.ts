@@ -9,8 +9,8 @@ import { ModelInputError } from "./model_errors.ts";
 import { SeededRandom } from "./seeded_random.ts";
 import type { TrainingData } from "./training_data.ts";
 import { BoostingThreads } from "./boosting_threads.ts";
-import { allocateArena, GRADIENT_CHUNK, TaskKind, TrainingArena } from "./training_arena.ts";
-import { addLeafValues, addTreeToMargins, GrowScratch, growTree } from "./tree_grower.ts";
+import { allocateArena, GRADIENT_CHUNK, RULES, TaskKind, TrainingArena } from "./training_arena.ts";
+import { addLeafValues, addTreeToMargins, growTree, HistogramPool } from "./tree_grower.ts";
 import { type Tree, TREE_MODEL_FORMAT, type TreeModel } from "./tree_model.ts";
 import { predictBatch } from "./tree_predict.ts";
 
@@ -61,7 +61,7 @@ export async function trainGbdt(
   }
   const rows = train.rows;
   const arena = new TrainingArena(
-    allocateArena(rows, train.featureCount, params.threads, 2 ** (params.maxDepth - 1)),
+    allocateArena(rows, train.featureCount, params.threads, params.maxDepth),
   );
   const weightSum = fillObjectiveWeights(train, params.scalePosWeight, arena.weights);
   arena.labels.set(train.labels);
@@ -69,19 +69,18 @@ export async function trainGbdt(
   const edges = learnBinEdges(train, params.maxBins);
   const cuts = edges.map((featureCuts) => Float32Array.from(featureCuts));
   const binned = binFeatures(train, edges, arena.codes);
+  arena.valueBins.set(binned.valueBins);
+  arena.rules[RULES.lambda] = params.lambda;
+  arena.rules[RULES.gamma] = params.gamma;
+  arena.rules[RULES.minChildWeight] = params.minChildWeight;
   const validationBinned = validation === undefined ? undefined : binFeatures(validation, edges);
 
   const threads = await BoostingThreads.start(arena);
   try {
     arena.margins.fill(baseScore);
     const validationMargins = new Float64Array(validation?.rows ?? 0).fill(baseScore);
-    const scratch = new GrowScratch(arena);
+    const histograms = new HistogramPool(arena);
     const random = new SeededRandom(params.seed);
-    const rules = {
-      lambda: params.lambda,
-      gamma: params.gamma,
-      minChildWeight: params.minChildWeight,
-    };
     const trees: Tree[] = [];
     const history: RoundLog[] = [];
     let bestLoss = Infinity;
@@ -96,15 +95,14 @@ export async function trainGbdt(
           arena,
           threads,
           cuts,
-          valueBins: binned.valueBins,
           sampled,
           allRows: params.subsample === 1,
           featureCount,
           maxDepth: params.maxDepth,
           learningRate: params.learningRate,
-          rules,
+          lambda: params.lambda,
         },
-        scratch,
+        histograms,
       );
       trees.push(grown.tree);
       if (params.subsample === 1) addLeafValues(grown, arena.order, arena.margins);

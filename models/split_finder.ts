@@ -29,7 +29,8 @@ export interface SplitRules {
 }
 
 /**
- * Writes the best split of a node with gradient sum `grad` and hessian sum `hess` into `best`.
+ * Writes the best split of a node with gradient sum `grad` and hessian sum `hess` over
+ * `features[from..to)` into `best`.
  * The gain is XGBoost's (without the factor 1/2), so gamma means what it means there. When the
  * node saw no missing value of the chosen feature, missing values go to the heavier child.
  */
@@ -38,6 +39,8 @@ export function findBestSplit(
   grad: number,
   hess: number,
   features: Int32Array,
+  from: number,
+  to: number,
   valueBins: Uint16Array,
   rules: SplitRules,
   best: SplitCandidate,
@@ -48,7 +51,7 @@ export function findBestSplit(
   const parentScore = (grad * grad) / (hess + lambda);
   const floor = Math.max(MIN_GAIN, rules.gamma);
   let bestGain = floor;
-  for (let k = 0; k < features.length; k++) {
+  for (let k = from; k < to; k++) {
     const feature = features[k];
     const slots = feature << 9;
     const missingGrad = hist[slots + MISSING_SLOT];

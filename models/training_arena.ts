@@ -3,8 +3,10 @@
 // own typed views with `TrainingArena`.
 import { FEATURE_SLOTS } from "./histogram.ts";
 
-/** Rows per gradient chunk: each chunk's loss is summed alone, then the chunks in order, so the
- * logged loss is the same whatever the number of threads. */
+/**
+ * Rows per gradient chunk: each chunk's loss is summed alone, then the chunks in order, so the
+ * logged loss is the same whatever the number of threads.
+ */
 export const GRADIENT_CHUNK = 16_384;
 
 /** Control slots (Int32) shared by the threads. */
@@ -17,7 +19,7 @@ export const CONTROL = {
   kind: 2,
   /** How many features this tree uses (the first entries of `features`). */
   featureCount: 3,
-  /** Root task: rows sampled; level task: number of task entries. */
+  /** Root task: rows sampled; partition and level tasks: number of entries. */
   count: 4,
   /** Root task: 1 when order is every row in row order. */
   allRows: 5,
@@ -28,28 +30,49 @@ export const CONTROL = {
   size: 8,
 } as const;
 
-export const TaskKind = { gradients: 1, root: 2, level: 3, exit: 4 } as const;
+export const TaskKind = { gradients: 1, root: 2, partition: 3, level: 4, exit: 5 } as const;
 
-/** Each level task entry: begin, end (rows of the smaller child), its histogram, the parent's. */
-export const LEVEL_ENTRY = 4;
+/** A partition entry: begin, end, feature, bin (0..bin go left), missing goes left (0/1). */
+export const PARTITION_ENTRY = 5;
+
+/**
+ * A level entry: begin and end of the smaller child's rows, its histogram, the parent's (which
+ * becomes the larger child's), the smaller child's node and the larger child's node.
+ */
+export const LEVEL_ENTRY = 6;
+
+/** A split candidate: gain, feature, bin, missing left (0/1), left gradient, left hessian. */
+export const CANDIDATE_SIZE = 6;
+
+/** Split rule slots (Float64): lambda, gamma, min child weight. */
+export const RULES = { lambda: 0, gamma: 1, minChildWeight: 2, size: 3 } as const;
 
 /** The buffers, as posted to a helper thread. */
 export interface ArenaBuffers {
   readonly rows: number;
   readonly featureCount: number;
   readonly threads: number;
+  /** Node slots of the deepest tree: 2^(maxDepth + 1) - 1. */
+  readonly nodes: number;
   readonly codes: SharedArrayBuffer;
+  readonly valueBins: SharedArrayBuffer;
   readonly labels: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
   readonly margins: SharedArrayBuffer;
   readonly grad: SharedArrayBuffer;
   readonly hess: SharedArrayBuffer;
   readonly order: SharedArrayBuffer;
+  readonly spill: SharedArrayBuffer;
   readonly gathered: SharedArrayBuffer;
   readonly histograms: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
+  readonly rules: SharedArrayBuffer;
   readonly features: SharedArrayBuffer;
+  readonly partitionTasks: SharedArrayBuffer;
+  readonly partitionLefts: SharedArrayBuffer;
   readonly levelTasks: SharedArrayBuffer;
+  readonly nodeSums: SharedArrayBuffer;
+  readonly candidates: SharedArrayBuffer;
   readonly lossParts: SharedArrayBuffer;
 }
 
@@ -58,35 +81,46 @@ export function histogramBytes(featureCount: number): number {
   return featureCount * FEATURE_SLOTS * Float64Array.BYTES_PER_ELEMENT;
 }
 
-/** Allocates the buffers; histograms grow on demand up to `maxHistograms`. */
+/** Allocates the buffers for trees of depth `maxDepth`; histograms grow on demand. */
 export function allocateArena(
   rows: number,
   featureCount: number,
   threads: number,
-  maxHistograms: number,
+  maxDepth: number,
 ): ArenaBuffers {
-  const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+  const shared = (bytes: number) => new SharedArrayBuffer(Math.max(8, bytes));
   const perHistogram = histogramBytes(featureCount);
-  const chunks = Math.ceil(rows / GRADIENT_CHUNK);
+  // A level's nodes keep their histograms until the next level's are built.
+  const maxHistograms = 2 ** (maxDepth - 1);
+  const widestLevel = 2 ** maxDepth;
+  const nodes = 2 ** (maxDepth + 1) - 1;
   return {
     rows,
     featureCount,
     threads,
+    nodes,
     codes: shared(rows * featureCount),
+    valueBins: shared(featureCount * 2),
     labels: shared(rows),
     weights: shared(rows * 8),
     margins: shared(rows * 8),
     grad: shared(rows * 4),
     hess: shared(rows * 4),
     order: shared(rows * 4),
+    spill: shared(rows * 4),
     gathered: shared(threads * 2 * rows * 4),
     histograms: new SharedArrayBuffer(perHistogram * Math.min(4, maxHistograms), {
       maxByteLength: perHistogram * maxHistograms,
     }),
     control: shared(CONTROL.size * 4),
+    rules: shared(RULES.size * 8),
     features: shared(featureCount * 4),
-    levelTasks: shared(maxHistograms * LEVEL_ENTRY * 4),
-    lossParts: shared(Math.max(1, chunks) * 2 * 8),
+    partitionTasks: shared(widestLevel * PARTITION_ENTRY * 4),
+    partitionLefts: shared(widestLevel * threads * 4),
+    levelTasks: shared(widestLevel * LEVEL_ENTRY * 4),
+    nodeSums: shared(nodes * 2 * 8),
+    candidates: shared(threads * nodes * CANDIDATE_SIZE * 8),
+    lossParts: shared(Math.ceil(rows / GRADIENT_CHUNK) * 8),
   };
 }
 
@@ -95,16 +129,27 @@ export class TrainingArena {
   readonly rows: number;
   readonly featureCount: number;
   readonly threads: number;
+  readonly nodes: number;
   readonly codes: Uint8Array;
+  readonly valueBins: Uint16Array;
   readonly labels: Uint8Array;
   readonly weights: Float64Array;
   readonly margins: Float64Array;
   readonly grad: Float32Array;
   readonly hess: Float32Array;
   readonly order: Uint32Array;
+  readonly spill: Uint32Array;
   readonly control: Int32Array;
+  readonly rules: Float64Array;
   readonly features: Int32Array;
+  readonly partitionTasks: Int32Array;
+  /** Rows each thread's slice of each partition entry sent left: [entry * threads + thread]. */
+  readonly partitionLefts: Int32Array;
   readonly levelTasks: Int32Array;
+  /** Gradient and hessian sums per node: [2 * node], [2 * node + 1]. */
+  readonly nodeSums: Float64Array;
+  /** Each thread's best split per node over its features: [(thread * nodes + node) * 6]. */
+  readonly candidates: Float64Array;
   readonly lossParts: Float64Array;
   readonly buffers: ArenaBuffers;
   readonly #histograms: Float64Array[] = [];
@@ -115,16 +160,24 @@ export class TrainingArena {
     this.rows = buffers.rows;
     this.featureCount = buffers.featureCount;
     this.threads = buffers.threads;
-    this.codes = new Uint8Array(buffers.codes);
-    this.labels = new Uint8Array(buffers.labels);
-    this.weights = new Float64Array(buffers.weights);
-    this.margins = new Float64Array(buffers.margins);
-    this.grad = new Float32Array(buffers.grad);
-    this.hess = new Float32Array(buffers.hess);
-    this.order = new Uint32Array(buffers.order);
+    this.nodes = buffers.nodes;
+    this.codes = new Uint8Array(buffers.codes, 0, buffers.rows * buffers.featureCount);
+    this.valueBins = new Uint16Array(buffers.valueBins, 0, buffers.featureCount);
+    this.labels = new Uint8Array(buffers.labels, 0, buffers.rows);
+    this.weights = new Float64Array(buffers.weights, 0, buffers.rows);
+    this.margins = new Float64Array(buffers.margins, 0, buffers.rows);
+    this.grad = new Float32Array(buffers.grad, 0, buffers.rows);
+    this.hess = new Float32Array(buffers.hess, 0, buffers.rows);
+    this.order = new Uint32Array(buffers.order, 0, buffers.rows);
+    this.spill = new Uint32Array(buffers.spill, 0, buffers.rows);
     this.control = new Int32Array(buffers.control);
-    this.features = new Int32Array(buffers.features);
+    this.rules = new Float64Array(buffers.rules);
+    this.features = new Int32Array(buffers.features, 0, buffers.featureCount);
+    this.partitionTasks = new Int32Array(buffers.partitionTasks);
+    this.partitionLefts = new Int32Array(buffers.partitionLefts);
     this.levelTasks = new Int32Array(buffers.levelTasks);
+    this.nodeSums = new Float64Array(buffers.nodeSums);
+    this.candidates = new Float64Array(buffers.candidates);
     this.lossParts = new Float64Array(buffers.lossParts);
     this.#histogramLength = buffers.featureCount * FEATURE_SLOTS;
   }

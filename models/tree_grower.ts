@@ -1,26 +1,35 @@
-// Grows one regression tree depth-wise on binned rows: the root's histogram, then level by
-// level the best split of each node, rows partitioned in place, the smaller child's histogram
-// built and the larger one's taken from the parent by subtraction (both on every thread).
+// Grows one regression tree depth-wise on binned rows. Per level: the training thread picks
+// each node's best split from the threads' candidates, the threads partition the rows, and
+// then build the smaller child's histogram, take the larger one's from the parent by
+// subtraction and search both children's splits, each over its share of the features.
 import { MISSING_BIN } from "./binning.ts";
+import { sliceOf } from "./boosting_tasks.ts";
 import type { BoostingThreads } from "./boosting_threads.ts";
-import { emptyCandidate, findBestSplit, type SplitRules } from "./split_finder.ts";
-import { CONTROL, LEVEL_ENTRY, TaskKind, type TrainingArena } from "./training_arena.ts";
+import {
+  CANDIDATE_SIZE,
+  CONTROL,
+  LEVEL_ENTRY,
+  PARTITION_ENTRY,
+  TaskKind,
+  type TrainingArena,
+} from "./training_arena.ts";
 import type { Tree } from "./tree_model.ts";
 
-/** What one tree is grown from: the arena's gradients, its rows `order[0..sampled)` and its
- * features `features[0..featureCount)` (ascending). */
+/**
+ * What one tree is grown from: the arena's gradients, its rows `order[0..sampled)` and its
+ * features `features[0..featureCount)` (ascending).
+ */
 export interface GrowInput {
   readonly arena: TrainingArena;
   readonly threads: BoostingThreads;
   readonly cuts: readonly Float32Array[];
-  readonly valueBins: Uint16Array;
   readonly sampled: number;
   /** True when order is every row in row order (no row sampling). */
   readonly allRows: boolean;
   readonly featureCount: number;
   readonly maxDepth: number;
   readonly learningRate: number;
-  readonly rules: SplitRules;
+  readonly lambda: number;
 }
 
 /** A grown tree, with typed copies (and each split's bin) to route rows by their codes. */
@@ -39,18 +48,14 @@ export interface GrownTree {
   readonly end: Int32Array;
 }
 
-/** Histogram ids in the arena, reused from node to node and tree to tree, and the spill
- * buffer of row partitioning. */
-export class GrowScratch {
+/** Histogram ids in the arena, reused from node to node and tree to tree. */
+export class HistogramPool {
   readonly #arena: TrainingArena;
   readonly #free: number[] = [];
   #allocated = 0;
-  readonly spill: Uint32Array;
-  readonly goesLeft = new Uint8Array(256);
 
   constructor(arena: TrainingArena) {
     this.#arena = arena;
-    this.spill = new Uint32Array(arena.rows);
   }
 
   acquire(): number {
@@ -66,18 +71,15 @@ export class GrowScratch {
   }
 }
 
-export function growTree(input: GrowInput, pool: GrowScratch): GrownTree {
-  const { arena, rules } = input;
-  const { order, grad, hess, codes, rows, features } = arena;
+export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
+  const { arena } = input;
+  const { order, grad, hess, nodeSums, control } = arena;
   const capacity = 2 ** (input.maxDepth + 1) - 1;
   const nodeFeature = new Int32Array(capacity).fill(-1);
   const splitBin = new Int32Array(capacity).fill(-1);
   const left = new Int32Array(capacity).fill(-1);
   const right = new Int32Array(capacity).fill(-1);
-  const parent = new Int32Array(capacity).fill(-1);
   const missingLeft = new Uint8Array(capacity);
-  const sumGrad = new Float64Array(capacity);
-  const sumHess = new Float64Array(capacity);
   const gain = new Float64Array(capacity);
   const begin = new Int32Array(capacity);
   const end = new Int32Array(capacity);
@@ -91,105 +93,97 @@ export function growTree(input: GrowInput, pool: GrowScratch): GrownTree {
     rootGrad += grad[row];
     rootHess += hess[row];
   }
-  sumGrad[0] = rootGrad;
-  sumHess[0] = rootHess;
+  nodeSums[0] = rootGrad;
+  nodeSums[1] = rootHess;
   end[0] = input.sampled;
   histogramOf[0] = pool.acquire();
-  arena.control[CONTROL.featureCount] = input.featureCount;
-  arena.control[CONTROL.histogram] = histogramOf[0];
-  arena.control[CONTROL.count] = input.sampled;
-  arena.control[CONTROL.allRows] = input.allRows ? 1 : 0;
+  control[CONTROL.featureCount] = input.featureCount;
+  control[CONTROL.histogram] = histogramOf[0];
+  control[CONTROL.count] = input.sampled;
+  control[CONTROL.allRows] = input.allRows ? 1 : 0;
   input.threads.run(TaskKind.root);
 
   const releaseHistogram = (node: number) => {
     if (histogramOf[node] >= 0) pool.release(histogramOf[node]);
     histogramOf[node] = -1;
   };
-  const treeFeatures = features.subarray(0, input.featureCount);
-  const best = emptyCandidate();
   let level = [0];
   for (let depth = 0; depth < input.maxDepth && level.length > 0; depth++) {
-    const next: number[] = [];
+    // Splits: the best of the threads' candidates (ties to the lower thread, so the lower
+    // feature, as one thread scanning them all in order would choose).
+    const splitting: number[] = [];
     for (const node of level) {
-      if (sumHess[node] >= 2 * rules.minChildWeight) {
-        const hist = arena.histogram(histogramOf[node]);
-        findBestSplit(
-          hist,
-          sumGrad[node],
-          sumHess[node],
-          treeFeatures,
-          input.valueBins,
-          rules,
-          best,
-        );
-      } else best.feature = -1;
-      if (best.feature < 0) {
+      const chosen = bestCandidate(arena, node);
+      if (chosen < 0) {
         releaseHistogram(node);
         continue;
       }
+      const at = chosen + node * CANDIDATE_SIZE;
+      nodeFeature[node] = arena.candidates[at + 1];
+      splitBin[node] = arena.candidates[at + 2];
+      missingLeft[node] = arena.candidates[at + 3];
+      gain[node] = arena.candidates[at];
       const l = nodes++;
       const r = nodes++;
-      nodeFeature[node] = best.feature;
-      splitBin[node] = best.bin;
-      missingLeft[node] = best.missingLeft ? 1 : 0;
-      gain[node] = best.gain;
       left[node] = l;
       right[node] = r;
-      parent[l] = node;
-      parent[r] = node;
-      sumGrad[l] = best.leftGrad;
-      sumHess[l] = best.leftHess;
-      sumGrad[r] = sumGrad[node] - best.leftGrad;
-      sumHess[r] = sumHess[node] - best.leftHess;
-      const middle = partitionRows(
-        codes,
-        best.feature * rows,
-        best.bin,
-        best.missingLeft,
-        order,
-        begin[node],
-        end[node],
-        pool.spill,
-        pool.goesLeft,
-      );
-      begin[l] = begin[node];
-      end[l] = middle;
-      begin[r] = middle;
-      end[r] = end[node];
-      next.push(l, r);
+      nodeSums[2 * l] = arena.candidates[at + 4];
+      nodeSums[2 * l + 1] = arena.candidates[at + 5];
+      nodeSums[2 * r] = nodeSums[2 * node] - nodeSums[2 * l];
+      nodeSums[2 * r + 1] = nodeSums[2 * node + 1] - nodeSums[2 * l + 1];
+      splitting.push(node);
     }
-    if (depth + 1 < input.maxDepth && next.length > 0) {
-      // Children get histograms: the smaller one built, the larger one is parent minus it.
-      let entries = 0;
-      for (let k = 0; k < next.length; k += 2) {
-        const l = next[k];
-        const r = next[k + 1];
+    if (splitting.length === 0) break;
+
+    // Rows: each thread partitions its slice of every splitting node, then the slices join.
+    splitting.forEach((node, e) => {
+      const at = e * PARTITION_ENTRY;
+      arena.partitionTasks[at] = begin[node];
+      arena.partitionTasks[at + 1] = end[node];
+      arena.partitionTasks[at + 2] = nodeFeature[node];
+      arena.partitionTasks[at + 3] = splitBin[node];
+      arena.partitionTasks[at + 4] = missingLeft[node];
+    });
+    control[CONTROL.count] = splitting.length;
+    input.threads.run(TaskKind.partition);
+    const next: number[] = [];
+    splitting.forEach((node, e) => {
+      const middle = joinPartition(arena, e, begin[node], end[node]);
+      begin[left[node]] = begin[node];
+      end[left[node]] = middle;
+      begin[right[node]] = middle;
+      end[right[node]] = end[node];
+      next.push(left[node], right[node]);
+    });
+
+    // Histograms and split candidates of the children, unless they can only be leaves.
+    if (depth + 1 < input.maxDepth) {
+      splitting.forEach((node, e) => {
+        const l = left[node];
+        const r = right[node];
         const smaller = end[l] - begin[l] <= end[r] - begin[r] ? l : r;
         const larger = smaller === l ? r : l;
-        const owner = parent[l];
         histogramOf[smaller] = pool.acquire();
-        histogramOf[larger] = histogramOf[owner];
-        histogramOf[owner] = -1;
-        const at = entries++ * LEVEL_ENTRY;
+        histogramOf[larger] = histogramOf[node];
+        histogramOf[node] = -1;
+        const at = e * LEVEL_ENTRY;
         arena.levelTasks[at] = begin[smaller];
         arena.levelTasks[at + 1] = end[smaller];
         arena.levelTasks[at + 2] = histogramOf[smaller];
         arena.levelTasks[at + 3] = histogramOf[larger];
-      }
-      arena.control[CONTROL.count] = entries;
+        arena.levelTasks[at + 4] = smaller;
+        arena.levelTasks[at + 5] = larger;
+      });
+      control[CONTROL.count] = splitting.length;
       input.threads.run(TaskKind.level);
     } else {
-      for (const node of level) releaseHistogram(node);
+      for (const node of splitting) releaseHistogram(node);
     }
     level = next;
   }
   for (let node = 0; node < nodes; node++) releaseHistogram(node);
 
-  const tree = toTree(input, nodes, nodeFeature, splitBin, left, right, missingLeft, {
-    sumGrad,
-    sumHess,
-    gain,
-  });
+  const tree = toTree(input, nodes, nodeFeature, splitBin, left, right, missingLeft, gain);
   return {
     tree,
     feature: nodeFeature.slice(0, nodes),
@@ -203,37 +197,44 @@ export function growTree(input: GrowInput, pool: GrowScratch): GrownTree {
   };
 }
 
-/**
- * Stable in-place partition of `order[begin..end)`: rows going left first. Returns where the
- * right child's rows begin.
- */
-function partitionRows(
-  codes: Uint8Array,
-  column: number,
-  bin: number,
-  missingLeft: boolean,
-  order: Uint32Array,
-  begin: number,
-  end: number,
-  spill: Uint32Array,
-  goesLeft: Uint8Array,
-): number {
-  // A lookup table and unconditional writes: which side a row goes is unpredictable, and a
-  // branch on it mispredicts about every other row.
-  for (let code = 0; code < MISSING_BIN; code++) goesLeft[code] = code <= bin ? 1 : 0;
-  goesLeft[MISSING_BIN] = missingLeft ? 1 : 0;
-  let kept = begin;
-  let spilled = 0;
-  for (let j = begin; j < end; j++) {
-    const row = order[j];
-    const left = goesLeft[codes[column + row]];
-    order[kept] = row;
-    spill[spilled] = row;
-    kept += left;
-    spilled += 1 - left;
+/** The candidates offset (thread * nodes * CANDIDATE_SIZE) of the node's best split; -1: none. */
+function bestCandidate(arena: TrainingArena, node: number): number {
+  let chosen = -1;
+  let bestGain = -Infinity;
+  for (let thread = 0; thread < arena.threads; thread++) {
+    const offset = thread * arena.nodes * CANDIDATE_SIZE;
+    const at = offset + node * CANDIDATE_SIZE;
+    if (arena.candidates[at + 1] >= 0 && arena.candidates[at] > bestGain) {
+      bestGain = arena.candidates[at];
+      chosen = offset;
+    }
   }
-  order.set(spill.subarray(0, spilled), kept);
-  return kept;
+  return chosen;
+}
+
+/**
+ * Joins the threads' partitioned slices of entry `e` into order[begin..end): every slice's
+ * left rows in slice order, then every slice's right rows (from spill). Returns where the
+ * right child's rows begin. Both sides keep the rows' order, as a one-thread partition does.
+ */
+function joinPartition(arena: TrainingArena, e: number, begin: number, end: number): number {
+  const { order, spill, threads } = arena;
+  let at = begin;
+  for (let thread = 0; thread < threads; thread++) {
+    const [from] = sliceOf(begin, end, thread, threads);
+    const lefts = arena.partitionLefts[e * threads + thread];
+    if (at !== from) order.copyWithin(at, from, from + lefts);
+    at += lefts;
+  }
+  const middle = at;
+  for (let thread = 0; thread < threads; thread++) {
+    const [from, to] = sliceOf(begin, end, thread, threads);
+    const lefts = arena.partitionLefts[e * threads + thread];
+    const rights = to - from - lefts;
+    order.set(spill.subarray(from, from + rights), at);
+    at += rights;
+  }
+  return middle;
 }
 
 function toTree(
@@ -244,12 +245,13 @@ function toTree(
   left: Int32Array,
   right: Int32Array,
   missingLeft: Uint8Array,
-  sums: { sumGrad: Float64Array; sumHess: Float64Array; gain: Float64Array },
+  gain: Float64Array,
 ): Tree {
-  const { lambda } = input.rules;
+  const { nodeSums } = input.arena;
   const feature: number[] = [];
   const threshold: number[] = [];
   const value: number[] = [];
+  const cover: number[] = [];
   for (let n = 0; n < nodes; n++) {
     const f = nodeFeature[n];
     feature.push(f);
@@ -258,7 +260,8 @@ function toTree(
     threshold.push(
       cuts === undefined ? 0 : splitBin[n] < cuts.length ? cuts[splitBin[n]] : Infinity,
     );
-    value.push((-sums.sumGrad[n] / (sums.sumHess[n] + lambda)) * input.learningRate);
+    value.push((-nodeSums[2 * n] / (nodeSums[2 * n + 1] + input.lambda)) * input.learningRate);
+    cover.push(nodeSums[2 * n + 1]);
   }
   return {
     feature,
@@ -267,8 +270,8 @@ function toTree(
     right: Array.from(right.subarray(0, nodes)),
     missingLeft: Array.from(missingLeft.subarray(0, nodes), (flag) => flag === 1),
     value,
-    cover: Array.from(sums.sumHess.subarray(0, nodes)),
-    gain: Array.from(sums.gain.subarray(0, nodes)),
+    cover,
+    gain: Array.from(gain.subarray(0, nodes)),
   };
 }
 
