@@ -1,5 +1,7 @@
-// The read-only JSON API: assets, one asset, one partition, runs, one run, in the shapes UiData
-// returns (the lead aligns them with the CLI's --json). Unknown keys are 404 with a message.
+// The read-only JSON API. Assets in the CLI's `assets --json` shape (one asset as `assets KEY
+// --json` gives it, plus its run-length encoded health bar); a partition, runs and a run in the
+// UI's view shapes (ui_data.ts), as the CLI has no JSON of its own for them yet. Unknown keys and
+// ids are 404 with a message.
 import { Hono } from "hono";
 import { UiNotFoundError } from "./errors.ts";
 import { partitionFromSegment } from "./paths.ts";
@@ -11,12 +13,15 @@ const LOG_LINES = 1000;
 
 export function apiRoutes(data: UiData): Hono<UiEnv> {
   const api = new Hono<UiEnv>();
-  api.get("/assets", async (c) => c.json((await data.graph()).assets));
+  api.get("/assets", async (c) => c.json(await data.assetDocuments()));
   api.get("/assets/:key", async (c) => {
     const key = c.req.param("key");
-    const asset = await data.asset(key);
+    const [asset, health] = await Promise.all([
+      data.assetDocument(key),
+      data.partitionHealth(key),
+    ]);
     if (!asset) throw missingAsset(key);
-    return c.json({ ...asset, health: await data.partitionHealth(key) });
+    return c.json({ ...asset, health });
   });
   api.get("/assets/:key/partitions/:partition", async (c) => {
     const key = c.req.param("key");

@@ -9,10 +9,12 @@ import {
   pipelineShape,
   seededRandom,
 } from "./generated_shapes.ts";
+import { RunWaiters } from "./run_waiters.ts";
 import { evaluateSelection } from "./selection.ts";
 import {
   ASSET_STATUSES,
   type AssetDetail,
+  type AssetDocument,
   type AssetNode,
   type AssetStatus,
   type CheckResultView,
@@ -107,7 +109,7 @@ export class GeneratedUiData implements UiData, UiActions {
   readonly #reasonIndex = new Map<string, number>();
   readonly #runs: RunRecord[] = [];
   readonly #runById = new Map<string, RunRecord>();
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new RunWaiters();
   readonly #models = new Map<string, ModelRecord>();
   #graphIndex?: GraphIndex;
   #nextRun = 1;
@@ -197,6 +199,54 @@ export class GeneratedUiData implements UiData, UiActions {
       observation: state.def.kind === "source" ? this.#observation(state) : undefined,
     };
     return Promise.resolve(detail);
+  }
+
+  assetDocuments(): Promise<readonly AssetDocument[]> {
+    return Promise.resolve(this.#order.map((state) => this.#document(state, false)));
+  }
+
+  assetDocument(key: string): Promise<AssetDocument | undefined> {
+    const state = this.#assets.get(key);
+    return Promise.resolve(state && this.#document(state, true));
+  }
+
+  /** The CLI's `assets --json` shape over generated statuses (causes are not generated). */
+  #document(state: AssetState, detailed: boolean): AssetDocument {
+    const summary = this.#summary(state);
+    const statuses: Record<string, { status: AssetStatus; reasons: string[]; causes: [] }> = {};
+    if (detailed) {
+      for (let i = 0; i < state.count; i++) {
+        const key = this.#keyAt(state, i);
+        statuses[key === "" ? "-" : key] = {
+          status: ASSET_STATUSES[state.status[i]],
+          reasons: this.#reasonsAt(state, i),
+          causes: [],
+        };
+      }
+    }
+    return {
+      key: state.def.key,
+      kind: state.def.kind === "source" ? "source" : "asset",
+      group: state.def.group,
+      tags: state.def.tags,
+      description: state.def.description,
+      partitions: this.#describePartitioning(state),
+      upstreams: state.def.upstreams,
+      status: summary.status,
+      counts: summary.counts,
+      reasons: summary.reasons.join("; "),
+      ...(detailed && { partitionStatuses: statuses }),
+      checks: this.#checks(state, state.count - 1).map((check) => ({
+        partition: check.partition,
+        name: check.name,
+        severity: check.severity,
+        passed: check.passed,
+        message: check.passed ? "passed" : `${check.failingRowCount} failing rows`,
+        failingCount: check.failingRowCount,
+        failingRows: check.firstFailingRows,
+        at: check.at,
+      })),
+    };
   }
 
   partitionHealth(key: string): Promise<PartitionHealth | undefined> {
@@ -307,17 +357,7 @@ export class GeneratedUiData implements UiData, UiActions {
   waitForRunChange(id: string, afterSeq: number, signal: AbortSignal): Promise<void> {
     const run = this.#runById.get(id);
     if (!run || signal.aborted || (run.logs.at(-1)?.seq ?? 0) > afterSeq) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiters = this.#waiters.get(id) ?? new Set();
-      this.#waiters.set(id, waiters);
-      const done = () => {
-        waiters.delete(done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      waiters.add(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return this.#waiters.wait(id, signal);
   }
 
   schedules(): Promise<readonly ScheduleView[]> {
@@ -734,7 +774,7 @@ export class GeneratedUiData implements UiData, UiActions {
   }
 
   #wake(runId: string): void {
-    for (const waiter of [...this.#waiters.get(runId) ?? []]) waiter();
+    this.#waiters.wake(runId);
   }
 
   #intern(reason: string): number {

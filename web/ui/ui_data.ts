@@ -1,5 +1,9 @@
 // The web UI's view of the platform: plain view types, and the two small interfaces the UI reads
-// through (UiData) and acts through (UiActions). The lead wires both to the store and run queue.
+// through (UiData) and acts through (UiActions): store_ui_data.ts and store_ui_actions.ts over
+// the real platform, generated_ui_data.ts in memory for tests and the bench.
+import type { AssetDocument } from "../../runtime/staleness/status_views.ts";
+
+export type { AssetDocument };
 
 /** Every status a partition or asset can show, most urgent first (an asset shows its worst). */
 export const ASSET_STATUSES = [
@@ -117,6 +121,11 @@ export interface PartitionRef {
   readonly dataVersion?: string;
   /** For an upstream: its data version now (differs from `dataVersion` when it changed since). */
   readonly currentDataVersion?: string;
+  /**
+   * For a downstream: the version of this partition it read, when that is not this partition's
+   * current one (the downstream is behind).
+   */
+  readonly readOlderVersion?: string;
 }
 
 export interface MaterializationView {
@@ -129,7 +138,8 @@ export interface MaterializationView {
   readonly durationMs?: number;
 }
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/** `abandoned`: the process running it died (kill -9, a lost machine) and another noticed. */
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "abandoned";
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   "queued",
@@ -137,6 +147,7 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   "succeeded",
   "failed",
   "cancelled",
+  "abandoned",
 ];
 
 export interface LogLine {
@@ -182,6 +193,8 @@ export interface RunSummary {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly error?: string;
+  /** What the run found, when it says more than its status: "nothing to do: 12 fresh". */
+  readonly note?: string;
 }
 
 export interface RunStep {
@@ -244,6 +257,10 @@ export interface ModelView {
 /** What the UI reads. Unknown keys and ids give `undefined`, never an error. */
 export interface UiData {
   graph(): Promise<UiGraph>;
+  /** `/api/assets`: every asset in the CLI's `assets --json` shape. */
+  assetDocuments(): Promise<readonly AssetDocument[]>;
+  /** `/api/assets/:key`: the asset as `assets KEY --json` shows it (every partition's status). */
+  assetDocument(key: string): Promise<AssetDocument | undefined>;
   asset(key: string): Promise<AssetDetail | undefined>;
   partitionHealth(key: string): Promise<PartitionHealth | undefined>;
   partitions(key: string, query: PartitionQuery): Promise<PartitionPage | undefined>;

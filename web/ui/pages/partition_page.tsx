@@ -146,8 +146,8 @@ function LineageTable(props: { refs: readonly PartitionRef[]; upstream: boolean;
         </thead>
         <tbody>
           {shown.map((ref) => {
-            const changed = props.upstream && ref.currentDataVersion !== undefined &&
-              ref.dataVersion !== ref.currentDataVersion;
+            const changed = props.upstream && ref.dataVersion !== undefined &&
+              ref.currentDataVersion !== undefined && ref.dataVersion !== ref.currentDataVersion;
             return (
               <tr>
                 <td>
@@ -157,10 +157,18 @@ function LineageTable(props: { refs: readonly PartitionRef[]; upstream: boolean;
                   <PartitionLink asset={ref.asset} partition={ref.partition} />
                 </td>
                 <td class="mono">
-                  {ref.dataVersion ?? "-"}
+                  {ref.dataVersion ??
+                    (ref.currentDataVersion === undefined
+                      ? "-"
+                      : <span class="sub">{`not read yet (now ${ref.currentDataVersion})`}</span>)}
                   {changed && (
                     <span class="changed" title={`now ${ref.currentDataVersion}`}>
                       {` changed since (now ${ref.currentDataVersion})`}
+                    </span>
+                  )}
+                  {ref.readOlderVersion !== undefined && (
+                    <span class="changed" title={`read ${ref.readOlderVersion}`}>
+                      {` read an older version (${ref.readOlderVersion})`}
                     </span>
                   )}
                 </td>

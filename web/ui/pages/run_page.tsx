@@ -42,7 +42,13 @@ export function RunPage(
             {run.error && (
               <>
                 <dt>Error</dt>
-                <dd>{run.error}</dd>
+                <dd id="run-error">{run.error}</dd>
+              </>
+            )}
+            {run.note && (
+              <>
+                <dt>Note</dt>
+                <dd id="run-note">{run.note}</dd>
               </>
             )}
           </dl>
@@ -58,34 +64,42 @@ export function RunPage(
         )}
       </div>
       <h2>Steps</h2>
-      {run.steps.length === 0 ? <p class="sub">Nothing to do.</p> : (
-        <table>
-          <thead>
-            <tr>
-              <th>Asset</th>
-              <th>Partition</th>
-              <th>Status</th>
-              <th>Why</th>
-              <th class="num">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {run.steps.map((step) => (
+      {run.steps.length === 0
+        ? (
+          <p class="sub">
+            {live ? "Steps are listed when the run ends; its log is live below." : "No steps."}
+          </p>
+        )
+        : (
+          <table>
+            <thead>
               <tr>
-                <td>{step.asset}</td>
-                <td>
-                  <PartitionLink asset={step.asset} partition={step.partition} />
-                </td>
-                <td>
-                  <RunBadge status={step.status} />
-                </td>
-                <td>{step.reason ?? ""}</td>
-                <td class="num">{step.durationMs === undefined ? "" : `${step.durationMs} ms`}</td>
+                <th>Asset</th>
+                <th>Partition</th>
+                <th>Status</th>
+                <th>Why</th>
+                <th class="num">Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {run.steps.map((step) => (
+                <tr>
+                  <td>{step.asset}</td>
+                  <td>
+                    <PartitionLink asset={step.asset} partition={step.partition} />
+                  </td>
+                  <td>
+                    <RunBadge status={step.status} />
+                  </td>
+                  <td>{step.reason ?? ""}</td>
+                  <td class="num">
+                    {step.durationMs === undefined ? "" : `${step.durationMs} ms`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       <h2>Log</h2>
       <ol
         id="run-log"

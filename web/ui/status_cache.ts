@@ -1,0 +1,88 @@
+// Statuses for the UI from one read of the store, kept for a short while: every page of a burst
+// (the graph, an asset, its partitions) reads the same snapshot instead of the store each time.
+// A snapshot is reloaded when older than its maximum age, or at once after this process changed
+// something (invalidate()); concurrent requests share one reload.
+import type { AnyAsset } from "../../runtime/definitions/asset.ts";
+import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
+import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
+import type { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
+import type { AssetStatusSummary } from "../../runtime/staleness/status_resolver.ts";
+import type { UiClock } from "./ui_data.ts";
+
+/** One read of the store, with each asset's summary computed when first asked for. */
+export class StatusSnapshot {
+  readonly #summaries = new Map<AssetKey, AssetStatusSummary>();
+
+  constructor(
+    readonly graph: AssetGraph,
+    readonly resolver: StatusResolver,
+    /** When it was read. */
+    readonly at: Date,
+  ) {}
+
+  /** The asset `key` if the graph has it. */
+  find(key: string): AnyAsset | undefined {
+    return this.graph.has(key) ? this.graph.get(key) : undefined;
+  }
+
+  /** Every partition of the asset, oldest first, with its status. */
+  summary(key: AssetKey): AssetStatusSummary {
+    let summary = this.#summaries.get(key);
+    if (!summary) this.#summaries.set(key, summary = this.resolver.asset(key));
+    return summary;
+  }
+}
+
+export interface StatusCacheOptions {
+  readonly graph: AssetGraph;
+  /** Reads the store once (StatusResolver.load). */
+  readonly load: (now: Date) => Promise<StatusResolver>;
+  readonly clock: UiClock;
+  /** How old a snapshot may be before the next request reloads it, in ms. */
+  readonly maxAgeMs: number;
+}
+
+export class StatusCache {
+  #current: StatusSnapshot | undefined;
+  #loading: Promise<StatusSnapshot> | undefined;
+  /** Bumped by invalidate(), so a reload that began before a change is not kept as current. */
+  #generation = 0;
+  #loads = 0;
+
+  constructor(private readonly options: StatusCacheOptions) {}
+
+  /** How many times the store was read (for tests and the bench). */
+  get loads(): number {
+    return this.#loads;
+  }
+
+  async get(): Promise<StatusSnapshot> {
+    const current = this.#current;
+    const now = this.options.clock.now();
+    if (current && now.getTime() - current.at.getTime() < this.options.maxAgeMs) return current;
+    return await (this.#loading ??= this.#reload(now));
+  }
+
+  /** Drops the snapshot: the next request reads the store again. */
+  invalidate(): void {
+    this.#current = undefined;
+    this.#loading = undefined;
+    this.#generation++;
+  }
+
+  async #reload(now: Date): Promise<StatusSnapshot> {
+    const generation = this.#generation;
+    try {
+      this.#loads++;
+      const snapshot = new StatusSnapshot(
+        this.options.graph,
+        await this.options.load(now),
+        now,
+      );
+      if (generation === this.#generation) this.#current = snapshot;
+      return snapshot;
+    } finally {
+      if (generation === this.#generation) this.#loading = undefined;
+    }
+  }
+}

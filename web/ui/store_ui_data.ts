@@ -1,0 +1,472 @@
+// UiData over the real platform: the asset graph, statuses from a cached StatusResolver snapshot
+// (status_cache.ts), partitions, partition-level lineage both ways, history, checks and logs
+// from the metadata store, runs from the store merged with the runs this process works itself
+// (local_runs.ts), and the sources' latest observations (source_watch.ts).
+import type { AnyAsset } from "../../runtime/definitions/asset.ts";
+import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
+import type { JsonValue } from "../../runtime/definitions/context.ts";
+import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
+import { resolveSelection } from "../../runtime/graph/selection.ts";
+import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
+import { describeCauseAt } from "../../runtime/staleness/status.ts";
+import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
+import {
+  type AssetDocument,
+  assetDocument,
+  assetKindLabel,
+  checkLines,
+  rankedReasons,
+} from "../../runtime/staleness/status_views.ts";
+import type {
+  MaterializationRecord,
+  MetadataStore,
+  RecordedCheck,
+  RunId,
+} from "../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../runtime/store/partition_store.ts";
+import type { LocalRuns } from "./local_runs.ts";
+import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
+import { StatusCache, type StatusSnapshot } from "./status_cache.ts";
+import {
+  checkView,
+  healthRuns,
+  logLineView,
+  materializationView,
+  partitionRow,
+  runSummaryView,
+  stepView,
+  uiCounts,
+  uiStatus,
+} from "./store_views.ts";
+import type {
+  AssetDetail,
+  AssetNode,
+  CheckResultView,
+  LogLine,
+  ModelView,
+  PartitionDetail,
+  PartitionHealth,
+  PartitionPage,
+  PartitionQuery,
+  PartitionRef,
+  RunDetail,
+  RunFilter,
+  RunSummary,
+  ScheduleView,
+  SensorView,
+  SourceObservation,
+  UiClock,
+  UiData,
+  UiGraph,
+} from "./ui_data.ts";
+
+export interface StoreUiDataOptions {
+  readonly graph: AssetGraph;
+  readonly store: MetadataStore;
+  readonly clock: UiClock;
+  /** Runs this process works itself; their logs are live before the store has them. */
+  readonly localRuns: LocalRuns;
+  /** The sources' latest observations; without it, sources show what the store recorded. */
+  readonly sources?: SourceWatch;
+  /** How old cached statuses may get, in ms (default 1,000). */
+  readonly statusMaxAgeMs?: number;
+  /** How often a run another process works is re-read while its page tails it, in ms. */
+  readonly runPollMs?: number;
+}
+
+/** Materializations shown on a partition page. */
+const HISTORY = 20;
+/** Downstream partitions read for a partition page (the page shows 200 and counts the rest). */
+const CONSUMERS = 1000;
+/** Store runs scanned for a filtered run list. */
+const RUN_SCAN = 500;
+/** Log lines of the last run shown on a partition page. */
+const PARTITION_LOG_LINES = 500;
+/** Observed partitions listed on a source's page. */
+const OBSERVED_ROWS = 30;
+
+export class StoreUiData implements UiData {
+  readonly statuses: StatusCache;
+  readonly #graph: AssetGraph;
+  readonly #store: MetadataStore;
+  readonly #clock: UiClock;
+  readonly #local: LocalRuns;
+  readonly #sources: SourceWatch | undefined;
+  readonly #runPollMs: number;
+  readonly #graphs = new WeakMap<StatusSnapshot, UiGraph>();
+
+  constructor(options: StoreUiDataOptions) {
+    this.#graph = options.graph;
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#local = options.localRuns;
+    this.#sources = options.sources;
+    this.#runPollMs = options.runPollMs ?? 1000;
+    this.statuses = new StatusCache({
+      graph: options.graph,
+      load: (now) => StatusResolver.load(options.graph, options.store, now),
+      clock: options.clock,
+      maxAgeMs: options.statusMaxAgeMs ?? 1000,
+    });
+    // A run of ours that changes state changes statuses: read them again on the next request.
+    this.#local.onStatus(() => this.statuses.invalidate());
+    this.#sources?.onChange(() => this.statuses.invalidate());
+  }
+
+  // ---- the graph and assets ----
+
+  async graph(): Promise<UiGraph> {
+    const snapshot = await this.statuses.get();
+    let graph = this.#graphs.get(snapshot);
+    if (!graph) {
+      graph = {
+        assets: this.#graph.order.map((key) => this.#node(snapshot, this.#graph.get(key))),
+      };
+      this.#graphs.set(snapshot, graph);
+    }
+    return graph;
+  }
+
+  async asset(key: string): Promise<AssetDetail | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return undefined;
+    const summary = snapshot.summary(asset.key);
+    const checks = asset.kind === "asset" && asset.checks.length > 0
+      ? latestPartitionChecks(
+        await this.#store.checks.latestCheckResults(asset.key),
+        [...summary.partitions.keys()],
+      )
+      : [];
+    return {
+      ...this.#node(snapshot, asset),
+      description: asset.description,
+      columns: [],
+      codeVersion: asset.kind === "asset" ? asset.codeVersion : "-",
+      partitioning: asset.partitions.describe(),
+      partitionCount: summary.partitions.size,
+      counts: uiCounts(summary.counts),
+      downstreams: this.#graph.downstreamEdges(asset.key).map((edge) => edge.downstream),
+      sql: asset.kind === "asset" ? asset.sql : undefined,
+      checks,
+      observation: asset.kind === "source" ? this.#observation(snapshot, asset) : undefined,
+    };
+  }
+
+  async partitionHealth(key: string): Promise<PartitionHealth | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return undefined;
+    const summary = snapshot.summary(asset.key);
+    return { total: summary.partitions.size, runs: healthRuns(summary) };
+  }
+
+  async partitions(key: string, query: PartitionQuery): Promise<PartitionPage | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return undefined;
+    const summary = snapshot.summary(asset.key);
+    const newestFirst = [...summary.partitions.keys()].reverse().filter((partition) =>
+      query.status === undefined ||
+      uiStatus(summary.partitions.get(partition)!.status) === query.status
+    );
+    const rows = newestFirst.slice(query.offset, query.offset + query.limit).map((partition) =>
+      partitionRow(partition, summary, snapshot.resolver.state(asset.key, partition)?.current)
+    );
+    return { total: newestFirst.length, offset: query.offset, rows };
+  }
+
+  async partitionAt(key: string, index: number): Promise<string | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return undefined;
+    return [...snapshot.summary(asset.key).partitions.keys()][index];
+  }
+
+  async partition(key: string, partition: string): Promise<PartitionDetail | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return undefined;
+    const partitionKey = partition as PartitionKey;
+    const status = snapshot.summary(asset.key).partitions.get(partitionKey);
+    if (!status) return undefined;
+    const state = snapshot.resolver.state(asset.key, partitionKey);
+    const partitions = this.#store.partitions;
+    const [pointer, history, consumers, checks] = await Promise.all([
+      loadPointer(partitions, asset.key, partitionKey),
+      partitions.listMaterializations(asset.key, partitionKey, HISTORY),
+      partitions.listConsumers(asset.key, partitionKey, CONSUMERS),
+      asset.kind === "asset" && asset.checks.length > 0
+        ? this.#store.checks.latestCheckResults(asset.key)
+        : undefined,
+    ]);
+    const currentId = pointer?.materializationId;
+    const current = currentId === undefined ? undefined : history.find((m) => m.id === currentId) ??
+      await partitions.getMaterialization(currentId);
+    const ownVersion = state?.current?.dataVersion;
+    const downstreams: PartitionRef[] = consumers.map((consumer) => ({
+      asset: consumer.assetKey,
+      partition: consumer.partition,
+      dataVersion: consumer.dataVersion,
+      ...(consumer.readDataVersion !== ownVersion &&
+        { readOlderVersion: consumer.readDataVersion }),
+    }));
+    return {
+      asset: asset.key,
+      partition,
+      status: uiStatus(status.status),
+      reasons: status.causes.map((cause) => describeCauseAt(cause, partitionKey)),
+      dataVersion: ownVersion,
+      codeVersion: current?.codeVersion ?? state?.current?.codeVersion,
+      upstreams: this.#upstreams(snapshot, asset, partitionKey, current),
+      downstreams,
+      history: history.map(materializationView),
+      checks: (checks?.get(partitionKey) ?? []).map((check) => checkView(partition, check)),
+      sql: asset.kind === "asset" ? asset.sql : undefined,
+      lastRun: state?.lastAttempt &&
+        await this.#lastRun(state.lastAttempt.runId, asset.key, partition),
+    };
+  }
+
+  /**
+   * The partitions the current materialization read, with the versions it read; never
+   * materialized, the partitions it would read, with their versions now.
+   */
+  #upstreams(
+    snapshot: StatusSnapshot,
+    asset: AnyAsset,
+    partition: PartitionKey,
+    current: MaterializationRecord | undefined,
+  ): PartitionRef[] {
+    const now = (key: string, p: string) =>
+      snapshot.resolver.state(key as AssetKey, p as PartitionKey)?.current?.dataVersion;
+    if (current) {
+      return current.inputs.map((input) => ({
+        asset: input.assetKey,
+        partition: input.partition,
+        dataVersion: input.dataVersion,
+        currentDataVersion: now(input.assetKey, input.partition),
+      }));
+    }
+    if (asset.kind !== "asset") return [];
+    return this.#graph.upstreamPartitions(asset.key, partition, snapshot.at).flatMap((
+      { edge, partitions },
+    ) =>
+      partitions.map((p) => ({
+        asset: edge.upstream,
+        partition: p,
+        currentDataVersion: now(edge.upstream, p),
+      }))
+    );
+  }
+
+  async #lastRun(runId: RunId, asset: string, partition: string) {
+    const run = await this.run(runId);
+    if (!run) return undefined;
+    const lines = await this.runLogs(runId, 0, Number.MAX_SAFE_INTEGER);
+    // The lines about this partition, and the run's own (start, end) for context.
+    const mine = lines.filter((line) =>
+      line.asset === undefined || (line.asset === asset && (line.partition ?? "") === partition)
+    );
+    return { id: run.id, status: run.status, logs: mine.slice(-PARTITION_LOG_LINES) };
+  }
+
+  #node(snapshot: StatusSnapshot, asset: AnyAsset): AssetNode {
+    const summary = snapshot.summary(asset.key);
+    return {
+      key: asset.key,
+      group: asset.group,
+      kind: assetKindLabel(asset),
+      tags: asset.tags,
+      upstreams: this.#graph.upstreamEdges(asset.key).map((edge) => edge.upstream),
+      status: uiStatus(summary.status),
+      reasons: rankedReasons(summary),
+    };
+  }
+
+  #observation(snapshot: StatusSnapshot, asset: AnyAsset): SourceObservation {
+    const observed = this.#sources?.latest(asset.key);
+    const partitions = [...snapshot.summary(asset.key).partitions.keys()].reverse()
+      .flatMap((partition) => {
+        const current = snapshot.resolver.state(asset.key, partition)?.current;
+        return current ? [{ partition, current }] : [];
+      });
+    const lastRecorded = partitions.reduce<Date | undefined>(
+      (latest, { current }) => latest && latest > current.at ? latest : current.at,
+      undefined,
+    );
+    return {
+      observedAt: (observed?.at ?? lastRecorded)?.toISOString() ?? "",
+      summary: {
+        "observed partitions": partitions.length,
+        ...flatSummary(observed?.metadata ?? {}),
+        ...(observed?.error !== undefined && { "last observation failed": observed.error }),
+      },
+      table: {
+        title: `Observed partitions (newest ${Math.min(OBSERVED_ROWS, partitions.length)} of ${
+          partitions.length.toLocaleString("en-US")
+        })`,
+        columns: ["Partition", "Data version", "Changed at"],
+        rows: partitions.slice(0, OBSERVED_ROWS).map(({ partition, current }) => [
+          partition,
+          current.dataVersion,
+          current.at.toISOString().replace("T", " ").slice(0, 19),
+        ]),
+      },
+    };
+  }
+
+  /** The CLI's `assets --json` document of every asset (`/api/assets`). */
+  async assetDocuments(): Promise<readonly AssetDocument[]> {
+    const snapshot = await this.statuses.get();
+    return await Promise.all(
+      this.#graph.order.map((key) => this.#document(snapshot, this.#graph.get(key), false)),
+    );
+  }
+
+  /** The CLI's `assets KEY --json` document of one asset (`/api/assets/:key`). */
+  async assetDocument(key: string): Promise<AssetDocument | undefined> {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    return asset && await this.#document(snapshot, asset, true);
+  }
+
+  async #document(
+    snapshot: StatusSnapshot,
+    asset: AnyAsset,
+    detailed: boolean,
+  ): Promise<AssetDocument> {
+    const checks = asset.kind === "asset" && asset.checks.length > 0
+      ? checkLines(await this.#store.checks.latestCheckResults(asset.key))
+      : [];
+    return assetDocument(
+      asset,
+      snapshot.summary(asset.key),
+      detailed,
+      checks,
+      this.#sources?.latest(asset.key)?.metadata,
+    );
+  }
+
+  // ---- runs ----
+
+  async runs(filter: RunFilter): Promise<readonly RunSummary[]> {
+    const local = this.#local.list();
+    const fromStore = filter.asset === undefined && filter.status === undefined
+      ? await this.#store.runs.listRuns(filter.limit)
+      : filter.asset === undefined
+      ? await this.#store.runs.listRuns(RUN_SCAN)
+      : await this.#runsTouching(filter.asset, filter.limit);
+    const seen = new Set(local.map((run) => run.id));
+    const merged = [
+      ...local.filter((run) => filter.asset === undefined || this.#selects(run, filter.asset)),
+      ...fromStore.filter((run) => !seen.has(run.id)).map(runSummaryView),
+    ].filter((run) => filter.status === undefined || run.status === filter.status);
+    merged.sort((a, b) => a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0);
+    return merged.slice(0, filter.limit);
+  }
+
+  /** The runs that made each partition's last attempt: the latest runs with a step on it. */
+  async #runsTouching(key: string, limit: number) {
+    const snapshot = await this.statuses.get();
+    const asset = snapshot.find(key);
+    if (!asset) return [];
+    const latestAt = new Map<string, number>();
+    for (const partition of snapshot.summary(asset.key).partitions.keys()) {
+      const attempt = snapshot.resolver.state(asset.key, partition)?.lastAttempt;
+      if (!attempt) continue;
+      const at = attempt.at.getTime();
+      if ((latestAt.get(attempt.runId) ?? -Infinity) < at) latestAt.set(attempt.runId, at);
+    }
+    const newest = [...latestAt].sort((a, b) => b[1] - a[1]).slice(0, limit);
+    const runs = await Promise.all(
+      newest.map(([id]) => this.#store.runs.getRun(id as RunId)),
+    );
+    return runs.filter((run) => run !== undefined);
+  }
+
+  /** Whether a live run of ours selects `key` (its steps are known only when it ends). */
+  #selects(run: RunSummary, key: string): boolean {
+    const local = this.#local.get(run.id);
+    if (local && local.steps.length > 0) return local.steps.some((step) => step.asset === key);
+    try {
+      return resolveSelection(this.#graph, run.selection).has(key as AssetKey);
+    } catch {
+      return false;
+    }
+  }
+
+  async run(id: string): Promise<RunDetail | undefined> {
+    const local = this.#local.get(id);
+    if (local) return { ...local.summary, steps: local.steps };
+    const run = await this.#store.runs.getRun(id as RunId);
+    if (!run) return undefined;
+    const steps = await this.#store.runs.listSteps(run.id);
+    const failed = steps.find((step) => step.status === "failed");
+    const summary = runSummaryView(run);
+    return {
+      ...summary,
+      error: summary.error ?? (failed && `${failed.assetKey}: ${failed.reason}`),
+      steps: steps.map(stepView),
+    };
+  }
+
+  async runLogs(id: string, afterSeq: number, limit: number): Promise<readonly LogLine[]> {
+    if (this.#local.has(id)) return this.#local.logs(id, afterSeq, limit);
+    const events = await this.#store.runs.listLogs(id as RunId);
+    return events.slice(afterSeq, afterSeq + limit).map((event, i) =>
+      logLineView(event, afterSeq + i + 1)
+    );
+  }
+
+  async waitForRunChange(id: string, _afterSeq: number, signal: AbortSignal): Promise<void> {
+    if (this.#local.has(id)) return await this.#local.wait(id, signal);
+    // Another process writes this run: its lines reach the store in batches, so look again
+    // after a while (or sooner, if the page went away).
+    const wake = AbortSignal.any([signal, AbortSignal.timeout(this.#runPollMs)]);
+    if (wake.aborted) return;
+    await new Promise<void>((resolve) => wake.addEventListener("abort", () => resolve()));
+  }
+
+  // ---- automation and models: filled as their store interfaces land ----
+
+  schedules(): Promise<readonly ScheduleView[]> {
+    return Promise.resolve([]);
+  }
+
+  sensors(): Promise<readonly SensorView[]> {
+    return Promise.resolve([]);
+  }
+
+  models(): Promise<readonly ModelView[]> {
+    return Promise.resolve([]);
+  }
+}
+
+/** The checks of the newest partition that has results (the asset page shows those). */
+function latestPartitionChecks(
+  latest: ReadonlyMap<PartitionKey, readonly RecordedCheck[]>,
+  oldestFirst: readonly PartitionKey[],
+): CheckResultView[] {
+  for (let i = oldestFirst.length - 1; i >= 0; i--) {
+    const checks = latest.get(oldestFirst[i]);
+    if (checks) return checks.map((check) => checkView(oldestFirst[i], check));
+  }
+  return [];
+}
+
+/** A source's metadata as one-line facts: nested values as JSON. */
+function flatSummary(
+  metadata: Readonly<Record<string, JsonValue>>,
+): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(metadata).map(([name, value]) => [
+      name,
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? value
+        : JSON.stringify(value),
+    ]),
+  );
+}
+
+export type { ObservedSourceView };
