@@ -9,6 +9,7 @@ import { generateCommand } from "./generate_command.ts";
 import { ingestCommand } from "./ingest_command.ts";
 import { openInstance } from "./instance.ts";
 import { materializeCommand } from "./materialize_command.ts";
+import { uiCommand } from "./ui_command.ts";
 import { vacuumCommand } from "./vacuum_command.ts";
 
 /** Every subcommand, in the order `--help` lists them. */
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   vacuumCommand,
   ingestCommand,
   generateCommand,
+  uiCommand,
 ];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {

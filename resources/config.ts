@@ -49,6 +49,14 @@ const schema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[\w.-]*$/, "expected letters, digits, '.', '_' or '-'")
     .default(""),
   KAFKA_TOPIC_RETENTION_HOURS: positiveInt("a positive whole number of hours").default(168),
+  HOST: z.string().regex(/^\S+$/, "expected a host name or address to listen on, e.g. 127.0.0.1")
+    .default("127.0.0.1"),
+  PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 to 65535").transform(Number)
+    .refine((n) => n <= 65535, "expected a port number from 0 to 65535").default(3000),
+  SLUICE_UI_TOKEN: z.string().regex(
+    /^\S{16,}$/,
+    "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
+  ).optional(),
 }).superRefine((value, ctx) => {
   if (!value.SLUICE_LAKE?.startsWith("s3://")) return;
   for (const name of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
@@ -86,6 +94,17 @@ export interface Config {
   readonly s3Lake: S3LakeConfig | undefined;
   /** Undefined: no Kafka; events come from the landing zone. */
   readonly kafka: KafkaConfig | undefined;
+  /** `deno task ui`. */
+  readonly ui: UiConfig;
+}
+
+export interface UiConfig {
+  /** HOST: the address to listen on; off loopback the UI needs `token`. */
+  readonly host: string;
+  /** PORT: 0 picks a free port. */
+  readonly port: number;
+  /** SLUICE_UI_TOKEN: the login token, required when `host` is not loopback. */
+  readonly token: string | undefined;
 }
 
 export interface S3LakeConfig {
@@ -118,7 +137,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
     // Connection strings carry passwords: name the variable, never echo its value.
-    const secret = variable === "DATABASE_URL" || /SECRET|KEY_ID/.test(variable);
+    const secret = variable === "DATABASE_URL" || /SECRET|KEY_ID|TOKEN/.test(variable);
     const shown = secret ? "" : `=${JSON.stringify(env[variable] ?? "")}`;
     throw new ConfigError(
       `Invalid configuration: ${variable}${shown}: ${issue.message}`,
@@ -146,6 +165,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       retentionHours: value.KAFKA_TOPIC_RETENTION_HOURS,
     },
+    ui: { host: value.HOST, port: value.PORT, token: value.SLUICE_UI_TOKEN },
   };
 }
 

@@ -1,0 +1,129 @@
+// Wires the UI to an opened instance: UiData over its store and graph, UiActions that run
+// materializations in this process, a watch that observes the sources, and the Hono app served
+// on HOST:PORT. `sluice ui` and the browser tests start it through startUiServer().
+import type { Hono } from "hono";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { ConfigError } from "../runtime/errors.ts";
+import { materialize } from "../runtime/execution/materialize.ts";
+import { observeSources } from "../runtime/execution/observe.ts";
+import { createLogger, type LogSink } from "../runtime/logger.ts";
+import type { RunId } from "../runtime/store/metadata_store.ts";
+import { UiConfigError } from "../web/ui/errors.ts";
+import { LocalRuns } from "../web/ui/local_runs.ts";
+import { SourceWatch } from "../web/ui/source_watch.ts";
+import { StoreUiActions } from "../web/ui/store_ui_actions.ts";
+import { StoreUiData } from "../web/ui/store_ui_data.ts";
+import { createUiApp } from "../web/ui/ui_app.tsx";
+import type { UiEnv } from "../web/ui/ui_env.ts";
+import type { Instance } from "./instance.ts";
+
+export interface UiServerOptions {
+  readonly host: string;
+  /** 0 picks a free port (see `url`). */
+  readonly port: number;
+  readonly token: string | undefined;
+  readonly clock?: Clock;
+  /** How often sources are observed, in ms; 0 observes once, at start. Default 30 s. */
+  readonly observeEveryMs?: number;
+  /** How often the graph page re-reads statuses, in ms. Default 5 s. */
+  readonly statusPollMs?: number;
+  /** Where unexpected errors go (default: the instance's logger). */
+  readonly reportError?: (error: unknown) => void;
+}
+
+export interface UiServer {
+  /** Where it listens, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  readonly app: Hono<UiEnv>;
+  readonly data: StoreUiData;
+  readonly localRuns: LocalRuns;
+  /** Stops serving, cancels this process's live runs and waits for them. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_OBSERVE_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export function startUiServer(instance: Instance, options: UiServerOptions): UiServer {
+  const clock = options.clock ?? systemClock;
+  const { graph, store, config } = instance;
+  const reportError = options.reportError ??
+    ((error: unknown) =>
+      instance.log.error(`ui: ${error instanceof Error ? error.stack ?? error.message : error}`));
+  const localRuns = new LocalRuns(clock, 100, reportError);
+  const sources = new SourceWatch({
+    clock,
+    reportError,
+    observe: () =>
+      observeSources(
+        graph,
+        graph.order,
+        store,
+        instance.resources,
+        instance.log,
+        clock.now(),
+      ),
+  });
+  const data = new StoreUiData({ graph, store, clock, localRuns, sources });
+  const actions = new StoreUiActions({
+    graph,
+    clock,
+    localRuns,
+    materialize: (request) => {
+      const sinks: LogSink[] = [request.sink, instance.logSink];
+      return materialize({
+        graph,
+        store,
+        lake: instance.lake,
+        resources: instance.resources,
+        log: createLogger(sinks, config.logLevel, { run: request.runId }),
+        logSinks: sinks,
+        clock,
+        selection: request.selection,
+        partitions: request.partitions,
+        concurrency: config.concurrency,
+        leaseTtlMs: config.leaseTtlMs,
+        lockWaitMs: config.lockWaitMs,
+        signal: request.signal,
+        runId: request.runId as RunId,
+        command: "ui",
+      });
+    },
+  });
+  let app: Hono<UiEnv>;
+  try {
+    app = createUiApp({
+      data,
+      actions,
+      host: options.host,
+      token: options.token,
+      clock,
+      statusPollMs: options.statusPollMs,
+      reportError,
+    });
+  } catch (error) {
+    // A UI that must not start is a configuration error: one line naming the variable, exit 2.
+    if (error instanceof UiConfigError) throw new ConfigError(error.message, "SLUICE_UI_TOKEN");
+    throw error;
+  }
+  const server = Deno.serve(
+    { hostname: options.host, port: options.port, onListen() {} },
+    app.fetch,
+  );
+  const observeEveryMs = options.observeEveryMs ?? DEFAULT_OBSERVE_MS;
+  if (observeEveryMs > 0) sources.start(observeEveryMs);
+  else void sources.observeNow();
+  const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${server.addr.port}`,
+    app,
+    data,
+    localRuns,
+    async close() {
+      await sources.stop();
+      await localRuns.cancelAll();
+      // Open log tails of other processes' runs would hold a graceful shutdown: give it a while.
+      await Promise.race([server.shutdown(), clock.sleep(SHUTDOWN_GRACE_MS)]);
+    },
+  };
+}
