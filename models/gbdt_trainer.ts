@@ -48,11 +48,13 @@ export interface TrainResult {
  */
 export async function trainGbdt(
   train: TrainingData,
-  validation: TrainingData | undefined,
+  validationRows: TrainingData | undefined,
   overrides: Partial<GbdtParams> = {},
   onLog?: RoundLogger,
 ): Promise<TrainResult> {
   const params = resolveGbdtParams(overrides);
+  // A validation set without rows validates nothing: train as without one.
+  const validation = validationRows?.rows === 0 ? undefined : validationRows;
   const featureNames = featureNamesFor(train, params);
   if (validation !== undefined && validation.featureCount !== train.featureCount) {
     throw new ModelInputError(
@@ -135,13 +137,11 @@ export async function trainGbdt(
       threshold: 0.5,
       binEdges: edges,
     };
-    const threshold = validation === undefined || validation.rows === 0
-      ? 0.5
-      : thresholdForPrecision(
-        predictBatch(model, validation.features, validation.rows),
-        validation.labels,
-        params.thresholdPrecision,
-      ).threshold;
+    const threshold = validation === undefined ? 0.5 : thresholdForPrecision(
+      predictBatch(model, validation.features, validation.rows),
+      validation.labels,
+      params.thresholdPrecision,
+    ).threshold;
     return {
       model: { ...model, threshold },
       bestRound,

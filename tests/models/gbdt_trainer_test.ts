@@ -214,3 +214,15 @@ Deno.test("trainGbdt() rejects training rows of one class", async () => {
     /must hold both classes with positive weight: current weights are 0 positive and 2 negative/,
   );
 });
+
+Deno.test("trainGbdt() trains as without validation when the validation set has no rows", async () => {
+  const empty = createTrainingData({
+    features: new Float32Array(0),
+    labels: new Uint8Array(0),
+    featureCount: 6,
+  });
+  const result = await trainGbdt(fraudLike(1_000, 18), empty, { rounds: 5 });
+  assert.equal(result.model.trees.length, 5);
+  assert.equal(result.history[4].validationLoss, null);
+  assert.equal(result.model.threshold, 0.5);
+});
