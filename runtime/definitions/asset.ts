@@ -3,6 +3,7 @@
 // compile error; each definition is validated once, when it is built.
 import { type AssetKey, assetKey, keyPrefix } from "./asset_key.ts";
 import type { AssetCheck } from "./check.ts";
+import type { AutomationCondition } from "./automation_condition.ts";
 import type {
   MaterializeContext,
   MaterializeResult,
@@ -55,6 +56,8 @@ export interface AssetDefinition extends Described {
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
   readonly checks: readonly AssetCheck[];
+  /** When the daemon materializes it on its own; undefined: only when asked. */
+  readonly automation: AutomationCondition | undefined;
   readonly codeVersion: CodeVersion;
   /** The SQL text of a SQL asset, header included. */
   readonly sql: string | undefined;
@@ -88,6 +91,8 @@ export interface AssetSpec<D extends readonly DependencyInput[]> extends Describ
   readonly retry?: Partial<RetryPolicy>;
   readonly timeoutMs?: number;
   readonly checks?: readonly AssetCheck[];
+  /** When the daemon materializes it on its own: eager(), onCron(expr, tz) or missing(). */
+  readonly automation?: AutomationCondition;
   /** Overrides the code version, which is otherwise a hash of `materialize`'s source. */
   readonly codeVersion?: string;
   readonly sql?: string;
@@ -143,6 +148,7 @@ export function defineAsset<const D extends readonly DependencyInput[] = readonl
     retry: validateRetry(key, { ...DEFAULT_RETRY, ...definedFields(spec.retry ?? {}) }),
     timeoutMs: validateTimeout(key, spec.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     checks: Object.freeze([...(spec.checks ?? [])]),
+    automation: spec.automation,
     codeVersion: codeVersionOf(spec.codeVersion ?? spec.sql ?? spec.materialize.toString()),
     sql: spec.sql,
     renderSql: spec.renderSql,
