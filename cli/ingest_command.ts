@@ -13,8 +13,11 @@ import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts"
 import { kafkaBronzeTarget } from "../assets/kafka_sources.ts";
 import { errorMessage, RequestError, SluiceError } from "../runtime/errors.ts";
 import { isAlive, livenessFile, touchLiveness } from "./liveness.ts";
+import { reapDeadRuns } from "../runtime/execution/dead_runs.ts";
 import { newRunId } from "../runtime/execution/materialize.ts";
-import { createLogger, stderrSink } from "../runtime/logger.ts";
+import { currentProcess } from "../runtime/process_identity.ts";
+import { createLogger, type Logger, stderrSink } from "../runtime/logger.ts";
+import type { MetadataStore, RunId } from "../runtime/store/metadata_store.ts";
 import type { Command } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 
@@ -86,16 +89,22 @@ async function runIngest(
     } finally {
       await admin.disconnect().catch(() => {});
     }
+    // An ingester killed with -9 left its run `running`: record it abandoned.
+    await reapDeadRuns(store, { at: new Date(), noticedBy: "ingest", log });
     const runId = newRunId(new Date());
+    const process = currentProcess();
     await store.runs.startRun({
       id: runId,
       command: "ingest",
       selection: "group:bronze",
       partitions: "kafka",
-      host: Deno.hostname(),
-      pid: Deno.pid,
+      host: process.host,
+      pid: process.pid,
+      processStart: process.start,
+      processScope: process.scope,
       startedAt: new Date(),
     });
+    const heartbeat = keepRunAlive(store, runId, config.leaseTtlMs, log);
     const report = await runIngestor({
       kafka,
       topicPrefix: config.kafka.topicPrefix,
@@ -114,7 +123,7 @@ async function runIngest(
       await store.runs.finishRun(runId, "failed", { error: errorMessage(error) }, new Date());
       const explained = explainKafkaError(error, config.kafka.brokers);
       throw new SluiceError(`Ingestion failed: ${errorMessage(explained)}`);
-    });
+    }).finally(() => clearInterval(heartbeat));
     await store.runs.finishRun(
       runId,
       controller.signal.aborted ? "cancelled" : "succeeded",
@@ -138,6 +147,21 @@ async function runIngest(
 }
 
 const HEALTHY_WITHIN_MS = 60_000;
+
+/** Renews the run's heartbeat deadline, so a process elsewhere can tell when it died. */
+function keepRunAlive(
+  store: MetadataStore,
+  runId: RunId,
+  ttlMs: number,
+  log: Logger,
+): ReturnType<typeof setInterval> {
+  const renew = () =>
+    store.runs.heartbeat(runId, ttlMs).catch((error) =>
+      log.warn(`could not renew the run's heartbeat: ${errorMessage(error)}`)
+    );
+  void renew();
+  return setInterval(renew, Math.max(50, Math.floor(ttlMs / 3)));
+}
 
 /** `fn` at most once per `ms`. */
 function throttled(fn: () => unknown, ms: number): () => void {

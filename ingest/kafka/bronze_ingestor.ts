@@ -85,7 +85,7 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
   const targets = options.untilCaughtUp ? (await logBounds(admin, topics)).ends : undefined;
   let assigned: TopicPartition[] = [];
   let lastBatchAt = performance.now();
-  const report = { batches: 0, records: 0, conflicts: 0 };
+  const report: Tally = { batches: 0, records: 0, conflicts: 0 };
   /** Re-reads the committed offsets and the broker's first offsets, then seeks to them. */
   const reposition = async (fromStart: boolean) => {
     // Another process may have committed while the partitions were elsewhere, and retention
@@ -136,13 +136,8 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         lastBatchAt = performance.now();
-        const outcome = await ingestBatch(options, consumer, payload, positions, compactor);
+        await ingestBatch(options, consumer, payload, positions, compactor, report);
         options.onAlive?.();
-        if (outcome === "conflict") report.conflicts++;
-        else if (outcome > 0) {
-          report.batches++;
-          report.records += outcome;
-        }
       },
     });
     if (targets !== undefined) {
@@ -170,6 +165,18 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
     await compactor.drain();
   }
   return { ...report, compactions: compactor.compacted, elapsedMs: performance.now() - began };
+}
+
+/**
+ * What this process committed, counted the moment each transaction commits: a batch whose
+ * commit went through counts even if the broker fails right after (kafkajs then fetches it
+ * again, and the records below the committed offset are skipped, not counted twice).
+ */
+interface Tally {
+  batches: number;
+  /** Rows plus rejected records of the committed segments. */
+  records: number;
+  conflicts: number;
 }
 
 const STALL_MS = 3_000;
@@ -231,16 +238,17 @@ function warnRemoved(
   });
 }
 
-/** One fetched batch of one partition: its new records, or "conflict" when fenced off. */
+/** One fetched batch of one partition, committed (and tallied) or fenced off. */
 async function ingestBatch(
   options: IngestorOptions,
   consumer: Consumer,
   { batch, resolveOffset, heartbeat, isStale }: EachBatchPayload,
   positions: Positions,
   compactor: DayCompactor,
-): Promise<number | "conflict"> {
+  tally: Tally,
+): Promise<void> {
   const topic = eventTopicOf(options.topicPrefix, batch.topic);
-  if (topic === undefined || isStale() || batch.messages.length === 0) return 0;
+  if (topic === undefined || isStale() || batch.messages.length === 0) return;
   const tp: TopicPartition = { kafkaTopic: batch.topic, partition: batch.partition };
   await positions.skips.get(partitionId(tp));
   const expected = positions.ledger.get(partitionId(tp)) ?? null;
@@ -255,7 +263,7 @@ async function ingestBatch(
       value: m.value === null ? null : m.value.toString("utf8"),
       timestampMs: eventTimeOf(m),
     }));
-  if (records.length === 0) return 0;
+  if (records.length === 0) return;
   const startOffset = records[0].offset;
   // Past transaction markers and aborted records the fetch held after the last record.
   const endOffset = BigInt(batch.lastOffset()) + 1n;
@@ -273,7 +281,7 @@ async function ingestBatch(
       positions.gapSeeks.set(id, expected);
       const back = expected > floor ? expected : floor;
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(back) });
-      return 0;
+      return;
     }
     warnRemoved(options.log, positions, id, expected, fetchedFrom);
   }
@@ -320,8 +328,11 @@ async function ingestBatch(
       positions.ledger.set(partitionId(tp), next);
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(next) });
     }
-    return "conflict";
+    tally.conflicts++;
+    return;
   }
+  tally.batches++;
+  tally.records += parts.reduce((n, part) => n + part.rows + part.rejected, 0);
   positions.ledger.set(partitionId(tp), endOffset);
   for (const part of parts) {
     const count = partCounts.get(`${part.topic}/${part.eventDate}`) ?? 0;
@@ -331,7 +342,6 @@ async function ingestBatch(
   }
   resolveOffset(String(endOffset - 1n));
   await heartbeat();
-  return records.length;
 }
 
 /**

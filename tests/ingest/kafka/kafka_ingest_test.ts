@@ -233,6 +233,53 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "an ingester killed with -9 is recorded abandoned by the next, whose summary counts what it committed",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      const events = 20_000;
+      const produced = await produce(env, events);
+      assert.equal(produced.code, 0, produced.stderr);
+      const killed = ingest(env, []);
+      await waitForRecords(databaseUrl, 1);
+      killed.kill("SIGKILL");
+      await killed.output();
+      const before = await recordsIn(databaseUrl);
+      assert.ok(before < events, "the killed ingester finished first: raise the events");
+
+      const next = await finish(ingest(env));
+      assert.equal(next.code, 0, next.stderr);
+      const ingested = Number(
+        next.stdout.match(/Ingested ([\d,]+) records/)![1].replaceAll(",", ""),
+      );
+      assert.equal(ingested, events - before);
+      assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+
+      const runs = await ingestRuns(databaseUrl);
+      assert.deepEqual(runs.map((r) => r.status), ["abandoned", "succeeded"]);
+      assert.match(
+        runs[0].reason!,
+        /^its process \S+:\d+ is gone \(noticed by ingest on \S+:\d+\)$/,
+      );
+      assert.equal(runs[1].records, events - before);
+    }),
+});
+
+/** The ingest runs, oldest first: status, abandon reason and the records it reported. */
+async function ingestRuns(databaseUrl: string) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ status: string; reason: string | null; records: number | null }[]>`
+      select status, summary->>'reason' as reason, (summary->>'records')::int as records
+      from platform.runs where command = 'ingest' order by started_at`;
+    return rows.map((row) => ({ ...row }));
+  } finally {
+    await sql.end();
+  }
+}
+
+Deno.test({
   name: "two ingesters share the partitions and read nothing twice",
   ...services,
   fn: () =>
