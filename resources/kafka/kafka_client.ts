@@ -46,8 +46,54 @@ export function openKafka(config: KafkaConfig, log?: Logger): Kafka {
   });
 }
 
+/** Kafka failed for longer than a sender or consumer was willing to ride out. */
+export class KafkaOutageError extends SluiceError {
+  override name = "KafkaOutageError";
+  constructor(readonly outageMs: number, override readonly cause: unknown) {
+    super(
+      `Kafka failed for ${Math.round(outageMs / 1000)} s: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+    );
+  }
+}
+
+/**
+ * Whether retrying cannot help: bad credentials, an unsupported broker, a request the broker
+ * refuses by its nature (authorization, a record too large, an invalid topic). Anything else
+ * (connections, timeouts, coordinators and leaders moving) may pass once the broker is back.
+ */
+export function isPermanentKafkaError(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (PERMANENT_NAMES.has(e.name)) return true;
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === "string" && PERMANENT_TYPES.test(type)) return true;
+  }
+  return false;
+}
+
+const PERMANENT_NAMES = new Set([
+  "KafkaJSSASLAuthenticationError",
+  "KafkaJSServerDoesNotSupportApiKey",
+  "KafkaJSInvariantViolation",
+  "KafkaJSUnsupportedMagicByteInMessageSet",
+]);
+const PERMANENT_TYPES =
+  /AUTHORIZATION_FAILED|TOO_LARGE|INVALID_TOPIC_EXCEPTION|UNSUPPORTED_|INVALID_REQUIRED_ACKS/;
+
 /** A one-line error for a broker that cannot be reached or refuses us. */
 export function explainKafkaError(error: unknown, brokers: readonly string[]): SluiceError {
+  if (error instanceof KafkaOutageError) {
+    const cause = explainKafkaError(error.cause, brokers);
+    if (cause instanceof KafkaUnavailableError) {
+      return new KafkaUnavailableError(
+        `Kafka broker unreachable at ${brokers.join(",")} for ${
+          Math.round(error.outageMs / 1000)
+        } s (${errorMessageOf(error.cause)}): check KAFKA_BROKERS and that the broker is running`,
+      );
+    }
+    return new SluiceError(`${cause.message} (failing for ${Math.round(error.outageMs / 1000)} s)`);
+  }
   if (error instanceof SluiceError) return error;
   const name = (error as { name?: string }).name ?? "";
   const message = error instanceof Error ? error.message : String(error);
@@ -61,4 +107,8 @@ export function explainKafkaError(error: unknown, brokers: readonly string[]): S
     );
   }
   return new SluiceError(`Kafka request failed: ${name ? `${name}: ` : ""}${message}`);
+}
+
+function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,11 @@
 // Sends batches to Kafka one transaction each, so a batch is read once or never: after a failure
 // the transaction is aborted (or fenced off by a fresh producer of the same transactional id)
-// and the batch goes again; read_committed consumers never see the aborted attempt.
+// and the batch goes again; read_committed consumers never see the aborted attempt. A broker
+// outage is ridden out: a batch is retried with backoff for up to OUTAGE_BUDGET_MS.
 import type { Kafka, Producer, ProducerBatch, RecordMetadata } from "kafkajs";
+import { type Clock, systemClock } from "../../runtime/clock.ts";
 import { isCommitted, type RecordPosition } from "./committed_check.ts";
+import { isPermanentKafkaError, KafkaOutageError } from "./kafka_client.ts";
 import { errorMessage, SluiceError } from "../../runtime/errors.ts";
 
 /** Where produceEvents hands its batches. */
@@ -11,10 +14,22 @@ export interface BatchSender {
   close(): Promise<void>;
 }
 
-const ATTEMPTS = 8;
+/**
+ * How long one batch keeps being retried, from the start of its first failed attempt: a broker
+ * down for 60 s still needs its transaction coordinator to load once it is back.
+ */
+export const OUTAGE_BUDGET_MS = 90_000;
+
+export interface SenderOptions {
+  /** Retry a failing batch this long (OUTAGE_BUDGET_MS by default), then give up. */
+  readonly outageBudgetMs?: number;
+  readonly clock?: Clock;
+}
 
 export class TransactionalSender implements BatchSender {
   readonly #kafka: Kafka;
+  readonly #budgetMs: number;
+  readonly #clock: Clock;
   /** Unique per process, so two generators never fence each other off. */
   readonly #transactionalId: string;
   #producer: Producer | undefined;
@@ -23,9 +38,11 @@ export class TransactionalSender implements BatchSender {
   /** A record of the last batch, when Kafka never confirmed that batch's commit. */
   #unconfirmed: RecordPosition | undefined;
 
-  constructor(kafka: Kafka, owner: string) {
+  constructor(kafka: Kafka, owner: string, options: SenderOptions = {}) {
     this.#kafka = kafka;
     this.#transactionalId = `${owner}-${crypto.randomUUID()}`;
+    this.#budgetMs = options.outageBudgetMs ?? OUTAGE_BUDGET_MS;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Connects now, so a broker that cannot be reached fails before the first batch. */
@@ -34,17 +51,22 @@ export class TransactionalSender implements BatchSender {
   }
 
   async send(batch: ProducerBatch): Promise<void> {
+    let failingSince: number | undefined;
     for (let attempt = 1;; attempt++) {
+      const began = this.#clock.now().getTime();
       try {
         await this.#attempt(batch);
         return;
       } catch (error) {
-        if (error instanceof UncertainCommitError) throw error;
-        if (attempt >= ATTEMPTS) {
-          throw this.#unconfirmed === undefined ? error : new UncertainCommitError(error);
+        if (error instanceof UncertainCommitError || isPermanentKafkaError(error)) throw error;
+        failingSince ??= began;
+        const outageMs = this.#clock.now().getTime() - failingSince;
+        if (outageMs >= this.#budgetMs) {
+          if (this.#unconfirmed !== undefined) throw new UncertainCommitError(error);
+          throw new KafkaOutageError(outageMs, error);
         }
         this.recovered.resent++;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)));
+        await this.#clock.sleep(Math.min(250 * 2 ** attempt, 5_000));
       }
     }
   }
@@ -106,8 +128,9 @@ export class TransactionalSender implements BatchSender {
       transactionalId: this.#transactionalId,
       // A producer killed mid-batch holds back read_committed consumers until this runs out.
       transactionTimeout: 30_000,
-      // About 45 s of retries: a send rides out a broker restart.
-      retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 5_000 },
+      // A few seconds of retries within one attempt (a leader moving); a longer outage fails
+      // the attempt, and send() goes again in a new transaction until its budget runs out.
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3_000 },
     });
     await producer.connect();
     this.#producer = producer;
