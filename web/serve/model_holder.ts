@@ -57,8 +57,15 @@ export class ModelHolder {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Listeners observe; one that throws must not turn a completed swap into a failed load. */
   #emit(event: HolderEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // An observer's bug is its own; the holder's state is already consistent.
+      }
+    }
   }
 
   /** The current model's version, or undefined before the first load. */

@@ -178,3 +178,14 @@ Deno.test("close() resolves after the last leased request releases its model", a
   await closing;
   assert.deepEqual(models.released, ["v1"]);
 });
+
+Deno.test("a listener that throws does not fail the load it observes", async () => {
+  const models = new FakeModels();
+  const holder = new ModelHolder(models.loader);
+  holder.listen(() => {
+    throw new Error("observer bug");
+  });
+  const outcome = await holder.load(new MemoryModelSource(snapshot("v1")));
+  assert.equal(outcome.outcome, "loaded");
+  assert.equal(holder.version, "v1");
+});
