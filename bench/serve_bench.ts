@@ -16,7 +16,12 @@ import { trainGbdt } from "../models/gbdt_trainer.ts";
 import { exportOnnx } from "../models/onnx_export.ts";
 import { trainingDataFromRows } from "../models/training_data.ts";
 import type { TreeModel } from "../models/tree_model.ts";
+import { FEATURE_NAMES } from "../models/features.ts";
 import { PredictRequestSchema } from "../web/serve/api_schemas.ts";
+import { duplicateKeys } from "../web/serve/duplicate_keys.ts";
+import { OnnxScorer } from "../web/serve/onnx_scorer.ts";
+import { predictionBody, rowPrediction } from "../web/serve/prediction.ts";
+import { RowReader } from "../web/serve/row_reader.ts";
 import { servingGraph } from "../web/serve/serving_graph.ts";
 import { benchRows } from "./serve/bench_rows.ts";
 
@@ -390,6 +395,57 @@ async function checkSameAnswers(files: Files, servers: ServerName[]): Promise<vo
   );
 }
 
+/**
+ * Where a 1,000-row batch's time goes inside Sluice serve, stage by stage, in this process
+ * (medians of 30 runs): it explains the batch figure the sockets measure.
+ */
+async function batchBreakdown(model: TreeModel, files: Files): Promise<void> {
+  const text = (await Deno.readTextFile(files.batches)).split("\n")[0];
+  const scorer = await OnnxScorer.create(model);
+  const reader = new RowReader();
+  const stages: Record<string, number[]> = {};
+  const timed = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
+    const began = performance.now();
+    const result = await work();
+    (stages[stage] ??= []).push(performance.now() - began);
+    return result;
+  };
+  for (let i = 0; i < 40; i++) {
+    const value = await timed("JSON.parse", () => JSON.parse(text));
+    await timed("repeated keys", () => duplicateKeys(text, value));
+    const rows = value.rows as Record<string, unknown>[];
+    const input = new Float32Array(rows.length * reader.width);
+    await timed("validate + pack", () => {
+      rows.forEach((row, r) => reader.read(row, input, r * reader.width));
+    });
+    const scores = await timed("onnxruntime", () => scorer.scoreRows(input, rows.length));
+    const results = await timed(
+      "predictions",
+      () =>
+        rows.map((row, r) =>
+          predictionBody(
+            rowPrediction(scores, r, model.threshold, FEATURE_NAMES, row),
+            "v",
+            1,
+            undefined,
+            r,
+          )
+        ),
+    );
+    await timed("JSON.stringify", () => JSON.stringify({ results }));
+  }
+  await scorer.release();
+  const medians = Object.entries(stages).map(([stage, times]) =>
+    [stage, median(times.slice(10))] as const
+  );
+  const total = medians.reduce((sum, [, ms]) => sum + ms, 0);
+  log(
+    `in-process cost of one ${BATCH_ROWS}-row batch: ` +
+      medians.map(([stage, ms]) => `${stage} ${ms.toFixed(2)} ms`).join(", ") +
+      ` = ${total.toFixed(2)} ms (${format(BATCH_ROWS / total * 1000, 0)} rows/s before HTTP)`,
+  );
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const middle = sorted.length >> 1;
@@ -419,6 +475,7 @@ async function main(): Promise<void> {
   if (servers.includes("fastapi")) await ensureVenv();
   await buildLoadgen();
   await checkSameAnswers(files, servers);
+  await batchBreakdown(model, files);
   const results = new Map<ServerName, RunResult[]>(servers.map((name) => [name, []]));
   for (let runIndex = 0; runIndex < RUNS; runIndex++) {
     const order = runIndex % 2 === 0 ? servers : [...servers].reverse();
