@@ -4,9 +4,13 @@ import { parseArgs } from "node:util";
 import type { AnyAsset } from "../runtime/definitions/asset.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { type ObservedSource, observeSources } from "../runtime/execution/observe.ts";
-import { displayPartition } from "../runtime/partitions/partition_key.ts";
 import { resolveSelection } from "../runtime/graph/selection.ts";
-import { describeStatus } from "../runtime/staleness/status.ts";
+import { describeCounts } from "../runtime/staleness/rollup.ts";
+import {
+  describeRunRange,
+  describeRunReasons,
+  statusRuns,
+} from "../runtime/staleness/status_runs.ts";
 import { type AssetStatusSummary, StatusResolver } from "../runtime/staleness/status_resolver.ts";
 import {
   assetKindLabel,
@@ -23,11 +27,15 @@ import { renderTable } from "./table.ts";
 
 export const ASSETS_USAGE = `Usage: sluice assets [SELECTION...] [options]
 
-Lists every asset with its status (fresh, stale, overdue, never, failed, running) and why.
-With a selection, lists each partition of the selected assets.
+Lists every asset with its status (fresh, stale, overdue, never, failed, running, waiting)
+and why. An asset's status is its most urgent partition's among those that can run; partitions
+waiting for data (no upstream has any for them yet) are counted beside it. With a selection,
+lists the partitions of the selected assets, newest first, neighbours with the same status and
+reasons as one range.
 
 Options:
-  --json          machine-readable output
+  --all           with a selection, list every partition on its own line
+  --json          machine-readable output (every partition's status when assets are named)
   --sql KEY       print the SQL of a SQL asset as its engine runs it, refs resolved
   --no-observe    do not ask sources for new data first
 
@@ -39,6 +47,7 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
     args,
     allowPositionals: true,
     options: {
+      all: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       sql: { type: "string" },
       "no-observe": { type: "boolean", default: false },
@@ -87,7 +96,7 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
   }
   if (detailed) {
     for (const [i, asset] of assets.entries()) {
-      printPartitions(asset, summaries[i]);
+      printPartitions(asset, summaries[i], values.all);
       printChecks(checks[i]);
     }
     return 0;
@@ -109,18 +118,19 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
   return 0;
 }
 
-function printPartitions(asset: AnyAsset, summary: AssetStatusSummary): void {
+function printPartitions(asset: AnyAsset, summary: AssetStatusSummary, all: boolean): void {
   console.log(
     `${asset.key} (${asset.partitions.describe()})${
       asset.description ? ` — ${asset.description}` : ""
     }`,
   );
+  console.log(`${summary.status}: ${describeCounts(summary.counts)}`);
   console.log(renderTable(
     ["PARTITION", "STATUS", "WHY"],
-    [...summary.partitions].map(([partition, status]) => [
-      displayPartition(partition),
-      status.status,
-      describeStatus(status),
+    statusRuns(summary.partitions, { expand: all }).map((run) => [
+      describeRunRange(run),
+      run.status,
+      describeRunReasons(run, asset.partitions),
     ]),
   ));
   console.log();
@@ -147,15 +157,9 @@ function describeObservation(source: ObservedSource): string {
   return fields.length === 0 ? "" : `observed: ${fields.join(" ")}`;
 }
 
+/** "1 fresh, 334 waiting for data"; a lone partition is just "1", its status says the rest. */
 function partitionCounts(summary: AssetStatusSummary): string {
-  const total = summary.partitions.size;
-  if (total === 1) return "1";
-  const notable = Object.entries(summary.counts).filter(([status, n]) =>
-    n > 0 && status !== "fresh"
-  );
-  return notable.length === 0
-    ? `${total}`
-    : `${total} (${notable.map(([s, n]) => `${n} ${s}`).join(", ")})`;
+  return summary.partitions.size === 1 ? "1" : describeCounts(summary.counts);
 }
 
 /** The latest result of every check of every partition of `asset` (none for assets without). */

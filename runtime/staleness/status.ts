@@ -143,7 +143,7 @@ export function describeCauseAt(cause: Cause, partition: PartitionKey | undefine
   }
 }
 
-/** "no data in landing.orders for 2026-03-04", "upstream x has no data (nothing in landing.y)". */
+/** "no data in landing.orders for 2026-03-04", "upstream x has no data: none in landing.y". */
 function describeWaiting(
   cause: WaitingCause,
   partition: PartitionKey | undefined,
@@ -154,7 +154,7 @@ function describeWaiting(
   const alias = aliasOfPartition(cause.partition);
   if (alias !== undefined) return `alias ${alias} of ${cause.upstream} points at nothing yet`;
   if (cause.source === cause.upstream) return `no data in ${cause.source}${day}`;
-  const root = cause.source === undefined ? "" : ` (nothing in ${cause.source})`;
+  const root = cause.source === undefined ? "" : `: none in ${cause.source}`;
   return `upstream ${cause.upstream} has no data${day}${root}`;
 }
 

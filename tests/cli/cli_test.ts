@@ -85,7 +85,7 @@ Deno.test("assets lists each asset's status with the reason, as a table and as J
       table.stdout,
       /demo\.child\s+ts\s+demo\s+1\s+stale\s+1 failed: row_count_at_least_10 \(warn\)\s+upstream demo\.root has a new data version/,
     );
-    assert.match(table.stdout, /demo\.days\s+ts\s+demo\s+3\s+fresh/);
+    assert.match(table.stdout, /demo\.days\s+ts\s+demo\s+3 fresh\s+fresh/);
     const json = JSON.parse((await sluice(home, ["assets", "demo.days", "--json"])).stdout);
     assert.deepEqual(Object.keys(json[0].partitionStatuses), [
       "2026-11-01",

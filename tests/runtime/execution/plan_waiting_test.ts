@@ -75,8 +75,8 @@ Deno.test("partitions without upstream data wait; a rolling window waits for its
         "bronze.events@2026-03-04: no data in source.events for 2026-03-04",
         "bronze.events@2026-03-05: no data in source.events for 2026-03-05",
         // The rolling window of 03-01 reads only 03-01 (the partitions start that day).
-        "gold.rolling@2026-03-01: upstream bronze.events has no data for 2026-03-01 " +
-        "(nothing in source.events)",
+        "gold.rolling@2026-03-01: upstream bronze.events has no data for 2026-03-01: " +
+        "none in source.events",
       ],
     );
 

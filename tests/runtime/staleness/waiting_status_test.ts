@@ -76,7 +76,7 @@ Deno.test("a partition whose upstream has no data is waiting with the source it 
     assert.equal(silver.status, "waiting");
     assert.equal(
       describeStatus(silver),
-      "upstream bronze.events has no data for 2026-03-04 (nothing in landing.events)",
+      "upstream bronze.events has no data for 2026-03-04: none in landing.events",
     );
     const source = resolver.partition(key("landing.events"), day("2026-03-04"));
     assert.deepEqual(source, { status: "waiting", causes: [{ kind: "no_data" }] });
@@ -93,7 +93,7 @@ Deno.test("a rolling window waits for its own day even when earlier days have da
     assert.equal(rolling.status, "waiting");
     assert.equal(
       describeStatus(rolling),
-      "upstream silver.events has no data for 2026-03-03 (nothing in landing.events)",
+      "upstream silver.events has no data for 2026-03-03: none in landing.events",
     );
     assert.equal(resolver.partition(key("gold.rolling"), day("2026-03-02")).status, "fresh");
   });
