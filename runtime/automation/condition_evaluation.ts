@@ -133,7 +133,10 @@ function wantsOnItsOwn(
   upstreamHasData: boolean,
 ): boolean {
   if (condition.kind === "on_cron") return status.status !== "fresh";
-  if (status.status === "never") return upstreamHasData || isRoot(graph, key);
+  // Never materialized, whatever else is wrong with it (a failed first attempt, say).
+  if (status.causes.some((cause) => cause.kind === "never_materialized")) {
+    return upstreamHasData || isRoot(graph, key);
+  }
   if (condition.kind === "missing") return false;
   return status.causes.some((cause) =>
     cause.kind === "upstream_changed" || cause.kind === "source_new_data"
