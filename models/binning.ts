@@ -33,6 +33,17 @@ export interface BinnedMatrix {
  * A cut lies halfway between the two values it separates, rounded to float32.
  */
 export function learnBinEdges(data: TrainingData, maxBins = MAX_VALUE_BINS + 1): number[][] {
+  checkMaxBins(maxBins);
+  const keys = new Uint32Array(data.rows);
+  const edges: number[][] = [];
+  for (let f = 0; f < data.featureCount; f++) {
+    edges.push(learnFeatureCuts(data.features, data.rows, data.featureCount, f, maxBins, keys));
+  }
+  return edges;
+}
+
+/** Throws unless `maxBins` leaves 2..255 value bins beside the missing code. */
+export function checkMaxBins(maxBins: number): void {
   const valueBins = maxBins - 1;
   if (!Number.isInteger(maxBins) || valueBins < 2 || valueBins > MAX_VALUE_BINS) {
     throw new ModelInputError(
@@ -41,19 +52,27 @@ export function learnBinEdges(data: TrainingData, maxBins = MAX_VALUE_BINS + 1):
       } (one code is kept for missing values): current value is ${maxBins}`,
     );
   }
-  const keys = new Uint32Array(data.rows);
-  const edges: number[][] = [];
-  for (let f = 0; f < data.featureCount; f++) {
-    let present = 0;
-    for (let r = 0; r < data.rows; r++) {
-      const value = data.features[r * data.featureCount + f];
-      if (value === value) keys[present++] = sortKey(value);
-    }
-    // Integer keys sort several times faster than floats in V8.
-    const sorted = keys.subarray(0, present).sort();
-    edges.push(featureCuts(sorted, valueBins));
+}
+
+/**
+ * One feature's cuts (see learnBinEdges) from row-major `features`; `keys` is scratch space of
+ * at least `rows` entries.
+ */
+export function learnFeatureCuts(
+  features: Float32Array,
+  rows: number,
+  featureCount: number,
+  feature: number,
+  maxBins: number,
+  keys: Uint32Array,
+): number[] {
+  let present = 0;
+  for (let r = 0; r < rows; r++) {
+    const value = features[r * featureCount + feature];
+    if (value === value) keys[present++] = sortKey(value);
   }
-  return edges;
+  // Integer keys sort several times faster than floats in V8.
+  return featureCuts(keys.subarray(0, present).sort(), maxBins - 1);
 }
 
 const keyBits = new Uint32Array(1);
@@ -143,20 +162,32 @@ export function binFeatures(
   const valueBins = new Uint16Array(featureCount);
   for (let f = 0; f < featureCount; f++) {
     const cuts = Float32Array.from(edges[f]);
-    if (cuts.length > MAX_VALUE_BINS - 1) {
-      throw new ModelInputError(
-        `Cannot bin feature ${f} as it has more than ${
-          MAX_VALUE_BINS - 1
-        } cuts: current count is ${cuts.length}`,
-      );
-    }
     valueBins[f] = cuts.length + 1;
-    const out = codes.subarray(f * rows, (f + 1) * rows);
-    for (let r = 0; r < rows; r++) {
-      out[r] = binOf(cuts, features[r * featureCount + f]);
-    }
+    binColumn(features, rows, featureCount, f, cuts, codes);
   }
   return { rows, featureCount, codes, valueBins };
+}
+
+/** Codes one feature of row-major `features` into its column of `codes`. */
+export function binColumn(
+  features: Float32Array,
+  rows: number,
+  featureCount: number,
+  feature: number,
+  cuts: Float32Array,
+  codes: Uint8Array,
+): void {
+  if (cuts.length > MAX_VALUE_BINS - 1) {
+    throw new ModelInputError(
+      `Cannot bin feature ${feature} as it has more than ${
+        MAX_VALUE_BINS - 1
+      } cuts: current count is ${cuts.length}`,
+    );
+  }
+  const column = feature * rows;
+  for (let r = 0; r < rows; r++) {
+    codes[column + r] = binOf(cuts, features[r * featureCount + feature]);
+  }
 }
 
 /** The bin of one value: the number of cuts at or below it, or MISSING_BIN for NaN. */

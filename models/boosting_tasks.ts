@@ -2,7 +2,7 @@
 // the split search by features; row partitioning by slices of each node's rows. Every thread
 // runs the same function on the same shared arena with its own index, so one thread or two
 // produce the same numbers bit for bit.
-import { MISSING_BIN } from "./binning.ts";
+import { binColumn, learnFeatureCuts, MISSING_BIN } from "./binning.ts";
 import { buildHistogram, buildHistogramAllRows, subtractHistogram } from "./histogram.ts";
 import { logisticGradients } from "./logistic_gradients.ts";
 import { emptyCandidate, findBestSplit, type SplitCandidate } from "./split_finder.ts";
@@ -11,6 +11,7 @@ import {
   CONTROL,
   GRADIENT_CHUNK,
   LEVEL_ENTRY,
+  MAX_CUTS,
   PARTITION_ENTRY,
   RULES,
   TaskKind,
@@ -20,6 +21,8 @@ import {
 /** Runs this thread's share of the task the control block names. */
 export function runTask(arena: TrainingArena, thread: number): void {
   switch (arena.control[CONTROL.kind]) {
+    case TaskKind.bin:
+      return binTask(arena, thread);
     case TaskKind.gradients:
       return gradientsTask(arena, thread);
     case TaskKind.root:
@@ -28,6 +31,24 @@ export function runTask(arena: TrainingArena, thread: number): void {
       return partitionTask(arena, thread);
     case TaskKind.level:
       return levelTask(arena, thread);
+  }
+}
+
+/**
+ * Features thread, thread + threads, ... (every other one, so each thread gets some of the
+ * costly continuous ones): their cuts learned from the raw rows, then their codes.
+ */
+function binTask(arena: TrainingArena, thread: number): void {
+  const { raw, rows, featureCount } = arena;
+  const maxBins = arena.rules[RULES.maxBins];
+  const keys = new Uint32Array(rows);
+  for (let feature = thread; feature < featureCount; feature += arena.threads) {
+    const cuts = Float32Array.from(
+      learnFeatureCuts(raw, rows, featureCount, feature, maxBins, keys),
+    );
+    arena.cuts.set(cuts, feature * MAX_CUTS);
+    arena.valueBins[feature] = cuts.length + 1;
+    binColumn(raw, rows, featureCount, feature, cuts, arena.codes);
   }
 }
 

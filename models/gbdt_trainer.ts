@@ -1,7 +1,7 @@
 // The gradient-boosted tree trainer for binary log loss: quantile bins from the training rows,
 // one depth-wise tree per round on the gradients, per-tree row and column sampling, early
 // stopping on the validation rows, deterministic for a seed; returns a TreeModel.
-import { binFeatures, learnBinEdges } from "./binning.ts";
+import { binFeatures } from "./binning.ts";
 import { FEATURE_NAMES } from "./features.ts";
 import { type GbdtParams, resolveGbdtParams } from "./gbdt_params.ts";
 import { marginLogLoss, rocAuc, thresholdForPrecision } from "./metrics.ts";
@@ -9,7 +9,14 @@ import { ModelInputError } from "./model_errors.ts";
 import { SeededRandom } from "./seeded_random.ts";
 import type { TrainingData } from "./training_data.ts";
 import { BoostingThreads } from "./boosting_threads.ts";
-import { allocateArena, GRADIENT_CHUNK, RULES, TaskKind, TrainingArena } from "./training_arena.ts";
+import {
+  allocateArena,
+  GRADIENT_CHUNK,
+  MAX_CUTS,
+  RULES,
+  TaskKind,
+  TrainingArena,
+} from "./training_arena.ts";
 import { addLeafValues, addTreeToMargins, growTree, HistogramPool } from "./tree_grower.ts";
 import { type Tree, TREE_MODEL_FORMAT, type TreeModel } from "./tree_model.ts";
 import { predictBatch } from "./tree_predict.ts";
@@ -68,17 +75,25 @@ export async function trainGbdt(
   const weightSum = fillObjectiveWeights(train, params.scalePosWeight, arena.weights);
   arena.labels.set(train.labels);
   const baseScore = weightedLogOdds(arena.labels, arena.weights);
-  const edges = learnBinEdges(train, params.maxBins);
-  const cuts = edges.map((featureCuts) => Float32Array.from(featureCuts));
-  const binned = binFeatures(train, edges, arena.codes);
-  arena.valueBins.set(binned.valueBins);
   arena.rules[RULES.lambda] = params.lambda;
   arena.rules[RULES.gamma] = params.gamma;
   arena.rules[RULES.minChildWeight] = params.minChildWeight;
-  const validationBinned = validation === undefined ? undefined : binFeatures(validation, edges);
+  arena.rules[RULES.maxBins] = params.maxBins;
+  arena.raw.set(train.features);
 
   const threads = await BoostingThreads.start(arena);
   try {
+    // Bins: each thread learns and codes its share of the features.
+    threads.run(TaskKind.bin);
+    const edges: number[][] = [];
+    const cuts: Float32Array[] = [];
+    for (let f = 0; f < train.featureCount; f++) {
+      const at = f * MAX_CUTS;
+      cuts.push(arena.cuts.slice(at, at + arena.valueBins[f] - 1));
+      edges.push(Array.from(cuts[f]));
+    }
+    const validationBinned = validation === undefined ? undefined : binFeatures(validation, edges);
+
     arena.margins.fill(baseScore);
     const validationMargins = new Float64Array(validation?.rows ?? 0).fill(baseScore);
     const histograms = new HistogramPool(arena);

@@ -30,7 +30,17 @@ export const CONTROL = {
   size: 8,
 } as const;
 
-export const TaskKind = { gradients: 1, root: 2, partition: 3, level: 4, exit: 5 } as const;
+export const TaskKind = {
+  bin: 1,
+  gradients: 2,
+  root: 3,
+  partition: 4,
+  level: 5,
+  exit: 6,
+} as const;
+
+/** Cut slots per feature in `cuts`: a byte of codes holds 255 value bins, so 254 cuts. */
+export const MAX_CUTS = 254;
 
 /** A partition entry: begin, end, feature, bin (0..bin go left), missing goes left (0/1). */
 export const PARTITION_ENTRY = 5;
@@ -44,8 +54,8 @@ export const LEVEL_ENTRY = 6;
 /** A split candidate: gain, feature, bin, missing left (0/1), left gradient, left hessian. */
 export const CANDIDATE_SIZE = 6;
 
-/** Split rule slots (Float64): lambda, gamma, min child weight. */
-export const RULES = { lambda: 0, gamma: 1, minChildWeight: 2, size: 3 } as const;
+/** Rule slots (Float64): lambda, gamma, min child weight, and bins per feature. */
+export const RULES = { lambda: 0, gamma: 1, minChildWeight: 2, maxBins: 3, size: 4 } as const;
 
 /** The buffers, as posted to a helper thread. */
 export interface ArenaBuffers {
@@ -54,6 +64,9 @@ export interface ArenaBuffers {
   readonly threads: number;
   /** Node slots of the deepest tree: 2^(maxDepth + 1) - 1. */
   readonly nodes: number;
+  /** The training rows' features, row-major float32 (read by the bin task only). */
+  readonly raw: SharedArrayBuffer;
+  readonly cuts: SharedArrayBuffer;
   readonly codes: SharedArrayBuffer;
   readonly valueBins: SharedArrayBuffer;
   readonly labels: SharedArrayBuffer;
@@ -99,6 +112,8 @@ export function allocateArena(
     featureCount,
     threads,
     nodes,
+    raw: shared(rows * featureCount * 4),
+    cuts: shared(featureCount * MAX_CUTS * 4),
     codes: shared(rows * featureCount),
     valueBins: shared(featureCount * 2),
     labels: shared(rows),
@@ -130,6 +145,9 @@ export class TrainingArena {
   readonly featureCount: number;
   readonly threads: number;
   readonly nodes: number;
+  readonly raw: Float32Array;
+  /** Feature f's cuts are cuts[f * MAX_CUTS .. f * MAX_CUTS + valueBins[f] - 1). */
+  readonly cuts: Float32Array;
   readonly codes: Uint8Array;
   readonly valueBins: Uint16Array;
   readonly labels: Uint8Array;
@@ -161,6 +179,8 @@ export class TrainingArena {
     this.featureCount = buffers.featureCount;
     this.threads = buffers.threads;
     this.nodes = buffers.nodes;
+    this.raw = new Float32Array(buffers.raw, 0, buffers.rows * buffers.featureCount);
+    this.cuts = new Float32Array(buffers.cuts, 0, buffers.featureCount * MAX_CUTS);
     this.codes = new Uint8Array(buffers.codes, 0, buffers.rows * buffers.featureCount);
     this.valueBins = new Uint16Array(buffers.valueBins, 0, buffers.featureCount);
     this.labels = new Uint8Array(buffers.labels, 0, buffers.rows);
