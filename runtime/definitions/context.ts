@@ -60,6 +60,34 @@ export interface MaterializeContext<Upstream extends KeyedAsset = KeyedAsset> {
    * MaterializeResult.requireUnchanged).
    */
   current(): Promise<UpstreamPartition | undefined>;
+  /**
+   * Where an alias of this asset points now (its materialization, with metadata and files
+   * opened), or undefined while it points nowhere: a candidate compares itself with the
+   * `champion`. A read for comparison only, not an input: it is not recorded as lineage.
+   */
+  aliasTarget(alias: string): Promise<AliasedVersion | undefined>;
+  /** The run's clock (injected in tests), for timestamps the asset writes into its rows. */
+  now(): Date;
+}
+
+/** The materialization an alias of an asset points at, as MaterializeContext.aliasTarget reads it. */
+export interface AliasedVersion extends UpstreamPartition {
+  readonly alias: string;
+  readonly materializationId: string;
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  readonly movedAt: Date;
+}
+
+/** An alias move a materialization asks for, committed in the same transaction as itself. */
+export interface AliasPromotion {
+  readonly alias: string;
+  /** Why, for the alias's history: "passed every gate (6 of 6)". */
+  readonly reason: string;
+  /**
+   * Move only if the alias still points at this materialization id (null: nowhere), as when
+   * the asset compared itself with it; otherwise nothing commits and the attempt is retried.
+   */
+  readonly expectedFrom?: string | null;
 }
 
 export interface MaterializeResult {
@@ -84,6 +112,11 @@ export interface MaterializeResult {
    * stream appender, may have moved it meanwhile); otherwise the attempt fails and is retried.
    */
   readonly requireUnchanged?: boolean;
+  /**
+   * Points an alias of this asset at this materialization in its commit transaction, so a
+   * version and its promotion land together (see AliasPromotion).
+   */
+  readonly moveAlias?: AliasPromotion;
 }
 
 export interface ObserveContext {

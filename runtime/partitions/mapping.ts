@@ -1,5 +1,6 @@
 // How a downstream partition maps to the upstream partitions it reads, and back: same day,
-// all partitions, the latest one, or a window of N days ending on the same day.
+// all partitions, the latest one, a window of N days ending on the same day (or N days before),
+// or an alias of the upstream.
 import { DefinitionError } from "../errors.ts";
 import { DailyPartitions } from "./daily_partitions.ts";
 import type { PartitionsDefinition } from "./definition.ts";
@@ -74,24 +75,43 @@ export function latestPartition(): PartitionMapping {
   };
 }
 
-/** The `days` upstream days ending on the downstream day (a 30-day rolling window). */
-export function windowDays(days: number): PartitionMapping {
+/** Options of a window mapping. */
+export interface WindowOptions {
+  /**
+   * How many days before the downstream day the window ends: 0 (the default) ends on the same
+   * day; 1 ends the day before, as a model of day D trains on D-30..D-2 and validates on D-1.
+   */
+  readonly lagDays?: number;
+}
+
+/**
+ * The `days` upstream days ending on the downstream day (a 30-day rolling window), or
+ * `lagDays` before it.
+ */
+export function windowDays(days: number, options: WindowOptions = {}): PartitionMapping {
+  const lag = options.lagDays ?? 0;
   if (!Number.isInteger(days) || days < 1) {
     throw new DefinitionError(
       `Cannot map a window of ${days} days: expected a positive whole number of days`,
     );
   }
+  if (!Number.isInteger(lag) || lag < 0) {
+    throw new DefinitionError(
+      `Cannot map a window ending ${lag} days before its day: expected 'lagDays' to be a whole number >= 0`,
+    );
+  }
   return {
-    name: `window(${days}d)`,
+    name: lag === 0 ? `window(${days}d)` : `window(${days}d, ${lag}d before)`,
     // A 30-day rolling value for a day whose own upstream data has not landed would be
-    // yesterday's value under today's name: it waits for its day.
+    // yesterday's value under today's name: it waits for its day (or the window's last day).
     requires: "newest",
     upstreamKeys(key, downstream, upstream, now) {
       const [down, up] = requireDaily(downstream, upstream, this.name);
       const day = down.dayOf(key);
       if (day === undefined) return NONE;
-      const first = Math.max(day - days + 1, up.startDay);
-      const last = Math.min(day, up.lastDay(now));
+      const end = day - lag;
+      const first = Math.max(end - days + 1, up.startDay);
+      const last = Math.min(end, up.lastDay(now));
       const keys: PartitionKey[] = [];
       for (let d = first; d <= last; d++) keys.push(up.keyOf(d));
       return keys;
@@ -100,8 +120,8 @@ export function windowDays(days: number): PartitionMapping {
       const [down, up] = requireDaily(downstream, upstream, this.name);
       const day = up.dayOf(key);
       if (day === undefined) return NONE;
-      const first = Math.max(day, down.startDay);
-      const last = Math.min(day + days - 1, down.lastDay(now));
+      const first = Math.max(day + lag, down.startDay);
+      const last = Math.min(day + lag + days - 1, down.lastDay(now));
       const keys: PartitionKey[] = [];
       for (let d = first; d <= last; d++) keys.push(down.keyOf(d));
       return keys;

@@ -1,7 +1,13 @@
 // One attempt at a step: a fresh lake location, the asset's materialize function under its
 // timeout, the sealed output with its data version, the checks, and the commit.
 import type { AssetDefinition } from "../../definitions/asset.ts";
-import type { MaterializeContext, UpstreamPartition } from "../../definitions/context.ts";
+import type { AssetKey } from "../../definitions/asset_key.ts";
+import type {
+  AliasedVersion,
+  MaterializeContext,
+  UpstreamPartition,
+} from "../../definitions/context.ts";
+import { locationParts } from "../../definitions/part_set.ts";
 import type { LakeLocation } from "../../definitions/lake.ts";
 import { dataVersion } from "../../definitions/version.ts";
 import { SluiceError } from "../../errors.ts";
@@ -111,5 +117,28 @@ function materializeContext(
       inputs.own === undefined
         ? Promise.resolve(undefined)
         : openPointer(env, { assetKey: step.key, partition: step.partition }, inputs.own),
+    aliasTarget: (alias) => openAliasTarget(env, step.key, alias),
+    now: () => env.clock.now(),
+  };
+}
+
+/** The materialization an alias of `key` points at, with its metadata and files. */
+async function openAliasTarget(
+  env: StepEnvironment,
+  key: AssetKey,
+  alias: string,
+): Promise<AliasedVersion | undefined> {
+  const target = await env.store.aliases.current(key, alias);
+  if (target === undefined) return undefined;
+  const record = await env.store.partitions.getMaterialization(target.materializationId);
+  return {
+    key,
+    partition: target.partition,
+    dataVersion: target.dataVersion,
+    parts: await Promise.all(locationParts(target.location).map((uri) => env.lake.open(uri))),
+    alias,
+    materializationId: target.materializationId,
+    metadata: record?.metadata ?? {},
+    movedAt: target.movedAt,
   };
 }

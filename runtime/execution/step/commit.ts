@@ -1,6 +1,6 @@
 // A step's commit: one metadata transaction records the materialization with its lineage, moves
-// the pointer, writes the asset's own commit-time rows and releases the lease. Before it, the
-// previous version stays current.
+// the pointer (and an alias the asset promotes), writes the asset's own commit-time rows and
+// releases the lease. Before it, the previous version stays current.
 import type { AssetDefinition } from "../../definitions/asset.ts";
 import type { MaterializeResult } from "../../definitions/context.ts";
 import type { LakeLocation, SealedLocation } from "../../definitions/lake.ts";
@@ -46,6 +46,14 @@ export async function commitStep(
     committedAt: env.clock.now(),
   }, {
     inCommit: result.inCommit,
+    moveAlias: result.moveAlias && {
+      alias: result.moveAlias.alias,
+      reason: result.moveAlias.reason,
+      movedBy: `run ${env.runId}`,
+      ...(result.moveAlias.expectedFrom !== undefined && {
+        expectedFrom: result.moveAlias.expectedFrom as MaterializationId | null,
+      }),
+    },
     expectedCurrent: result.requireUnchanged
       ? { materializationId: staged.replaced?.materializationId }
       : undefined,

@@ -32,70 +32,7 @@ export class SqlAliasStore implements AliasStore {
   }
 
   move(request: AliasMoveRequest): Promise<AliasMove> {
-    return this.sql.transaction(async (tx) => {
-      const [target] = await tx.query<{ asset_key: string }>(
-        "select asset_key from platform.materializations where id = $1",
-        [request.to],
-      );
-      if (target?.asset_key !== request.assetKey) {
-        throw new RequestError(
-          `Cannot point alias '${request.alias}' of ${request.assetKey} at ${request.to}: ` +
-            (target === undefined
-              ? "no such materialization (see `deno task models` for the versions)"
-              : `it is a materialization of ${target.asset_key}`),
-        );
-      }
-      // Lock the row (when there is one) so moves of one alias take turns.
-      const [row] = await tx.query<{ materialization_id: string }>(
-        `select materialization_id from platform.aliases
-         where asset_key = $1 and alias = $2 for update`,
-        [request.assetKey, request.alias],
-      );
-      const from = (row?.materialization_id ?? undefined) as MaterializationId | undefined;
-      if (request.expectedFrom !== undefined && (request.expectedFrom ?? undefined) !== from) {
-        throw new ConcurrentChangeError(
-          `Alias '${request.alias}' of ${request.assetKey} moved meanwhile: it points at ${
-            from ?? "nothing"
-          }, not ${request.expectedFrom ?? "nothing"}; look again and retry`,
-          request.assetKey,
-        );
-      }
-      await tx.query(
-        `insert into platform.aliases (asset_key, alias, materialization_id, moved_at)
-         values ($1, $2, $3, $4::timestamptz)
-         on conflict (asset_key, alias) do update set
-           materialization_id = excluded.materialization_id, moved_at = excluded.moved_at`,
-        [request.assetKey, request.alias, request.to, request.at],
-      );
-      const [{ id }] = await tx.query<{ id: number }>(
-        `insert into platform.alias_moves
-           (asset_key, alias, from_materialization_id, to_materialization_id, reason, moved_by, at)
-         values ($1, $2, $3, $4, $5, $6, $7::timestamptz) returning id::float8 as id`,
-        [
-          request.assetKey,
-          request.alias,
-          from ?? null,
-          request.to,
-          request.reason,
-          request.movedBy,
-          request.at,
-        ],
-      );
-      await tx.query("select pg_notify($1, $2)", [
-        ALIAS_CHANNEL,
-        JSON.stringify({ asset: request.assetKey, alias: request.alias, to: request.to }),
-      ]);
-      return {
-        id,
-        assetKey: request.assetKey,
-        alias: request.alias,
-        from,
-        to: request.to,
-        reason: request.reason,
-        movedBy: request.movedBy,
-        at: request.at,
-      };
-    });
+    return this.sql.transaction((tx) => moveAliasIn(tx, request));
   }
 
   async history(assetKey: AssetKey, alias: string, limit: number): Promise<readonly AliasMove[]> {
@@ -117,6 +54,76 @@ export class SqlAliasStore implements AliasStore {
       at: row.at,
     }));
   }
+}
+
+/**
+ * Moves an alias inside the caller's transaction (a move of its own, or the commit of the
+ * materialization it promotes): checks the target, locks the alias row, compares with
+ * `expectedFrom`, points the alias, appends to its history and announces the move.
+ */
+export async function moveAliasIn(tx: SqlClient, request: AliasMoveRequest): Promise<AliasMove> {
+  const [target] = await tx.query<{ asset_key: string }>(
+    "select asset_key from platform.materializations where id = $1",
+    [request.to],
+  );
+  if (target?.asset_key !== request.assetKey) {
+    throw new RequestError(
+      `Cannot point alias '${request.alias}' of ${request.assetKey} at ${request.to}: ` +
+        (target === undefined
+          ? "no such materialization (see `deno task models` for the versions)"
+          : `it is a materialization of ${target.asset_key}`),
+    );
+  }
+  // Lock the row (when there is one) so moves of one alias take turns.
+  const [row] = await tx.query<{ materialization_id: string }>(
+    `select materialization_id from platform.aliases
+     where asset_key = $1 and alias = $2 for update`,
+    [request.assetKey, request.alias],
+  );
+  const from = (row?.materialization_id ?? undefined) as MaterializationId | undefined;
+  if (request.expectedFrom !== undefined && (request.expectedFrom ?? undefined) !== from) {
+    throw new ConcurrentChangeError(
+      `Alias '${request.alias}' of ${request.assetKey} moved meanwhile: it points at ${
+        from ?? "nothing"
+      }, not ${request.expectedFrom ?? "nothing"}; look again and retry`,
+      request.assetKey,
+    );
+  }
+  await tx.query(
+    `insert into platform.aliases (asset_key, alias, materialization_id, moved_at)
+     values ($1, $2, $3, $4::timestamptz)
+     on conflict (asset_key, alias) do update set
+       materialization_id = excluded.materialization_id, moved_at = excluded.moved_at`,
+    [request.assetKey, request.alias, request.to, request.at],
+  );
+  const [{ id }] = await tx.query<{ id: number }>(
+    `insert into platform.alias_moves
+       (asset_key, alias, from_materialization_id, to_materialization_id, reason, moved_by, at)
+     values ($1, $2, $3, $4, $5, $6, $7::timestamptz) returning id::float8 as id`,
+    [
+      request.assetKey,
+      request.alias,
+      from ?? null,
+      request.to,
+      request.reason,
+      request.movedBy,
+      request.at,
+    ],
+  );
+  await tx.query("select pg_notify($1, $2)", [
+    ALIAS_CHANNEL,
+    JSON.stringify({ asset: request.assetKey, alias: request.alias, to: request.to }),
+  ]);
+  return {
+    id,
+    assetKey: request.assetKey,
+    alias: request.alias,
+    from,
+    to: request.to,
+    reason: request.reason,
+    movedBy: request.movedBy,
+    at: request.at,
+  };
 }
 
 const TARGET_SELECT = `

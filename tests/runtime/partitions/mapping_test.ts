@@ -73,6 +73,29 @@ Deno.test("windowDays(30) gives fewer upstream days at the start of the upstream
   assert.deepEqual(keys, ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]);
 });
 
+Deno.test("windowDays(30, { lagDays: 1 }) ends the day before: a model of D reads D-30..D-1", () => {
+  const year = daily({ start: "2026-01-01", end: "2026-12-31" });
+  const keys = windowDays(30, { lagDays: 1 }).upstreamKeys(key("2026-06-15"), year, year, NOW);
+  assert.equal(keys.length, 30);
+  assert.equal(keys[0], "2026-05-16");
+  assert.equal(keys[29], "2026-06-14");
+  assert.deepEqual(
+    windowDays(1, { lagDays: 1 }).downstreamKeys(key("2026-06-14"), year, year, NOW),
+    ["2026-06-15"],
+  );
+  assert.deepEqual(
+    windowDays(2, { lagDays: 1 }).upstreamKeys(key("2026-01-01"), year, year, NOW),
+    [],
+  );
+  assert.equal(windowDays(30, { lagDays: 1 }).name, "window(30d, 1d before)");
+});
+
+Deno.test("windowDays() rejects a lag that is not a whole number of days >= 0", () => {
+  for (const lagDays of [-1, 0.5, NaN]) {
+    assert.throws(() => windowDays(3, { lagDays }), DefinitionError, String(lagDays));
+  }
+});
+
 Deno.test("windowDays() rejects a window that is not a positive whole number of days", () => {
   for (const days of [0, -1, 1.5, NaN]) {
     assert.throws(() => windowDays(days), DefinitionError, String(days));
@@ -140,7 +163,11 @@ Deno.test("downstreamKeys() inverts upstreamKeys() for every mapping and pair of
   }
   for (const downstream of dailies) {
     for (const upstream of dailies) {
-      for (const days of [1, 2, 7, 30]) assertInverts(windowDays(days), downstream, upstream, NOW);
+      for (const days of [1, 2, 7, 30]) {
+        for (const lagDays of [0, 1, 3]) {
+          assertInverts(windowDays(days, { lagDays }), downstream, upstream, NOW);
+        }
+      }
     }
   }
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ConcurrentChangeError, RequestError } from "../../../../runtime/errors.ts";
 import { partitionRefKey } from "../../../../runtime/definitions/partition_ref.ts";
 import { aliasPartition } from "../../../../runtime/partitions/partition_key.ts";
+import { loadPointer } from "../../../../runtime/store/partition_store.ts";
 import type { MaterializationId, RunId } from "../../../../runtime/store/metadata_store.ts";
 import {
   at,
@@ -88,6 +89,40 @@ export function aliasStoreContract(test: StoreTest): void {
     assert.equal((await store.aliases.current(ENRICHED, "champion"))?.materializationId, winner);
     const history = await store.aliases.history(ENRICHED, "champion", 10);
     assert.deepEqual(history.map((h) => [h.from, h.to]), [["m-1", winner], [undefined, "m-1"]]);
+  });
+
+  test("commitMaterialization() with moveAlias promotes the new version in its own transaction", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await materialize(store, newMaterialization("m-1", "run-1"));
+    const commit = (id: string, expectedFrom: string | null) =>
+      store.partitions.commitMaterialization(
+        newMaterialization(id, "run-1", { partition: DAY2, committedAt: at(5000) }),
+        {
+          moveAlias: {
+            alias: "champion",
+            reason: "passed every gate",
+            movedBy: "run run-1",
+            expectedFrom: expectedFrom === null ? null : m(expectedFrom),
+          },
+        },
+      );
+    await store.leases.claim(ENRICHED, DAY2, "run-1" as RunId, "worker-1", 60_000);
+    await commit("m-2", null);
+    assert.equal((await store.aliases.current(ENRICHED, "champion"))?.materializationId, "m-2");
+    const [move] = await store.aliases.history(ENRICHED, "champion", 10);
+    assert.deepEqual([move.from, move.to, move.reason, move.movedBy, move.at], [
+      undefined,
+      "m-2",
+      "passed every gate",
+      "run run-1",
+      at(5000),
+    ]);
+    // A candidate that compared itself with a champion that moved meanwhile commits nothing.
+    await store.leases.claim(ENRICHED, DAY2, "run-1" as RunId, "worker-1", 60_000);
+    await assert.rejects(commit("m-3", "m-1"), ConcurrentChangeError);
+    assert.equal(await store.partitions.getMaterialization(m("m-3")), undefined);
+    assert.equal((await loadPointer(store.partitions, ENRICHED, DAY2))?.materializationId, "m-2");
+    assert.equal((await store.aliases.history(ENRICHED, "champion", 10)).length, 1);
   });
 
   test("move() refuses a materialization of another asset or one that does not exist", async (store) => {

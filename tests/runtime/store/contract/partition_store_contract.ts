@@ -288,6 +288,28 @@ export function partitionStoreContract(test: StoreTest): void {
     assert.deepEqual(await store.partitions.listMaterializations(ORDERS, DAY1, 10), []);
   });
 
+  test("listAssetMaterializations() lists every partition's history of an asset newest first", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await materialize(store, newMaterialization("m-1", "run-1", { committedAt: at(1000) }));
+    await materialize(
+      store,
+      newMaterialization("m-2", "run-1", { partition: DAY2, committedAt: at(3000) }),
+    );
+    await materialize(store, newMaterialization("m-3", "run-1", { committedAt: at(2000) }));
+    await materialize(store, newMaterialization("m-4", "run-1", { assetKey: ORDERS }));
+    const all = await store.partitions.listAssetMaterializations(ENRICHED, 10);
+    assert.deepEqual(all.map((m) => [m.id, m.partition]), [
+      ["m-2", DAY2],
+      ["m-3", DAY1],
+      ["m-1", DAY1],
+    ]);
+    assert.deepEqual(all[1].inputs, newMaterialization("m-3", "run-1").inputs);
+    assert.deepEqual(
+      (await store.partitions.listAssetMaterializations(ENRICHED, 1)).map((m) => m.id),
+      ["m-2"],
+    );
+  });
+
   test("listConsumers() lists the downstream partitions whose current materialization read a partition", async (store) => {
     await store.runs.startRun(newRun("run-1"));
     const GOLD = "gold.fraud_summary" as AssetKey;
