@@ -92,7 +92,12 @@ async function deletePartition(tx: AppTransaction, table: string, partition: Par
   );
 }
 
-/** Creates the table and its indexes when missing; refuses a table whose columns differ. */
+/**
+ * Creates the table and its indexes when missing; refuses a table whose columns differ. Steps
+ * publishing partitions of one schema at the same time (two of one run, or two processes) take
+ * turns on an advisory lock: `create ... if not exists` run side by side can both try to create
+ * and one fails on a catalog unique index (pg_namespace, pg_type).
+ */
 async function ensureTable(
   db: SqlClient,
   schema: string,
@@ -100,25 +105,27 @@ async function ensureTable(
   columns: readonly WarehouseColumn[],
   keyColumns: readonly string[],
 ): Promise<void> {
-  const existing = await db.query<{ name: string; type: string }>(
-    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-     where attrelid = to_regclass($1) and attnum > 0 and not attisdropped order by attnum`,
-    [table],
-  );
+  let existing = await existingColumns(db, table);
   if (existing.length === 0) {
-    const base = table.split(".").at(-1)!.replaceAll('"', "");
-    await db.exec(
-      `create schema if not exists ${quoteIdent(schema)};
-       create table if not exists ${table} (${columnDdl(columns)});
-       create index if not exists ${
-        quoteIdent(`${base}__partition`)
-      } on ${table} (${PARTITION_COLUMN})` +
-        (keyColumns.length === 0 ? "" : `;
-       create index if not exists ${quoteIdent(`${base}__key`)} on ${table} (${
-          keyColumns.map(quoteIdent).join(", ")
-        })`),
-    );
-    return;
+    existing = await db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`sluice.ddl:${schema}`]);
+      const created = await existingColumns(tx, table);
+      if (created.length > 0) return created;
+      const base = table.split(".").at(-1)!.replaceAll('"', "");
+      await tx.exec(
+        `create schema if not exists ${quoteIdent(schema)};
+         create table if not exists ${table} (${columnDdl(columns)});
+         create index if not exists ${
+          quoteIdent(`${base}__partition`)
+        } on ${table} (${PARTITION_COLUMN})` +
+          (keyColumns.length === 0 ? "" : `;
+         create index if not exists ${quoteIdent(`${base}__key`)} on ${table} (${
+            keyColumns.map(quoteIdent).join(", ")
+          })`),
+      );
+      return [];
+    });
+    if (existing.length === 0) return;
   }
   const want = columns.map((c) => `${c.name} ${normalize(c.pgType)}`).join(", ");
   const have = existing.map((c) => `${c.name} ${normalize(c.type)}`).join(", ");
@@ -128,6 +135,14 @@ async function ensureTable(
         `(${want}); drop the table to republish every partition with the new columns`,
     );
   }
+}
+
+function existingColumns(db: SqlClient, table: string) {
+  return db.query<{ name: string; type: string }>(
+    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+     where attrelid = to_regclass($1) and attnum > 0 and not attisdropped order by attnum`,
+    [table],
+  );
 }
 
 /** format_type() spells some types differently from the DDL we write. */
