@@ -1,14 +1,13 @@
 // The gradient-boosted tree trainer for binary log loss: quantile bins from the training rows,
 // one depth-wise tree per round on the gradients, per-tree row and column sampling, early
 // stopping on the validation rows, deterministic for a seed; returns a TreeModel.
-import { binFeatures } from "./binning.ts";
+import { binFeatures, type BinnedMatrix } from "./binning.ts";
+import { BoostingThreads } from "./boosting_threads.ts";
 import { FEATURE_NAMES } from "./features.ts";
 import { type GbdtParams, resolveGbdtParams } from "./gbdt_params.ts";
 import { marginLogLoss, rocAuc, thresholdForPrecision } from "./metrics.ts";
 import { ModelInputError } from "./model_errors.ts";
 import { SeededRandom } from "./seeded_random.ts";
-import type { TrainingData } from "./training_data.ts";
-import { BoostingThreads } from "./boosting_threads.ts";
 import {
   allocateArena,
   GRADIENT_CHUNK,
@@ -17,7 +16,14 @@ import {
   TaskKind,
   TrainingArena,
 } from "./training_arena.ts";
-import { addLeafValues, addTreeToMargins, growTree, HistogramPool } from "./tree_grower.ts";
+import type { TrainingData } from "./training_data.ts";
+import {
+  addLeafValues,
+  addTreeToMargins,
+  type GrownTree,
+  growTree,
+  HistogramPool,
+} from "./tree_grower.ts";
 import { type Tree, TREE_MODEL_FORMAT, type TreeModel } from "./tree_model.ts";
 import { predictBatch } from "./tree_predict.ts";
 
@@ -60,52 +66,30 @@ export async function trainGbdt(
   onLog?: RoundLogger,
 ): Promise<TrainResult> {
   const params = resolveGbdtParams(overrides);
+  const featureNames = featureNamesFor(train, params);
   // A validation set without rows validates nothing: train as without one.
   const validation = validationRows?.rows === 0 ? undefined : validationRows;
-  const featureNames = featureNamesFor(train, params);
   if (validation !== undefined && validation.featureCount !== train.featureCount) {
     throw new ModelInputError(
       `Cannot train as the validation rows must have the training rows' ${train.featureCount} features: current count is ${validation.featureCount}`,
     );
   }
-  const rows = train.rows;
-  const arena = new TrainingArena(
-    allocateArena(rows, train.featureCount, params.threads, params.maxDepth),
-  );
-  const weightSum = fillObjectiveWeights(train, params.scalePosWeight, arena.weights);
-  arena.labels.set(train.labels);
-  const baseScore = weightedLogOdds(arena.labels, arena.weights);
-  arena.rules[RULES.lambda] = params.lambda;
-  arena.rules[RULES.gamma] = params.gamma;
-  arena.rules[RULES.minChildWeight] = params.minChildWeight;
-  arena.rules[RULES.maxBins] = params.maxBins;
-  arena.raw.set(train.features);
-
+  const { arena, weightSum, baseScore } = prepareArena(train, params);
   const threads = await BoostingThreads.start(arena);
   try {
-    // Bins: each thread learns and codes its share of the features.
-    threads.run(TaskKind.bin);
-    const edges: number[][] = [];
-    const cuts: Float32Array[] = [];
-    for (let f = 0; f < train.featureCount; f++) {
-      const at = f * MAX_CUTS;
-      cuts.push(arena.cuts.slice(at, at + arena.valueBins[f] - 1));
-      edges.push(Array.from(cuts[f]));
-    }
-    const validationBinned = validation === undefined ? undefined : binFeatures(validation, edges);
-
-    arena.margins.fill(baseScore);
-    const validationMargins = new Float64Array(validation?.rows ?? 0).fill(baseScore);
+    const { edges, cuts } = learnBins(arena, threads);
+    const tracker = validation === undefined
+      ? undefined
+      : new ValidationTracker(validation, binFeatures(validation, edges), baseScore);
     const histograms = new HistogramPool(arena);
     const random = new SeededRandom(params.seed);
     const trees: Tree[] = [];
     const history: RoundLog[] = [];
-    let bestLoss = Infinity;
-    let bestRound = 0;
-    let stoppedEarly = false;
+    const stopping = new EarlyStopping(params.earlyStoppingRounds);
+    arena.margins.fill(baseScore);
     computeGradients(arena, threads, weightSum);
     for (let round = 1; round <= params.rounds; round++) {
-      const sampled = sampleRows(arena.order, rows, params.subsample, random);
+      const sampled = sampleRows(arena.order, arena.rows, params.subsample, random);
       const featureCount = sampleFeatures(arena.features, params.colsampleByTree, random);
       const grown = growTree(
         {
@@ -123,32 +107,24 @@ export async function trainGbdt(
       );
       trees.push(grown.tree);
       if (params.subsample === 1) addLeafValues(grown, arena.order, arena.margins);
-      else addTreeToMargins(grown, arena.codes, rows, arena.margins);
+      else addTreeToMargins(grown, arena.codes, arena.rows, arena.margins);
       const trainLoss = computeGradients(arena, threads, weightSum);
-      let validationLoss: number | null = null;
-      let validationAuc: number | null = null;
-      if (validation !== undefined && validationBinned !== undefined) {
-        addTreeToMargins(grown, validationBinned.codes, validation.rows, validationMargins);
-        validationLoss = marginLogLoss(validationMargins, validation.labels, validation.weights);
-        validationAuc = rocAuc(validationMargins, validation.labels);
-      }
-      const log = { round, trainLoss, validationLoss, validationAuc };
+      const checked = tracker?.addTree(grown);
+      const log = {
+        round,
+        trainLoss,
+        validationLoss: checked?.loss ?? null,
+        validationAuc: checked?.auc ?? null,
+      };
       history.push(log);
       onLog?.(log);
-      const earlyStopping = params.earlyStoppingRounds > 0;
-      if (!earlyStopping || validationLoss === null || validationLoss < bestLoss) {
-        bestLoss = validationLoss ?? bestLoss;
-        bestRound = round;
-      } else if (round - bestRound >= params.earlyStoppingRounds) {
-        stoppedEarly = true;
-        break;
-      }
+      if (stopping.stopAfter(round, log.validationLoss)) break;
     }
     const model: TreeModel = {
       format: TREE_MODEL_FORMAT,
       featureNames,
       baseScore,
-      trees: trees.slice(0, bestRound),
+      trees: trees.slice(0, stopping.bestRound),
       threshold: 0.5,
       binEdges: edges,
     };
@@ -159,14 +135,87 @@ export async function trainGbdt(
     ).threshold;
     return {
       model: { ...model, threshold },
-      bestRound,
+      bestRound: stopping.bestRound,
       roundsRun: trees.length,
-      stoppedEarly,
+      stoppedEarly: stopping.stopped,
       history,
       params,
     };
   } finally {
     threads.close();
+  }
+}
+
+/** The shared arena with the labels, the objective's weights and the raw features in place. */
+function prepareArena(train: TrainingData, params: GbdtParams) {
+  const arena = new TrainingArena(
+    allocateArena(train.rows, train.featureCount, params.threads, params.maxDepth),
+  );
+  const weightSum = fillObjectiveWeights(train, params.scalePosWeight, arena.weights);
+  arena.labels.set(train.labels);
+  const baseScore = weightedLogOdds(arena.labels, arena.weights);
+  arena.rules[RULES.lambda] = params.lambda;
+  arena.rules[RULES.gamma] = params.gamma;
+  arena.rules[RULES.minChildWeight] = params.minChildWeight;
+  arena.rules[RULES.maxBins] = params.maxBins;
+  arena.raw.set(train.features);
+  return { arena, weightSum, baseScore };
+}
+
+/** Each thread learns and codes its share of the features; returns every feature's cuts. */
+function learnBins(arena: TrainingArena, threads: BoostingThreads) {
+  threads.run(TaskKind.bin);
+  const cuts: Float32Array[] = [];
+  for (let f = 0; f < arena.featureCount; f++) {
+    const at = f * MAX_CUTS;
+    cuts.push(arena.cuts.slice(at, at + arena.valueBins[f] - 1));
+  }
+  return { cuts, edges: cuts.map((featureCuts) => Array.from(featureCuts)) };
+}
+
+/** The validation rows' margins, kept up to date tree by tree, and their loss and AUC. */
+class ValidationTracker {
+  readonly #rows: TrainingData;
+  readonly #codes: Uint8Array;
+  readonly #margins: Float64Array;
+
+  constructor(rows: TrainingData, binned: BinnedMatrix, baseScore: number) {
+    this.#rows = rows;
+    this.#codes = binned.codes;
+    this.#margins = new Float64Array(rows.rows).fill(baseScore);
+  }
+
+  addTree(grown: GrownTree): { loss: number; auc: number } {
+    addTreeToMargins(grown, this.#codes, this.#rows.rows, this.#margins);
+    return {
+      loss: marginLogLoss(this.#margins, this.#rows.labels, this.#rows.weights),
+      auc: rocAuc(this.#margins, this.#rows.labels),
+    };
+  }
+}
+
+/**
+ * Early stopping on the validation loss: stop after `patience` rounds without a lower one and
+ * keep the best round's trees. Without patience or validation, every round is kept.
+ */
+class EarlyStopping {
+  readonly #patience: number;
+  #bestLoss = Infinity;
+  bestRound = 0;
+  stopped = false;
+
+  constructor(patience: number) {
+    this.#patience = patience;
+  }
+
+  stopAfter(round: number, validationLoss: number | null): boolean {
+    if (this.#patience === 0 || validationLoss === null || validationLoss < this.#bestLoss) {
+      this.#bestLoss = validationLoss ?? this.#bestLoss;
+      this.bestRound = round;
+    } else if (round - this.bestRound >= this.#patience) {
+      this.stopped = true;
+    }
+    return this.stopped;
   }
 }
 
