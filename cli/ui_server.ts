@@ -1,13 +1,12 @@
-// Wires the UI to an opened instance: UiData over its store and graph, UiActions that run
-// materializations in this process, a watch that observes the sources, and the Hono app served
-// on HOST:PORT. `sluice ui` and the browser tests start it through startUiServer().
+// Wires the UI to an opened instance: UiData over its store and graph, UiActions that queue
+// runs (and run them in this process when no daemon is alive), a watch that observes the
+// sources, and the Hono app served on HOST:PORT. `sluice ui` and the browser tests start it through startUiServer().
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { ConfigError } from "../runtime/errors.ts";
-import { materialize } from "../runtime/execution/materialize.ts";
+import { executeRunRequest } from "../runtime/automation/execute_run_request.ts";
 import { observeSources } from "../runtime/execution/observe.ts";
-import { createLogger, type LogSink } from "../runtime/logger.ts";
-import type { RunId } from "../runtime/store/metadata_store.ts";
+import { createLogger } from "../runtime/logger.ts";
 import { UiConfigError } from "../web/ui/errors.ts";
 import { LocalRuns } from "../web/ui/local_runs.ts";
 import { SourceWatch } from "../web/ui/source_watch.ts";
@@ -65,30 +64,28 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
       ),
   });
   const data = new StoreUiData({ graph, store, clock, localRuns, sources });
+  // Who claims a request this process runs because no daemon is alive.
+  const claimant = `ui@${Deno.hostname()}:${Deno.pid}`;
   const actions = new StoreUiActions({
     graph,
+    store,
     clock,
     localRuns,
-    materialize: (request) => {
-      const sinks: LogSink[] = [request.sink, instance.logSink];
-      return materialize({
+    claimant,
+    execute: (request, run) =>
+      executeRunRequest(request, {
         graph,
         store,
         lake: instance.lake,
         resources: instance.resources,
-        log: createLogger(sinks, config.logLevel, { run: request.runId }),
-        logSinks: sinks,
+        log: createLogger([run.sink, instance.logSink], config.logLevel, { component: "ui" }),
+        logSinks: [run.sink, instance.logSink],
         clock,
-        selection: request.selection,
-        partitions: request.partitions,
         concurrency: config.concurrency,
         leaseTtlMs: config.leaseTtlMs,
         lockWaitMs: config.lockWaitMs,
-        signal: request.signal,
-        runId: request.runId as RunId,
-        command: "ui",
-      });
-    },
+        trim: instance.definitions.trim,
+      }, { claimedBy: claimant, signal: run.signal }),
   });
   let app: Hono<UiEnv>;
   try {

@@ -1,81 +1,99 @@
 // UiActions over the real platform. Materialize checks the selection and partition range at
-// once (a mistake is a 400, not a failed run), then runs it in this process in the background
-// as a run of its own (local_runs.ts), tailed live on its page; cancel aborts it. Promotion and
-// rollback answer that they are not available until the alias store is wired.
+// once (a mistake is a 400, not a failed run) and puts a request on the daemon's run queue
+// (origin "ui"); with no live daemon this process claims it and runs it itself, in the
+// background, as a local run whose log the page tails live. Cancel goes through the queue (and
+// aborts a request running here at once). Promotion and rollback answer that they are not
+// available until the alias store is wired.
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import { RequestError } from "../../runtime/errors.ts";
-import type { MaterializeOutcome } from "../../runtime/execution/materialize.ts";
-import { newRunId } from "../../runtime/execution/materialize.ts";
+import type { RunRequestOutcome } from "../../runtime/automation/execute_run_request.ts";
 import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import { resolveSelection } from "../../runtime/graph/selection.ts";
 import type { LogSink } from "../../runtime/logger.ts";
-import { displayPartition } from "../../runtime/partitions/partition_key.ts";
 import {
   parsePartitionSelection,
   partitionsToRun,
 } from "../../runtime/partitions/partition_selection.ts";
+import type { MetadataStore, RunRequestRecord } from "../../runtime/store/metadata_store.ts";
 import { UiRequestError } from "./errors.ts";
 import type { LocalRunOutcome, LocalRuns } from "./local_runs.ts";
+import { requestIdOf, requestRunId } from "./request_runs.ts";
 import { stepView } from "./store_views.ts";
 import type { MaterializeRequest, UiActions, UiClock } from "./ui_data.ts";
 
-/** What the UI asks the runtime to materialize (runtime materialize() with the instance bound). */
-export interface InProcessMaterialize {
-  readonly runId: string;
-  readonly selection: string;
-  /** `a` or `a..b`; undefined for every partition that needs it. */
-  readonly partitions: string | undefined;
-  readonly signal: AbortSignal;
-  /** Where the run's log goes besides the store (the run page's live tail). */
-  readonly sink: LogSink;
-}
+/** How this process runs a request it claimed (runtime executeRunRequest, environment bound). */
+export type ExecuteInProcess = (
+  request: RunRequestRecord,
+  run: { readonly signal: AbortSignal; readonly sink: LogSink },
+) => Promise<RunRequestOutcome>;
 
 export interface StoreUiActionsOptions {
   readonly graph: AssetGraph;
+  readonly store: MetadataStore;
   readonly clock: UiClock;
   readonly localRuns: LocalRuns;
-  readonly materialize: (request: InProcessMaterialize) => Promise<MaterializeOutcome>;
+  /** Who this process is when it claims a request: `ui@host:pid`. */
+  readonly claimant: string;
+  readonly execute: ExecuteInProcess;
 }
 
 export class StoreUiActions implements UiActions {
   constructor(private readonly options: StoreUiActionsOptions) {}
 
-  materialize(request: MaterializeRequest): Promise<{ readonly runId: string }> {
-    const { graph, clock, localRuns } = this.options;
+  async materialize(request: MaterializeRequest): Promise<{ readonly runId: string }> {
+    const { graph, store, clock } = this.options;
     const partitions = request.partitions === undefined
       ? undefined
       : request.partitions.from === request.partitions.to
       ? request.partitions.from
       : `${request.partitions.from}..${request.partitions.to}`;
     checkRequest(graph, request.selection, partitions, clock.now());
-    const runId = newRunId(clock.now());
-    localRuns.start(
-      { id: runId, selection: request.selection, partitions, trigger: "ui" },
-      async ({ signal, sink, started }) => {
-        started();
-        const outcome = await this.options.materialize({
-          runId,
-          selection: request.selection,
-          partitions,
-          signal,
-          sink,
-        });
-        return outcomeOf(outcome);
-      },
-    );
-    return Promise.resolve({ runId });
+    const [id] = await store.queue.enqueue([{
+      kind: "materialize",
+      selection: request.selection,
+      partitions,
+      tags: {},
+      origin: "ui",
+    }]);
+    if ((await store.queue.liveDaemons()).length === 0) {
+      // No daemon will take it: run it here, unless one started and took it meanwhile.
+      const claimed = await store.queue.claimInPlace(id, this.options.claimant);
+      if (claimed) this.#runHere(claimed);
+    }
+    return { runId: requestRunId(id) };
   }
 
-  cancelRun(runId: string): Promise<void> {
-    if (this.options.localRuns.cancel(runId)) return Promise.resolve();
-    return Promise.reject(
-      new UiRequestError(
-        this.options.localRuns.has(runId)
-          ? `Cannot cancel run ${runId}: it has already ended`
-          : `Cannot cancel run ${runId} from here: another process runs it; stop it there ` +
-            "(Ctrl-C on its materialize)",
-      ),
+  #runHere(request: RunRequestRecord): void {
+    const { localRuns, execute, store } = this.options;
+    localRuns.start(
+      {
+        id: requestRunId(request.id),
+        selection: request.selection,
+        partitions: request.partitions,
+        trigger: "ui",
+      },
+      async ({ signal, sink, started }) => {
+        started();
+        const outcome = await execute(request, { signal, sink });
+        const steps = outcome.runId === undefined ? [] : await store.runs.listSteps(outcome.runId);
+        return outcomeOf(outcome, steps.map(stepView));
+      },
     );
+  }
+
+  async cancelRun(runId: string): Promise<void> {
+    const id = requestIdOf(runId);
+    if (id === undefined) {
+      throw new UiRequestError(
+        `Cannot cancel run ${runId} from here: it was not queued, so the process that runs it ` +
+          "(a `deno task materialize`) must stop it (Ctrl-C)",
+      );
+    }
+    const abortedHere = this.options.localRuns.cancel(runId);
+    const cancelled = await this.options.store.queue.cancel(id);
+    if (!abortedHere && !cancelled) {
+      throw new UiRequestError(`Cannot cancel run ${runId}: it has already ended`);
+    }
   }
 
   promote(_request: { model: string; version: string; alias: string }): Promise<void> {
@@ -88,8 +106,8 @@ export class StoreUiActions implements UiActions {
 }
 
 /**
- * Refuses, before anything runs, a selection that matches nothing or a partition range that
- * does not fit a selected asset, with the runtime's own message.
+ * Refuses, before anything is queued, a selection that matches nothing or a partition range
+ * that does not fit a selected asset, with the runtime's own message.
  */
 function checkRequest(
   graph: AssetGraph,
@@ -110,21 +128,17 @@ function checkRequest(
   }
 }
 
-function outcomeOf({ plan, run }: MaterializeOutcome): LocalRunOutcome {
-  if (run === undefined) {
-    return {
-      status: "succeeded",
-      steps: [],
-      note: `Nothing to do: none of the selected partitions needs a run (${plan.fresh} fresh)`,
-    };
+function outcomeOf(outcome: RunRequestOutcome, steps: LocalRunOutcome["steps"]): LocalRunOutcome {
+  switch (outcome.status) {
+    case "succeeded":
+    case "cancelled":
+      return { status: outcome.status, steps, note: outcome.message };
+    case "failed":
+      return { status: "failed", steps, error: outcome.message };
+    default:
+      // Requeued or lost: another process has it now; its page follows the request.
+      return { status: "cancelled", steps, note: `${outcome.status}: ${outcome.message}` };
   }
-  const failed = run.steps.find((step) => step.status === "failed");
-  return {
-    status: run.status === "succeeded" || run.status === "cancelled" ? run.status : "failed",
-    steps: run.steps.map(stepView),
-    error: failed &&
-      `${failed.assetKey} ${displayPartition(failed.partition)} failed: ${failed.reason}`,
-  };
 }
 
 function notYet(what: string): UiRequestError {

@@ -1,7 +1,8 @@
 // UiData over the real platform: the asset graph, statuses from a cached StatusResolver snapshot
 // (status_cache.ts), partitions, partition-level lineage both ways, history, checks and logs
 // from the metadata store, runs from the store merged with the runs this process works itself
-// (local_runs.ts), and the sources' latest observations (source_watch.ts).
+// (local_runs.ts) and the run queue's requests (request_runs.ts), and the sources' latest
+// observations (source_watch.ts).
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { JsonValue } from "../../runtime/definitions/context.ts";
@@ -25,6 +26,7 @@ import type {
 } from "../../runtime/store/metadata_store.ts";
 import { loadPointer } from "../../runtime/store/partition_store.ts";
 import type { LocalRuns } from "./local_runs.ts";
+import { requestIdOf, requestRunId, requestSummary } from "./request_runs.ts";
 import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
 import { StatusCache, type StatusSnapshot } from "./status_cache.ts";
 import {
@@ -238,26 +240,23 @@ export class StoreUiData implements UiData {
     partition: PartitionKey,
     current: MaterializationRecord | undefined,
   ): PartitionRef[] {
-    const now = (key: string, p: string) =>
-      snapshot.resolver.state(key as AssetKey, p as PartitionKey)?.current?.dataVersion;
+    const now = (key: string, p: string) => {
+      const version = snapshot.resolver.state(key as AssetKey, p as PartitionKey)?.current
+        ?.dataVersion;
+      return version === undefined ? {} : { currentDataVersion: version };
+    };
     if (current) {
       return current.inputs.map((input) => ({
         asset: input.assetKey,
         partition: input.partition,
         dataVersion: input.dataVersion,
-        currentDataVersion: now(input.assetKey, input.partition),
+        ...now(input.assetKey, input.partition),
       }));
     }
     if (asset.kind !== "asset") return [];
     return this.#graph.upstreamPartitions(asset.key, partition, snapshot.at).flatMap((
       { edge, partitions },
-    ) =>
-      partitions.map((p) => ({
-        asset: edge.upstream,
-        partition: p,
-        currentDataVersion: now(edge.upstream, p),
-      }))
-    );
+    ) => partitions.map((p) => ({ asset: edge.upstream, partition: p, ...now(edge.upstream, p) })));
   }
 
   async #lastRun(runId: RunId, asset: string, partition: string) {
@@ -350,20 +349,27 @@ export class StoreUiData implements UiData {
 
   // ---- runs ----
 
+  /**
+   * Requests of the run queue (`req-<id>`, their runtime runs folded into them) and the runs
+   * that did not come from the queue (`deno task materialize`), newest first.
+   */
   async runs(filter: RunFilter): Promise<readonly RunSummary[]> {
-    const local = this.#local.list();
-    const fromStore = filter.asset === undefined && filter.status === undefined
-      ? await this.#store.runs.listRuns(filter.limit)
-      : filter.asset === undefined
-      ? await this.#store.runs.listRuns(RUN_SCAN)
-      : await this.#runsTouching(filter.asset, filter.limit);
-    const seen = new Set(local.map((run) => run.id));
-    const merged = [
-      ...local.filter((run) => filter.asset === undefined || this.#selects(run, filter.asset)),
-      ...fromStore.filter((run) => !seen.has(run.id)).map(runSummaryView),
+    const filtered = filter.asset !== undefined || filter.status !== undefined;
+    const [requests, fromStore] = await Promise.all([
+      this.#store.queue.list({ limit: filtered ? RUN_SCAN : filter.limit }),
+      filter.asset === undefined
+        ? this.#store.runs.listRuns(filtered ? RUN_SCAN : filter.limit)
+        : this.#runsTouching(filter.asset, filter.limit),
+    ]);
+    const ofRequests = new Set(requests.flatMap((request) => request.runIds));
+    const summaries = [
+      ...requests.map((request) =>
+        this.#local.get(requestRunId(request.id))?.summary ?? requestSummary(request)
+      ).filter((run) => filter.asset === undefined || this.#selects(run, filter.asset)),
+      ...fromStore.filter((run) => !ofRequests.has(run.id)).map(runSummaryView),
     ].filter((run) => filter.status === undefined || run.status === filter.status);
-    merged.sort((a, b) => a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0);
-    return merged.slice(0, filter.limit);
+    summaries.sort((a, b) => a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0);
+    return summaries.slice(0, filter.limit);
   }
 
   /** The runs that made each partition's last attempt: the latest runs with a step on it. */
@@ -385,7 +391,7 @@ export class StoreUiData implements UiData {
     return runs.filter((run) => run !== undefined);
   }
 
-  /** Whether a live run of ours selects `key` (its steps are known only when it ends). */
+  /** Whether a request selects `key` (its steps are known only once its run ends). */
   #selects(run: RunSummary, key: string): boolean {
     const local = this.#local.get(run.id);
     if (local && local.steps.length > 0) return local.steps.some((step) => step.asset === key);
@@ -399,6 +405,15 @@ export class StoreUiData implements UiData {
   async run(id: string): Promise<RunDetail | undefined> {
     const local = this.#local.get(id);
     if (local) return { ...local.summary, steps: local.steps };
+    const requestId = requestIdOf(id);
+    if (requestId !== undefined) {
+      const request = await this.#store.queue.get(requestId);
+      if (!request) return undefined;
+      const steps = request.runId === undefined
+        ? []
+        : await this.#store.runs.listSteps(request.runId);
+      return { ...requestSummary(request), steps: steps.map(stepView) };
+    }
     const run = await this.#store.runs.getRun(id as RunId);
     if (!run) return undefined;
     const steps = await this.#store.runs.listSteps(run.id);
@@ -413,7 +428,12 @@ export class StoreUiData implements UiData {
 
   async runLogs(id: string, afterSeq: number, limit: number): Promise<readonly LogLine[]> {
     if (this.#local.has(id)) return this.#local.logs(id, afterSeq, limit);
-    const events = await this.#store.runs.listLogs(id as RunId);
+    const requestId = requestIdOf(id);
+    const runId = requestId === undefined
+      ? id as RunId
+      : (await this.#store.queue.get(requestId))?.runId;
+    if (runId === undefined) return [];
+    const events = await this.#store.runs.listLogs(runId);
     return events.slice(afterSeq, afterSeq + limit).map((event, i) =>
       logLineView(event, afterSeq + i + 1)
     );

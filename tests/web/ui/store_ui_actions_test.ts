@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import type { DaemonId, RunRequestId } from "../../../runtime/store/metadata_store.ts";
+import { UiRequestError } from "../../../web/ui/errors.ts";
+import { CLAIMANT, DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
+
+async function landed(options: { gate?: Promise<void> } = {}): Promise<UiFixture> {
+  const f = await openUiFixture(options);
+  f.land(DAYS[0], "a");
+  f.land(DAYS[1], "a");
+  await f.sources.observeNow();
+  return f;
+}
+
+Deno.test("materialize refuses a selection or partition range that fits nothing, queueing nothing", async () => {
+  const f = await landed();
+  try {
+    await assert.rejects(
+      f.actions.materialize({ selection: "demo.nope" }),
+      (error) => error instanceof UiRequestError && /demo\.nope/.test(error.message),
+    );
+    await assert.rejects(
+      f.actions.materialize({
+        selection: "demo.orders",
+        partitions: { from: "2026-03-01", to: "eu" },
+      }),
+      (error) =>
+        error instanceof UiRequestError &&
+        error.message.startsWith("Cannot select partition 'eu' of asset 'demo.orders'"),
+    );
+    assert.deepEqual(await f.h.store.queue.list(), []);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("with no live daemon, materialize queues a ui request and runs it here with a live log", async () => {
+  const f = await landed();
+  try {
+    const { runId } = await f.actions.materialize({
+      selection: "+demo.summary",
+      partitions: { from: DAYS[0], to: DAYS[1] },
+    });
+    assert.equal(runId, "req-1");
+    await f.localRuns.settled(runId);
+    const request = (await f.h.store.queue.get("1" as RunRequestId))!;
+    assert.deepEqual(
+      [request.origin, request.status, request.claimedBy, request.partitions],
+      ["ui", "succeeded", CLAIMANT, "2026-03-01..2026-03-02"],
+    );
+    const run = (await f.data.run(runId))!;
+    assert.equal(run.status, "succeeded");
+    assert.equal(run.trigger, "ui");
+    assert.deepEqual(run.steps.map((s) => `${s.asset}@${s.partition}`), [
+      "demo.orders@2026-03-01",
+      "demo.orders@2026-03-02",
+      "demo.summary@2026-03-01",
+      "demo.summary@2026-03-02",
+    ]);
+    const lines = await f.data.runLogs(runId, 0, 100);
+    assert.ok(lines.some((l) => l.message === "materialized demo.summary@2026-03-02"));
+    assert.equal(lines.at(-1)?.message, `run ${request.runId} succeeded`);
+    // Listed once, as the request, not again as its runtime run.
+    assert.deepEqual((await f.data.runs({ limit: 10 })).map((r) => r.id), [runId]);
+    assert.equal((await f.data.graph()).assets[2].status, "fresh");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a request that finds nothing to do succeeds and says so", async () => {
+  const f = await landed();
+  try {
+    await f.h.run();
+    const { runId } = await f.actions.materialize({ selection: "demo.orders" });
+    await f.localRuns.settled(runId);
+    const run = (await f.data.run(runId))!;
+    assert.equal(run.status, "succeeded");
+    assert.equal(
+      run.note,
+      "nothing to do: 2 selected partitions are fresh or waiting for upstream data",
+    );
+    assert.deepEqual(run.steps, []);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("with a live daemon, materialize only queues the request, and cancel takes it back", async () => {
+  const f = await landed();
+  try {
+    await f.h.store.queue.registerDaemon({
+      id: "daemon-1" as DaemonId,
+      host: "elsewhere",
+      pid: 7,
+      processStart: undefined,
+      processScope: undefined,
+      ttlMs: 60_000,
+      maxRuns: 1,
+    });
+    const { runId } = await f.actions.materialize({ selection: "demo.orders" });
+    assert.equal(f.localRuns.has(runId), false);
+    const queued = (await f.data.run(runId))!;
+    assert.deepEqual([queued.status, queued.trigger, queued.selection], [
+      "queued",
+      "ui",
+      "demo.orders",
+    ]);
+    assert.deepEqual(await f.data.runLogs(runId, 0, 10), []);
+    await f.actions.cancelRun(runId);
+    assert.equal((await f.data.run(runId))?.status, "cancelled");
+    await assert.rejects(
+      f.actions.cancelRun(runId),
+      (error) => error instanceof UiRequestError && /already ended/.test(error.message),
+    );
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("cancel stops a request running here, and the run records it cancelled", async () => {
+  const gate = Promise.withResolvers<void>();
+  const f = await landed({ gate: gate.promise });
+  try {
+    const { runId } = await f.actions.materialize({ selection: "demo.orders" });
+    while (!(await f.data.runLogs(runId, 0, 10)).some((l) => l.message.includes("started"))) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal((await f.data.run(runId))?.status, "running");
+    await f.actions.cancelRun(runId);
+    await f.localRuns.settled(runId);
+    gate.resolve();
+    assert.equal((await f.data.run(runId))?.status, "cancelled");
+    assert.equal((await f.h.store.queue.get("1" as RunRequestId))?.status, "cancelled");
+  } finally {
+    gate.resolve();
+    await f.close();
+  }
+});
+
+Deno.test("cancel refuses a run that was not queued, and promote says aliases are not wired yet", async () => {
+  const f = await landed();
+  try {
+    const outcome = await f.h.run();
+    await assert.rejects(
+      f.actions.cancelRun(outcome.run!.runId),
+      (error) => error instanceof UiRequestError && /was not queued/.test(error.message),
+    );
+    await assert.rejects(
+      f.actions.promote({ model: "m", version: "v1", alias: "champion" }),
+      (error) => error instanceof UiRequestError && /^Cannot promote yet/.test(error.message),
+    );
+  } finally {
+    await f.close();
+  }
+});
