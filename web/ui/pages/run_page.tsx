@@ -71,7 +71,7 @@ export function RunPage(
           </p>
         )
         : (
-          <table>
+          <table id="run-steps">
             <thead>
               <tr>
                 <th>Asset</th>

@@ -1,7 +1,8 @@
 // @ts-check
 /// <reference lib="dom" />
 // The run page's live log tail: server-sent events from where the server-rendered lines end;
-// the browser's EventSource resumes from the last line id after a dropped connection.
+// the browser's EventSource resumes from the last line id after a dropped connection. When the
+// run ends the page reloads once, rendered whole; `body[data-log-ended]` marks a finished log.
 
 /** @param {string} id */
 function byId(id) {
@@ -39,8 +40,12 @@ if (log.dataset.live === "true") {
     statusBadge.textContent = status;
     statusBadge.className = `badge run-${status}`;
   });
+  // The run is over: load the page again, which the server now renders whole (its steps, when
+  // it ended, what it found) and marks ended.
   source.addEventListener("end", () => {
     source.close();
-    document.body.dataset.logEnded = "true";
+    location.reload();
   });
+} else {
+  document.body.dataset.logEnded = "true";
 }
