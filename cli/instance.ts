@@ -2,6 +2,7 @@
 // (PGlite or Postgres), the lake, the application's resources, and a logger.
 import type { Config } from "../resources/config.ts";
 import { openLake } from "../resources/lake/open_lake.ts";
+import type { EmbeddedLockOptions } from "../resources/postgres/embedded_lock.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
 import type { Definitions } from "../runtime/definitions/definitions.ts";
 import { AssetGraph } from "../runtime/graph/asset_graph.ts";
@@ -26,7 +27,16 @@ export interface Instance {
   close(): Promise<void>;
 }
 
-export async function openInstance(definitions: Definitions, config: Config): Promise<Instance> {
+export interface InstanceOptions {
+  /** How the embedded store's lock waits for another process (the daemon does not). */
+  readonly embeddedLock?: EmbeddedLockOptions;
+}
+
+export async function openInstance(
+  definitions: Definitions,
+  config: Config,
+  options: InstanceOptions = {},
+): Promise<Instance> {
   // Building the graph first makes a bad definition fail before anything is opened.
   const graph = AssetGraph.build(definitions.assets);
   const logSink = stderrSink(config.logFormat);
@@ -34,6 +44,7 @@ export async function openInstance(definitions: Definitions, config: Config): Pr
   const store = await openMetadataStore({
     databaseUrl: config.databaseUrl,
     embeddedDir: `${config.home}/pg`,
+    embeddedLock: options.embeddedLock,
   });
   try {
     for (const set of definitions.migrations ?? []) await store.migrateSchema(set);

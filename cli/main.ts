@@ -4,11 +4,15 @@ import { type Config, loadConfig } from "../resources/config.ts";
 import type { DefinitionsLoader } from "../runtime/definitions/definitions.ts";
 import { assetsCommand } from "./assets_command.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { daemonCommand } from "./daemon_command.ts";
 import { EXIT, type ExitCode, reportError } from "./exit_codes.ts";
 import { generateCommand } from "./generate_command.ts";
 import { ingestCommand } from "./ingest_command.ts";
 import { openInstance } from "./instance.ts";
 import { materializeCommand } from "./materialize_command.ts";
+import { runsCommand } from "./runs_command.ts";
+import { schedulesCommand } from "./schedules_command.ts";
+import { sensorsCommand } from "./sensors_command.ts";
 import { uiCommand } from "./ui_command.ts";
 import { vacuumCommand } from "./vacuum_command.ts";
 
@@ -20,6 +24,10 @@ export const COMMANDS: readonly Command[] = [
   ingestCommand,
   generateCommand,
   uiCommand,
+  daemonCommand,
+  runsCommand,
+  schedulesCommand,
+  sensorsCommand,
 ];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
@@ -38,16 +46,17 @@ export async function main(
   loadDefinitions: DefinitionsLoader,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = Deno.env.toObject(),
+  commands: readonly Command[] = COMMANDS,
 ): Promise<ExitCode> {
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    console.log(usage());
+    console.log(usage(commands));
     return name === undefined ? EXIT.badInput : EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = commands.find((c) => c.name === name);
   if (!command) {
     console.error(
-      `error: unknown command '${name}': expected one of ${COMMANDS.map((c) => c.name).join(", ")}`,
+      `error: unknown command '${name}': expected one of ${commands.map((c) => c.name).join(", ")}`,
     );
     return EXIT.badInput;
   }

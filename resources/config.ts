@@ -57,6 +57,34 @@ const schema = z.object({
     /^\S{16,}$/,
     "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
   ).optional(),
+  SLUICE_DAEMON_PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 (off) to 65535")
+    .transform(Number).refine((n) => n <= 65535, "expected a port number from 0 (off) to 65535")
+    .default(3001),
+  SLUICE_DAEMON_MAX_RUNS: positiveInt("a positive whole number of runs at once").default(2),
+  SLUICE_DAEMON_HEARTBEAT_TTL_MS: positiveInt("a whole number of milliseconds, at least 1000")
+    .refine((n) => n >= 1000, "expected a whole number of milliseconds, at least 1000")
+    .default(30_000),
+  SLUICE_DAEMON_REQUEUE_LIMIT: z.string().regex(/^\d+$/, "expected a whole number, 0 or more")
+    .transform(Number).default(1),
+  SLUICE_DAEMON_SHUTDOWN_GRACE_MS: z.string().regex(
+    /^\d+$/,
+    "expected a whole number of milliseconds",
+  )
+    .transform(Number).default(30_000),
+  SLUICE_DAEMON_POLL_MS: positiveInt("a positive whole number of milliseconds").default(250),
+  SLUICE_AUTOMATION_INTERVAL_MS: z.string().regex(
+    /^\d+$/,
+    "expected a whole number of milliseconds",
+  )
+    .transform(Number).default(5_000),
+  SLUICE_RUN_TAG_LIMITS: z.string().regex(
+    /^\s*[a-z][\w.-]*(=[^:,=]+)?:[1-9]\d*\s*(,\s*[a-z][\w.-]*(=[^:,=]+)?:[1-9]\d*\s*)*$/i,
+    "expected entries like 'warehouse:1' or 'pool=gpu:2' (a tag, optionally =value, then :limit of at least 1) joined by commas",
+  ).optional(),
+  SLUICE_ALERT_WEBHOOK_URL: z.string().regex(
+    /^https?:\/\/\S+$/,
+    "expected an http(s) URL to POST alerts to",
+  ).optional(),
 }).superRefine((value, ctx) => {
   if (!value.SLUICE_LAKE?.startsWith("s3://")) return;
   for (const name of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
@@ -96,6 +124,29 @@ export interface Config {
   readonly kafka: KafkaConfig | undefined;
   /** `deno task ui`. */
   readonly ui: UiConfig;
+  /** `deno task daemon`. */
+  readonly daemon: DaemonConfig;
+}
+
+export interface DaemonConfig {
+  /** SLUICE_DAEMON_PORT: `/metrics` and `/health`; 0 serves nothing. */
+  readonly port: number;
+  /** SLUICE_DAEMON_MAX_RUNS: run requests one daemon runs at once. */
+  readonly maxRuns: number;
+  /** SLUICE_DAEMON_HEARTBEAT_TTL_MS: without a heartbeat this long, a daemon counts as dead. */
+  readonly heartbeatTtlMs: number;
+  /** SLUICE_DAEMON_REQUEUE_LIMIT: times a dead daemon's request goes back to the queue. */
+  readonly requeueLimit: number;
+  /** SLUICE_DAEMON_SHUTDOWN_GRACE_MS: on SIGTERM, how long running requests may finish. */
+  readonly shutdownGraceMs: number;
+  /** SLUICE_DAEMON_POLL_MS: how often an idle daemon looks at the queue. */
+  readonly pollMs: number;
+  /** SLUICE_AUTOMATION_INTERVAL_MS: how often the assets' automation conditions are evaluated. */
+  readonly automationIntervalMs: number;
+  /** SLUICE_RUN_TAG_LIMITS as written (`warehouse:1,pool=gpu:2`); undefined: the project's. */
+  readonly tagLimits: string | undefined;
+  /** SLUICE_ALERT_WEBHOOK_URL: where alerts are POSTed, besides the log (and Kafka). */
+  readonly alertWebhookUrl: string | undefined;
 }
 
 export interface UiConfig {
@@ -137,7 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
     // Connection strings carry passwords: name the variable, never echo its value.
-    const secret = variable === "DATABASE_URL" || /SECRET|KEY_ID|TOKEN/.test(variable);
+    const secret = variable === "DATABASE_URL" || /SECRET|KEY_ID|TOKEN|WEBHOOK/.test(variable);
     const shown = secret ? "" : `=${JSON.stringify(env[variable] ?? "")}`;
     throw new ConfigError(
       `Invalid configuration: ${variable}${shown}: ${issue.message}`,
@@ -166,6 +217,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       retentionHours: value.KAFKA_TOPIC_RETENTION_HOURS,
     },
     ui: { host: value.HOST, port: value.PORT, token: value.SLUICE_UI_TOKEN },
+    daemon: {
+      port: value.SLUICE_DAEMON_PORT,
+      maxRuns: value.SLUICE_DAEMON_MAX_RUNS,
+      heartbeatTtlMs: value.SLUICE_DAEMON_HEARTBEAT_TTL_MS,
+      requeueLimit: value.SLUICE_DAEMON_REQUEUE_LIMIT,
+      shutdownGraceMs: value.SLUICE_DAEMON_SHUTDOWN_GRACE_MS,
+      pollMs: value.SLUICE_DAEMON_POLL_MS,
+      automationIntervalMs: value.SLUICE_AUTOMATION_INTERVAL_MS,
+      tagLimits: value.SLUICE_RUN_TAG_LIMITS,
+      alertWebhookUrl: value.SLUICE_ALERT_WEBHOOK_URL,
+    },
   };
 }
 

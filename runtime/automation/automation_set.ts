@@ -15,6 +15,8 @@ import type { SensorDefinition } from "./sensor.ts";
 export interface SelectionCondition {
   readonly selection: string;
   readonly condition: AutomationCondition;
+  /** A selection that may match nothing in some configurations (Kafka-only assets, say). */
+  readonly optional?: boolean;
 }
 
 /** What an application hands the daemon (schedules/definitions.ts for this project). */
@@ -53,11 +55,12 @@ export function resolveAutomation(
     names.add(name);
   }
   const conditions = new Map<AssetKey, AutomationCondition>();
-  for (const { selection, condition } of definitions.conditions ?? []) {
+  for (const { selection, condition, optional } of definitions.conditions ?? []) {
     let keys: Set<AssetKey>;
     try {
       keys = resolveSelection(graph, selection);
     } catch (error) {
+      if (optional) continue;
       throw new DefinitionError(
         `Automation condition for '${selection}' has a bad selection: ${errorMessage(error)}`,
       );

@@ -6,12 +6,14 @@
 // and go back to the queue; the daemon records itself stopped.
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
+import { NO_RESOURCES } from "../definitions/resources.ts";
 import { errorMessage } from "../errors.ts";
+import { currentProcess } from "../process_identity.ts";
 import type { DaemonId, DaemonRecord, ScheduleTick, TagLimit } from "../store/metadata_store.ts";
 import { type AlertSink, deliverAlerts, logAlertSink } from "./alert_delivery.ts";
 import type { AutomationSet } from "./automation_set.ts";
 import type { DaemonMetrics } from "./daemon_metrics.ts";
-import { reapDeadDaemons } from "./dead_daemon_reaper.ts";
+import { processGone, reapDeadDaemons } from "./dead_daemon_reaper.ts";
 import { DaemonShutdown, type RunRequestEnvironment } from "./execute_run_request.ts";
 import { beat } from "./heartbeat.ts";
 import { RunSlots, type StartedRun } from "./run_claims.ts";
@@ -54,7 +56,10 @@ export interface DaemonEnvironment extends RunRequestEnvironment {
   /** Besides the log, where alerts go (a Kafka topic, a webhook). */
   readonly alertSinks?: readonly AlertSink[];
   readonly metrics?: DaemonMetrics;
-  /** Why a daemon whose heartbeat has not lapsed is dead anyway (its process is gone). */
+  /**
+   * Why a daemon whose heartbeat has not lapsed is dead anyway; by default, its process on
+   * this machine is provably gone (pid and start time), so a kill -9 is noticed at once.
+   */
   readonly isDead?: (daemon: DaemonRecord) => string | undefined;
   /** Called after each heartbeat that found this daemon alive (a liveness file, say). */
   readonly onAlive?: () => void;
@@ -143,8 +148,10 @@ export class Daemon {
     this.#env.onAlive?.();
     await reapDeadDaemons(this.#env.store, {
       requeueLimit: this.#env.settings.requeueLimit,
-      isDead: this.#env.isDead,
+      isDead: this.#env.isDead ?? processGone,
       log: this.#env.log,
+      at: this.#env.clock.now(),
+      noticedBy: this.#id,
     });
     await deliverAlerts(this.#env.store, this.#alertSinks(), this.#env.log);
   }
@@ -203,6 +210,7 @@ export class Daemon {
   async stop(reason = "stopped"): Promise<StopReport> {
     const { store, settings, log } = this.#env;
     await store.queue.setDaemonStatus(this.#id, "stopping", reason);
+    this.#slots.takeFinished(); // only what runs now counts in the report
     const running = this.#slots.size;
     if (running > 0) {
       log.info(
@@ -225,12 +233,13 @@ export class Daemon {
   }
 
   async #register(): Promise<void> {
+    const process = currentProcess();
     await this.#env.store.queue.registerDaemon({
       id: this.#id,
-      host: Deno.hostname(),
-      pid: Deno.pid,
-      processStart: undefined,
-      processScope: undefined,
+      host: process.host,
+      pid: process.pid,
+      processStart: process.start,
+      processScope: process.scope,
       ttlMs: this.#env.settings.heartbeatTtlMs,
       maxRuns: this.#env.settings.maxRuns,
     });
@@ -258,7 +267,7 @@ export class Daemon {
     return {
       graph: this.#env.graph,
       store: this.#env.store,
-      resources: this.#env.resources ?? {},
+      resources: this.#env.resources ?? NO_RESOURCES,
       log: this.#env.log,
       daemonId: this.#id,
       claimTtlMs: this.#env.settings.sensorClaimTtlMs,

@@ -127,6 +127,8 @@ export class RunSlots {
         this.env.log.warn(line, { request: request.id, run: outcome.runId });
       } else this.env.log.info(line, { request: request.id, run: outcome.runId });
       this.#finished.push(outcome);
+      // Only the latest matter (stop() reports those); a long-lived daemon keeps no history.
+      if (this.#finished.length > 1_000) this.#finished.splice(0, this.#finished.length - 1_000);
       return outcome;
     }, (error) => {
       this.env.log.error(`request ${request.id} could not be recorded: ${errorMessage(error)}`, {
