@@ -135,3 +135,16 @@ Deno.test("compose's ingest service runs the ingest task, and its health check a
     "--health",
   ]);
 });
+
+Deno.test("compose's ui service serves the UI off loopback with a token, and its health check asks /healthz on its port", async () => {
+  const services = await composeServices();
+  const ui = services.ui;
+  const config = loadConfig(environment(ui));
+  assert.deepEqual(ui.command, ["task", "ui"]);
+  assert.equal(config.ui.host, "0.0.0.0");
+  assert.ok(config.ui.token, "off loopback the UI refuses to start without SLUICE_UI_TOKEN");
+  assert.deepEqual(ui.ports, [`${config.ui.port}:${config.ui.port}`]);
+  const test = ui.healthcheck!.test as string[];
+  assert.deepEqual(test.slice(0, 3), ["CMD", "deno", "eval"]);
+  assert.ok(test[3].includes(`fetch('http://127.0.0.1:${config.ui.port}/healthz')`), test[3]);
+});

@@ -448,6 +448,11 @@ export class StoreUiData implements UiData {
     await new Promise<void>((resolve) => wake.addEventListener("abort", () => resolve()));
   }
 
+  /** One small read of the store: it answers. */
+  async health(): Promise<void> {
+    await this.#store.runs.listRuns(1);
+  }
+
   // ---- automation and models: filled as their store interfaces land ----
 
   schedules(): Promise<readonly ScheduleView[]> {

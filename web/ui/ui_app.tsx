@@ -163,7 +163,18 @@ export function createUiApp(options: UiAppOptions): Hono<UiEnv> {
       c.req.path.startsWith("/api/") && security.tokenMatches(bearer);
   }
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", async (c) => {
+    try {
+      await data.health?.();
+      return c.json({ status: "ok" });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return c.json(
+        { status: "unavailable", error: `Cannot read the metadata store: ${reason}` },
+        503,
+      );
+    }
+  });
 
   app.get("/static/:name", (c) => {
     const file = files.get(c.req.param("name"));

@@ -280,6 +280,8 @@ export interface UiData {
   schedules(): Promise<readonly ScheduleView[]>;
   sensors(): Promise<readonly SensorView[]>;
   models(): Promise<readonly ModelView[]>;
+  /** Rejects when what the UI reads from cannot answer (`/healthz` answers 503 then). */
+  health?(): Promise<void>;
 }
 
 export interface MaterializeRequest {
