@@ -2,7 +2,7 @@
 // and ends with one machine-readable line, `N passed, N failed[, N skipped]`.
 
 import { type PostgresServer, startPostgres } from "./postgres_server.ts";
-import { type StartedServices, startStreamingServices } from "./test_services.ts";
+import { provideBrowser, type StartedServices, startStreamingServices } from "./test_services.ts";
 
 export interface TestSummary {
   passed: number;
@@ -169,6 +169,15 @@ async function main(): Promise<number> {
   try {
     db = await provideDatabase();
     streaming = await provideStreaming();
+    const browser = await provideBrowser();
+    if ("failure" in browser) {
+      if (isCI()) {
+        throw new Error(
+          `the UI tests' browser is missing, and CI=true requires it:\n${browser.failure}`,
+        );
+      }
+      console.error(`run_tests: warning: no browser (${browser.failure}); browser tests skip`);
+    }
     if (interrupted) throw new Error("interrupted before tests started");
     const args = testArgs(Deno.args);
     const { status, output } = await runDenoTest(

@@ -10,6 +10,7 @@ import {
   writeServiceState,
 } from "./postgres_server.ts";
 import { s3Env, type S3State, startS3, stopS3 } from "./s3_server.ts";
+import { CHROMIUM_PACKAGE, ensureChromium } from "./chromium.ts";
 import { isAlive } from "./toolchain.ts";
 
 export type ServiceName = "postgres" | "kafka" | "s3";
@@ -51,6 +52,19 @@ export async function startStreamingServices(): Promise<StartedServices> {
   };
 }
 
+/**
+ * The browser the UI tests drive: Debian's chromium-headless-shell, installed with apt-get when
+ * it is missing and we are root, as Postgres is. A failure is reported, not thrown: the caller
+ * decides (CI=true fails the run).
+ */
+export async function provideBrowser(): Promise<{ path: string } | { failure: string }> {
+  try {
+    return { path: await ensureChromium() };
+  } catch (error) {
+    return { failure: `${CHROMIUM_PACKAGE}: ${reason(error)}` };
+  }
+}
+
 function envLines(env: Record<string, string>): string {
   return Object.entries(env).map(([name, value]) => `${name}=${value}`).join("\n");
 }
@@ -58,6 +72,8 @@ function envLines(env: Record<string, string>): string {
 async function start(): Promise<number> {
   const t0 = performance.now();
   const postgres = await startRecordedPostgres();
+  const browser = await provideBrowser();
+  if ("failure" in browser) throw new Error(`the UI tests' browser is missing: ${browser.failure}`);
   const state = await readServiceState();
   let kafka = state.kafka as KafkaState | undefined;
   let s3 = state.s3 as S3State | undefined;
@@ -69,7 +85,7 @@ async function start(): Promise<number> {
   s3 = s?.state ?? s3!;
   await writeServiceState({ ...(await readServiceState()), kafka, s3 });
   console.error(
-    `test_services: PostgreSQL, Kafka and MinIO ready (${
+    `test_services: PostgreSQL, Kafka, MinIO and ${browser.path} ready (${
       ((performance.now() - t0) / 1000).toFixed(1)
     }s); stop them with \`deno task services:stop\``,
   );
