@@ -18,6 +18,8 @@ export interface UpstreamPartition {
   readonly key: AssetKey;
   readonly partition: PartitionKey;
   readonly dataVersion: DataVersion;
+  /** The materialization it is (undefined for a source's observation). */
+  readonly materializationId?: string;
   /**
    * Where its files are: one location, or each part of a part set (see part_set.ts), in order.
    * Empty for observable sources, which have no files in the lake.

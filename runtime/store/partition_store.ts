@@ -11,6 +11,7 @@ import type {
 } from "../definitions/version.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { AppTransaction } from "../sql_client.ts";
+import type { AliasMoveRequest } from "./alias_store.ts";
 import type { MaterializationId, RunId } from "./ids.ts";
 
 export type { MaterializationId };
@@ -87,7 +88,19 @@ export interface CommitOptions {
    * as when the materialization was read; else ConcurrentChangeError and nothing commits.
    */
   readonly expectedCurrent?: { readonly materializationId: MaterializationId | undefined };
+  /**
+   * Points an alias of the asset at this materialization in the same transaction (a model and
+   * its promotion land together); with `expectedFrom`, ConcurrentChangeError and nothing
+   * commits when the alias moved meanwhile.
+   */
+  readonly moveAlias?: CommitAliasMove;
 }
+
+/** The alias move a commit makes: the alias store's move, aimed at the committed version. */
+export type CommitAliasMove = Pick<
+  AliasMoveRequest,
+  "alias" | "reason" | "movedBy" | "expectedFrom"
+>;
 
 /** A partition's current part set, seen under its lock. */
 export interface CurrentParts {
@@ -156,6 +169,11 @@ export interface PartitionStore {
     limit: number,
   ): Promise<readonly Consumer[]>;
   getMaterialization(id: MaterializationId): Promise<MaterializationRecord | undefined>;
+  /** History of every partition of an asset, newest first (a model's versions). */
+  listAssetMaterializations(
+    assetKey: AssetKey,
+    limit: number,
+  ): Promise<readonly MaterializationRecord[]>;
   /** History of an asset partition, newest first. */
   listMaterializations(
     assetKey: AssetKey,

@@ -69,6 +69,9 @@ export async function openPointer(
     key: ref.assetKey,
     partition: ref.partition,
     dataVersion: pointer.dataVersion,
+    ...(pointer.materializationId !== undefined && {
+      materializationId: pointer.materializationId,
+    }),
     parts: pointer.location === undefined
       ? []
       : await Promise.all(locationParts(pointer.location).map((uri) => env.lake.open(uri))),

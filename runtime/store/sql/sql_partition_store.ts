@@ -31,6 +31,7 @@ import type {
 } from "../partition_store.ts";
 import type { RunId } from "../run_store.ts";
 import { appTransaction } from "./app_transaction.ts";
+import { moveAliasIn } from "./sql_alias_store.ts";
 import { toJson } from "./json_param.ts";
 import { writeMaterialization } from "./materialization_rows.ts";
 import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
@@ -160,6 +161,19 @@ export class SqlPartitionStore implements PartitionStore {
     return (await this.withInputs(rows))[0];
   }
 
+  async listAssetMaterializations(
+    assetKey: AssetKey,
+    limit: number,
+  ): Promise<readonly MaterializationRecord[]> {
+    const rows = await this.sql.query<MaterializationRow>(
+      `${MATERIALIZATION_SELECT}
+       where asset_key = $1
+       order by committed_at desc, seq desc limit $2`,
+      [assetKey, limit],
+    );
+    return await this.withInputs(rows);
+  }
+
   async listMaterializations(
     assetKey: AssetKey,
     partition: PartitionKey,
@@ -217,6 +231,14 @@ export class SqlPartitionStore implements PartitionStore {
       if (options.expectedCurrent) await assertUnchanged(tx, m, options.expectedCurrent);
       await options.inCommit?.(appTransaction(tx));
       await writeMaterialization(tx, m);
+      if (options.moveAlias) {
+        await moveAliasIn(tx, {
+          ...options.moveAlias,
+          assetKey: m.assetKey,
+          to: m.id,
+          at: m.committedAt,
+        });
+      }
     });
   }
 
