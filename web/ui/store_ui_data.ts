@@ -10,6 +10,7 @@ import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import { resolveSelection } from "../../runtime/graph/selection.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import { describeCauseAt } from "../../runtime/staleness/status.ts";
+import { statusRuns } from "../../runtime/staleness/status_runs.ts";
 import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
 import {
   type AssetDocument,
@@ -35,6 +36,7 @@ import {
   logLineView,
   materializationView,
   partitionRow,
+  rangeRow,
   runSummaryView,
   stepView,
   uiCounts,
@@ -168,14 +170,24 @@ export class StoreUiData implements UiData {
     const asset = snapshot.find(key);
     if (!asset) return undefined;
     const summary = snapshot.summary(asset.key);
-    const newestFirst = [...summary.partitions.keys()].reverse().filter((partition) =>
-      query.status === undefined ||
-      uiStatus(summary.partitions.get(partition)!.status) === query.status
+    // Filtered by status, neighbours in the list need not be neighbours in time: no ranges.
+    if (query.expand || query.status !== undefined) {
+      const newestFirst = [...summary.partitions.keys()].reverse().filter((partition) =>
+        query.status === undefined ||
+        uiStatus(summary.partitions.get(partition)!.status) === query.status
+      );
+      const rows = newestFirst.slice(query.offset, query.offset + query.limit).map((partition) =>
+        partitionRow(partition, summary, snapshot.resolver.state(asset.key, partition)?.current)
+      );
+      return { total: newestFirst.length, offset: query.offset, rows };
+    }
+    const runs = statusRuns(summary.partitions);
+    const rows = runs.slice(query.offset, query.offset + query.limit).map((run) =>
+      run.count === 1
+        ? partitionRow(run.newest, summary, snapshot.resolver.state(asset.key, run.newest)?.current)
+        : rangeRow(run, asset.partitions)
     );
-    const rows = newestFirst.slice(query.offset, query.offset + query.limit).map((partition) =>
-      partitionRow(partition, summary, snapshot.resolver.state(asset.key, partition)?.current)
-    );
-    return { total: newestFirst.length, offset: query.offset, rows };
+    return { total: runs.length, offset: query.offset, rows };
   }
 
   async partitionAt(key: string, index: number): Promise<string | undefined> {

@@ -5,6 +5,8 @@ import type { LogEvent } from "../../runtime/logger.ts";
 import type { Status } from "../../runtime/staleness/status.ts";
 import { describeCauseAt } from "../../runtime/staleness/status.ts";
 import type { AssetStatusSummary } from "../../runtime/staleness/status_resolver.ts";
+import { describeRunReasons, type StatusRun } from "../../runtime/staleness/status_runs.ts";
+import type { PartitionsDefinition } from "../../runtime/partitions/definition.ts";
 import type {
   MaterializationRecord,
   RecordedCheck,
@@ -21,7 +23,7 @@ import {
   type RunStatus,
   type RunStep,
   type RunSummary,
-  type StatusRun,
+  type StatusRun as HealthRun,
 } from "./ui_data.ts";
 
 /**
@@ -41,7 +43,7 @@ export function uiCounts(counts: Readonly<Record<Status, number>>): Record<Asset
 }
 
 /** Every partition's status over the partition order, oldest first, run-length encoded. */
-export function healthRuns(summary: AssetStatusSummary): StatusRun[] {
+export function healthRuns(summary: AssetStatusSummary): HealthRun[] {
   const runs: [AssetStatus, number][] = [];
   for (const { status } of summary.partitions.values()) {
     const last = runs.at(-1);
@@ -63,6 +65,17 @@ export function partitionRow(
     reasons: status.causes.map((cause) => describeCauseAt(cause, partition as never)),
     dataVersion: current?.dataVersion,
     materializedAt: current?.at.toISOString(),
+  };
+}
+
+/** Neighbouring partitions with one status and reason, as `deno task assets KEY` shows them. */
+export function rangeRow(run: StatusRun, partitions: PartitionsDefinition): PartitionRow {
+  return {
+    partition: run.newest,
+    oldest: run.oldest,
+    count: run.count,
+    status: uiStatus(run.status),
+    reasons: [describeRunReasons(run, partitions)],
   };
 }
 

@@ -270,18 +270,27 @@ export function createUiApp(options: UiAppOptions): Hono<UiEnv> {
   app.get("/assets/:key", async (c) => {
     const key = c.req.param("key");
     const statusFilter = parseStatus(c.req.query("status"));
+    const expand = c.req.query("expand") === "1";
     const offset = parseCount("offset", c.req.query("offset"), 0, 0, Number.MAX_SAFE_INTEGER);
     const [asset, health, partitions, runs] = await Promise.all([
       data.asset(key),
       data.partitionHealth(key),
-      data.partitions(key, { offset, limit: PARTITION_PAGE_SIZE, status: statusFilter }),
+      data.partitions(key, { offset, limit: PARTITION_PAGE_SIZE, status: statusFilter, expand }),
       data.runs({ asset: key, limit: ASSET_RUNS }),
     ]);
     if (!asset || !health || !partitions) throw missingAsset(key);
     return c.html(
       <AssetPage
         page={c.var.page}
-        data={{ asset, health, partitions, statusFilter, pageSize: PARTITION_PAGE_SIZE, runs }}
+        data={{
+          asset,
+          health,
+          partitions,
+          statusFilter,
+          expand,
+          pageSize: PARTITION_PAGE_SIZE,
+          runs,
+        }}
       />,
     );
   });

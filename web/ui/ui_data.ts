@@ -92,8 +92,17 @@ export interface PartitionHealth {
 }
 
 export interface PartitionRow {
-  /** The partition key; an unpartitioned asset's one partition is the empty string. */
+  /**
+   * The partition key; an unpartitioned asset's one partition is the empty string. For a run of
+   * partitions (see `count`), its newest.
+   */
   readonly partition: string;
+  /**
+   * Set when the row stands for several neighbouring partitions with the same status and
+   * reasons, as the CLI collapses them: the oldest of them, and how many.
+   */
+  readonly oldest?: string;
+  readonly count?: number;
   readonly status: AssetStatus;
   readonly reasons: readonly string[];
   readonly dataVersion?: string;
@@ -104,6 +113,11 @@ export interface PartitionQuery {
   readonly offset: number;
   readonly limit: number;
   readonly status?: AssetStatus;
+  /**
+   * Every partition on a row of its own. Otherwise a data source may collapse neighbours with
+   * the same status and reasons into one row (rows and offsets then count those runs).
+   */
+  readonly expand?: boolean;
 }
 
 /** A page of partitions, newest first. */

@@ -97,7 +97,7 @@ storeTest(
       total: 3,
       runs: [["fresh", 2], ["waiting", 1]],
     });
-    const page = (await f.data.partitions("demo.orders", { offset: 0, limit: 2 }))!;
+    const page = (await f.data.partitions("demo.orders", { offset: 0, limit: 2, expand: true }))!;
     assert.equal(page.total, 3);
     assert.deepEqual(page.rows.map((r) => [r.partition, r.status, r.reasons]), [
       ["2026-03-03", "waiting", ["no data in demo.landing"]],
@@ -111,6 +111,16 @@ storeTest(
     }))!;
     assert.deepEqual(waiting.rows.map((r) => r.partition), ["2026-03-02", "2026-03-01"]);
     assert.equal(await f.data.partitionAt("demo.orders", 0), "2026-03-01");
+    // Without expand, neighbours with the same status and reasons are one row, as in the CLI.
+    const ranges = (await f.data.partitions("demo.orders", { offset: 0, limit: 10 }))!;
+    assert.equal(ranges.total, 2);
+    assert.deepEqual(ranges.rows[1], {
+      partition: "2026-03-02",
+      oldest: "2026-03-01",
+      count: 2,
+      status: "fresh",
+      reasons: ["(2 days)"],
+    });
     assert.equal(await f.data.partitionAt("demo.orders", 3), undefined);
   },
 );

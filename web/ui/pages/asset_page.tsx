@@ -33,13 +33,17 @@ export interface AssetPageData {
   readonly health: PartitionHealth;
   readonly partitions: PartitionPage;
   readonly statusFilter?: AssetStatus;
+  /** Every partition on a row of its own, not collapsed into ranges. */
+  readonly expand?: boolean;
   readonly pageSize: number;
   readonly runs: readonly RunSummary[];
 }
 
 export function AssetPage(props: { page: PageContext; data: AssetPageData }) {
   const { asset, health, partitions } = props.data;
-  const latest = partitions.rows[0]?.partition ?? "";
+  // The range defaults to the newest partition that can run (days not landed yet cannot).
+  const latest = (partitions.rows.find((row) => row.status !== "waiting") ?? partitions.rows[0])
+    ?.partition ?? "";
   return (
     <Layout page={props.page} title={asset.key} section="assets" scripts={["health_bar.js"]}>
       <h1>
@@ -238,11 +242,14 @@ export function healthPayload(asset: string, health: PartitionHealth) {
 }
 
 function PartitionTable(props: { page: PageContext; data: AssetPageData }) {
-  const { asset, partitions, statusFilter, pageSize } = props.data;
+  const { asset, partitions, statusFilter, pageSize, expand } = props.data;
   const base = assetPath(asset.key);
-  const query = (offset: number) =>
-    `${base}?offset=${offset}${statusFilter ? `&status=${statusFilter}` : ""}#partitions`;
+  const query = (offset: number, expanded = expand) =>
+    `${base}?offset=${offset}${statusFilter ? `&status=${statusFilter}` : ""}${
+      expanded ? "&expand=1" : ""
+    }#partitions`;
   const end = partitions.offset + partitions.rows.length;
+  const ranges = partitions.rows.some((row) => (row.count ?? 1) > 1);
   return (
     <>
       <form class="inline" method="get" action={base}>
@@ -269,6 +276,8 @@ function PartitionTable(props: { page: PageContext; data: AssetPageData }) {
           <a href={query(Math.max(0, partitions.offset - pageSize))}>newer</a>
         )}
         {end < partitions.total && <a href={query(end)}>older</a>}
+        {ranges && <a href={query(0, true)}>show each partition</a>}
+        {expand && statusFilter === undefined && <a href={query(0, false)}>collapse ranges</a>}
       </div>
       <table>
         <thead>
@@ -284,7 +293,11 @@ function PartitionTable(props: { page: PageContext; data: AssetPageData }) {
           {partitions.rows.map((row) => (
             <tr>
               <td>
-                <PartitionLink asset={asset.key} partition={row.partition} />
+                <PartitionLink
+                  asset={asset.key}
+                  partition={row.partition}
+                  label={row.oldest === undefined ? undefined : `${row.oldest}..${row.partition}`}
+                />
               </td>
               <td>
                 <StatusBadge status={row.status} />
