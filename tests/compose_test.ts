@@ -148,3 +148,15 @@ Deno.test("compose's ui service serves the UI off loopback with a token, and its
   assert.deepEqual(test.slice(0, 3), ["CMD", "deno", "eval"]);
   assert.ok(test[3].includes(`fetch('http://127.0.0.1:${config.ui.port}/healthz')`), test[3]);
 });
+
+Deno.test("compose's daemon service runs the daemon task, publishes /metrics, asks the task for its health and outlasts its grace period", async () => {
+  const services = await composeServices();
+  const daemon = services.daemon as Service & { stop_grace_period?: string };
+  const config = loadConfig(environment(daemon));
+  assert.deepEqual(daemon.command, ["task", "daemon"]);
+  assert.deepEqual(daemon.ports, [`${config.daemon.port}:${config.daemon.port}`]);
+  assert.deepEqual(daemon.healthcheck!.test, ["CMD", "deno", "task", "daemon", "--health"]);
+  // Compose kills a container stop_grace_period after SIGTERM: more than the daemon's grace.
+  const stopSeconds = Number(/^(\d+)s$/.exec(daemon.stop_grace_period ?? "10s")![1]);
+  assert.ok(stopSeconds * 1000 > config.daemon.shutdownGraceMs, `${stopSeconds} s`);
+});
