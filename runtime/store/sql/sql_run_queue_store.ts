@@ -50,12 +50,13 @@ export class SqlRunQueueStore implements RunQueueStore {
 
   async list(filter: RunRequestFilter = {}): Promise<readonly RunRequestRecord[]> {
     const rows = await this.sql.query<RunRequestRow>(
-      `select ${RUN_REQUEST_COLUMNS} from platform.run_requests
+      // Ordered by the table's bigint id, not the text column of the same name it selects.
+      `select ${RUN_REQUEST_COLUMNS} from platform.run_requests r
        where ($1::text is null or status = any(select jsonb_array_elements_text($1::text::jsonb)))
          and ($2::text is null or origin = $2)
          and ($3::text is null or origin_name = $3)
          and ($4::text is null or daemon_id = $4)
-       order by id desc limit $5`,
+       order by r.id desc limit $5`,
       [
         filter.statuses === undefined ? null : toJson(filter.statuses),
         filter.origin ?? null,
@@ -135,8 +136,8 @@ export class SqlRunQueueStore implements RunQueueStore {
     );
     if (alive.length === 0) return { alive: false };
     const cancelled = await this.sql.query<{ id: string }>(
-      `select id::text as id from platform.run_requests
-       where daemon_id = $1 and status = 'running' and cancel_requested order by id`,
+      `select r.id::text as id from platform.run_requests r
+       where daemon_id = $1 and status = 'running' and cancel_requested order by r.id`,
       [id],
     );
     return { alive: true, cancelRequested: cancelled.map((row) => row.id as RunRequestId) };
@@ -181,8 +182,8 @@ export class SqlRunQueueStore implements RunQueueStore {
   ): Promise<RunRequestRecord | undefined> {
     return await this.sql.transaction(async (tx) => {
       const candidates = await tx.query<{ id: string; tags: Record<string, string> }>(
-        `select id::text as id, tags from platform.run_requests
-         where status = 'queued' order by id
+        `select r.id::text as id, r.tags from platform.run_requests r
+         where r.status = 'queued' order by r.id
          for update skip locked limit $1`,
         [CLAIM_WINDOW],
       );

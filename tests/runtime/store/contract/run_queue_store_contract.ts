@@ -137,6 +137,16 @@ export function runQueueStoreContract(test: StoreTest): void {
     assert.deepEqual((await store.queue.list({ limit: 1 })).map((r) => r.id), [ids[2]]);
   });
 
+  test("claims and lists follow the numeric order of ids, past 9 and 10", async (store) => {
+    await store.queue.registerDaemon(daemon(D1));
+    const ids = await store.queue.enqueue(Array.from({ length: 12 }, () => request()));
+    assert.deepEqual(
+      (await store.queue.list({})).map((r) => r.id),
+      [...ids].reverse(),
+    );
+    assert.deepEqual(await claimAll(store, D1), ids);
+  });
+
   test("daemons claiming at once take each request exactly once", async (store) => {
     const daemons = ["a", "b", "c"].map((d) => `daemon-${d}` as DaemonId);
     for (const id of daemons) await store.queue.registerDaemon(daemon(id));
