@@ -7,7 +7,12 @@ import { DEFAULT_GROUP } from "../ingest/kafka/bronze_ingestor.ts";
 import { consumerLag } from "../ingest/kafka/consumer_lag.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
 import { ALERTS_TOPIC, topicName } from "../resources/kafka/topics.ts";
-import { CompressionTypes } from "kafkajs";
+import {
+  type OutboundBatch,
+  sendInTransaction,
+  settleTransaction,
+} from "../resources/kafka/outbound_transaction.ts";
+import type { RecordPosition } from "../resources/kafka/committed_check.ts";
 import { LandingZone } from "../resources/landing/landing_zone.ts";
 import type { OpenResources, ResourceEnvironment } from "../runtime/definitions/definitions.ts";
 import type { Lake } from "../runtime/definitions/lake.ts";
@@ -18,8 +23,12 @@ export interface KafkaBronze {
   readonly group: string;
   /** Records on `topic` not yet committed into bronze. */
   lag(topic: Topic): Promise<number>;
-  /** Produces alerts to fraud.alerts (idempotent producer); returns the topic's broker name. */
-  sendAlerts(messages: readonly { key: string; value: string }[]): Promise<string>;
+  /** fraud.alerts as the broker names it (with KAFKA_TOPIC_PREFIX). */
+  readonly alertsTopic: string;
+  /** Produces alerts to fraud.alerts in one Kafka transaction (see outbound_transaction.ts). */
+  sendAlerts(batch: Omit<OutboundBatch, "topic">): Promise<void>;
+  /** Settles a batch a crash left undecided: true if its transaction committed. */
+  settleAlerts(transactionalId: string, first: RecordPosition | undefined): Promise<boolean>;
 }
 
 declare module "../runtime/definitions/resources.ts" {
@@ -74,25 +83,17 @@ export function openPipelineResources(environment: ResourceEnvironment): Promise
               await admin.disconnect().catch(() => {});
             }
           },
-          async sendAlerts(messages) {
+          alertsTopic: topicName(kafkaConfig.topicPrefix, ALERTS_TOPIC),
+          async sendAlerts(batch) {
             const topic = topicName(kafkaConfig.topicPrefix, ALERTS_TOPIC);
-            if (messages.length === 0) return topic;
-            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-            try {
-              await producer.connect();
-              await producer.send({
-                topic,
-                acks: -1,
-                compression: CompressionTypes.GZIP,
-                messages: [...messages],
-              });
-              return topic;
-            } catch (error) {
+            await sendInTransaction(kafka, { ...batch, topic }).catch((error) => {
               throw explainKafkaError(error, kafkaConfig.brokers);
-            } finally {
-              await producer.disconnect().catch(() => {});
-            }
+            });
           },
+          settleAlerts: (transactionalId, first) =>
+            settleTransaction(kafka, transactionalId, first).catch((error) => {
+              throw explainKafkaError(error, kafkaConfig.brokers);
+            }),
         },
       }),
     },
