@@ -2,6 +2,7 @@
 // instance's store (cli/ui_server.ts). Off loopback, SLUICE_UI_TOKEN is required.
 import { parseArgs } from "node:util";
 import { RequestError } from "../runtime/errors.ts";
+import { loadAutomation } from "../schedules/definitions.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -50,6 +51,7 @@ async function runUi(instance: Instance, args: string[]): Promise<ExitCode> {
     port,
     token,
     observeEveryMs: observeSeconds * 1000,
+    automation: await loadAutomation(),
   });
   console.log(`Sluice UI on ${server.url} (Ctrl-C stops it)`);
   const stop = Promise.withResolvers<void>();

@@ -4,6 +4,11 @@
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { ConfigError } from "../runtime/errors.ts";
+import {
+  type AutomationDefinitions,
+  resolveAutomation,
+} from "../runtime/automation/automation_set.ts";
+import { conditionsSensor } from "../runtime/automation/automation_views.ts";
 import { executeRunRequest } from "../runtime/automation/execute_run_request.ts";
 import { observeSources } from "../runtime/execution/observe.ts";
 import { createLogger } from "../runtime/logger.ts";
@@ -11,7 +16,7 @@ import { UiConfigError } from "../web/ui/errors.ts";
 import { LocalRuns } from "../web/ui/local_runs.ts";
 import { SourceWatch } from "../web/ui/source_watch.ts";
 import { StoreUiActions } from "../web/ui/store_ui_actions.ts";
-import { StoreUiData } from "../web/ui/store_ui_data.ts";
+import { StoreUiData, type UiAutomation } from "../web/ui/store_ui_data.ts";
 import { createUiApp } from "../web/ui/ui_app.tsx";
 import type { UiEnv } from "../web/ui/ui_env.ts";
 import type { Instance } from "./instance.ts";
@@ -28,6 +33,8 @@ export interface UiServerOptions {
   readonly statusPollMs?: number;
   /** Where unexpected errors go (default: the instance's logger). */
   readonly reportError?: (error: unknown) => void;
+  /** The daemon's schedules, sensors and conditions (schedules/), for their pages. */
+  readonly automation?: AutomationDefinitions;
 }
 
 export interface UiServer {
@@ -42,6 +49,21 @@ export interface UiServer {
 
 const DEFAULT_OBSERVE_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 5_000;
+
+/** The schedules and sensors the daemon runs, as `deno task schedules` and `sensors` list them. */
+function uiAutomation(instance: Instance, definitions: AutomationDefinitions): UiAutomation {
+  const automation = resolveAutomation(instance.graph, definitions);
+  const conditions = automation.conditions.size;
+  return {
+    schedules: automation.schedules,
+    sensors: [
+      ...automation.sensors,
+      ...(conditions > 0
+        ? [conditionsSensor(conditions, instance.config.daemon.automationIntervalMs)]
+        : []),
+    ],
+  };
+}
 
 export function startUiServer(instance: Instance, options: UiServerOptions): UiServer {
   const clock = options.clock ?? systemClock;
@@ -63,7 +85,14 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
         clock.now(),
       ),
   });
-  const data = new StoreUiData({ graph, store, clock, localRuns, sources });
+  const data = new StoreUiData({
+    graph,
+    store,
+    clock,
+    localRuns,
+    sources,
+    automation: options.automation && uiAutomation(instance, options.automation),
+  });
   // Who claims a request this process runs because no daemon is alive.
   const claimant = `ui@${Deno.hostname()}:${Deno.pid}`;
   const actions = new StoreUiActions({

@@ -3,6 +3,8 @@
 // from the metadata store, runs from the store merged with the runs this process works itself
 // (local_runs.ts) and the run queue's requests (request_runs.ts), and the sources' latest
 // observations (source_watch.ts).
+import { scheduleView, sensorView } from "../../runtime/automation/automation_views.ts";
+import type { ScheduleDefinition } from "../../runtime/automation/schedule.ts";
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { JsonValue } from "../../runtime/definitions/context.ts";
@@ -29,6 +31,7 @@ import { loadPointer } from "../../runtime/store/partition_store.ts";
 import type { LocalRuns } from "./local_runs.ts";
 import { requestIdOf, requestRunId, requestSummary } from "./request_runs.ts";
 import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
+import { splitSqlRefs } from "./sql_refs.ts";
 import { StatusCache, type StatusSnapshot } from "./status_cache.ts";
 import {
   checkView,
@@ -76,6 +79,14 @@ export interface StoreUiDataOptions {
   readonly statusMaxAgeMs?: number;
   /** How often a run another process works is re-read while its page tails it, in ms. */
   readonly runPollMs?: number;
+  /** The daemon's schedules and sensors (schedules/), for their pages. */
+  readonly automation?: UiAutomation;
+}
+
+/** What the daemon automates, as its pages list it (the assets' conditions count as a sensor). */
+export interface UiAutomation {
+  readonly schedules: readonly ScheduleDefinition[];
+  readonly sensors: readonly Parameters<typeof sensorView>[0][];
 }
 
 /** Materializations shown on a partition page. */
@@ -88,6 +99,8 @@ const RUN_SCAN = 500;
 const PARTITION_LOG_LINES = 500;
 /** Observed partitions listed on a source's page. */
 const OBSERVED_ROWS = 30;
+/** Recent ticks listed per schedule. */
+const TICKS = 10;
 
 export class StoreUiData implements UiData {
   readonly statuses: StatusCache;
@@ -97,6 +110,7 @@ export class StoreUiData implements UiData {
   readonly #local: LocalRuns;
   readonly #sources: SourceWatch | undefined;
   readonly #runPollMs: number;
+  readonly #automation: UiAutomation | undefined;
   readonly #graphs = new WeakMap<StatusSnapshot, UiGraph>();
 
   constructor(options: StoreUiDataOptions) {
@@ -106,6 +120,7 @@ export class StoreUiData implements UiData {
     this.#local = options.localRuns;
     this.#sources = options.sources;
     this.#runPollMs = options.runPollMs ?? 1000;
+    this.#automation = options.automation;
     this.statuses = new StatusCache({
       graph: options.graph,
       load: (now) => StatusResolver.load(options.graph, options.store, now),
@@ -152,6 +167,7 @@ export class StoreUiData implements UiData {
       counts: uiCounts(summary.counts),
       downstreams: this.#graph.downstreamEdges(asset.key).map((edge) => edge.downstream),
       sql: asset.kind === "asset" ? asset.sql : undefined,
+      sqlRefs: this.#sqlRefs(asset),
       checks,
       observation: asset.kind === "source" ? this.#observation(snapshot, asset) : undefined,
     };
@@ -237,6 +253,7 @@ export class StoreUiData implements UiData {
       history: history.map(materializationView),
       checks: (checks?.get(partitionKey) ?? []).map((check) => checkView(partition, check)),
       sql: asset.kind === "asset" ? asset.sql : undefined,
+      sqlRefs: this.#sqlRefs(asset),
       lastRun: state?.lastAttempt &&
         await this.#lastRun(state.lastAttempt.runId, asset.key, partition),
     };
@@ -280,6 +297,24 @@ export class StoreUiData implements UiData {
       line.asset === undefined || (line.asset === asset && (line.partition ?? "") === partition)
     );
     return { id: run.id, status: run.status, logs: mine.slice(-PARTITION_LOG_LINES) };
+  }
+
+  /**
+   * Each ref of the asset's SQL whose key is not one of its upstreams, mapped to the upstream
+   * that reads that key (the published copy a mart's `ref('gold.x')` resolves to).
+   */
+  #sqlRefs(asset: AnyAsset): Record<string, string> | undefined {
+    if (asset.kind !== "asset" || asset.sql === undefined) return undefined;
+    const upstreams = this.#graph.upstreamEdges(asset.key).map((edge) => edge.upstream);
+    const refs: Record<string, string> = {};
+    for (const piece of splitSqlRefs(asset.sql)) {
+      if (piece.kind !== "ref" || upstreams.includes(piece.key as AssetKey)) continue;
+      const copy = upstreams.find((upstream) =>
+        this.#graph.upstreamEdges(upstream).some((edge) => edge.upstream === piece.key)
+      );
+      if (copy !== undefined) refs[piece.key] = copy;
+    }
+    return Object.keys(refs).length === 0 ? undefined : refs;
   }
 
   #node(snapshot: StatusSnapshot, asset: AnyAsset): AssetNode {
@@ -465,14 +500,59 @@ export class StoreUiData implements UiData {
     await this.#store.runs.listRuns(1);
   }
 
-  // ---- automation and models: filled as their store interfaces land ----
+  // ---- automation (the daemon's) and models ----
 
-  schedules(): Promise<readonly ScheduleView[]> {
-    return Promise.resolve([]);
+  async schedules(): Promise<readonly ScheduleView[]> {
+    const schedules = this.#automation?.schedules ?? [];
+    if (schedules.length === 0) return [];
+    const states = await this.#store.automation.states("schedule");
+    const now = this.#clock.now();
+    return await Promise.all(schedules.map(async (schedule) => {
+      const ticks = await this.#store.automation.listTicks(schedule.name, TICKS);
+      const view = scheduleView(schedule, states.get(schedule.name), ticks[0], now);
+      return {
+        name: view.name,
+        state: view.state,
+        cron: view.cron,
+        timezone: view.timezone,
+        selection: view.kind === "vacuum" ? "(vacuum)" : view.selection || "*",
+        nextTickAt: view.next_tick ?? undefined,
+        description: view.description,
+        ticks: ticks.map((tick) => ({
+          at: tick.tickAt.toISOString(),
+          status: tick.status,
+          ...(tick.requestIds.length > 0 && { runId: requestRunId(tick.requestIds[0]) }),
+          ...(tick.reason !== undefined && { reason: tick.reason }),
+        })),
+      };
+    }));
   }
 
-  sensors(): Promise<readonly SensorView[]> {
-    return Promise.resolve([]);
+  async sensors(): Promise<readonly SensorView[]> {
+    const sensors = this.#automation?.sensors ?? [];
+    if (sensors.length === 0) return [];
+    const states = await this.#store.automation.states("sensor");
+    return sensors.map((sensor) => {
+      const view = sensorView(sensor, states.get(sensor.name));
+      const evaluated = view.last_evaluation;
+      return {
+        name: view.name,
+        state: view.state,
+        everySeconds: view.minimum_interval_seconds,
+        description: view.description,
+        ...(view.cursor !== null && { cursor: view.cursor }),
+        ticks: evaluated === null ? [] : [{
+          at: evaluated,
+          status: view.last_error !== null
+            ? "failed"
+            : (view.last_requests ?? 0) > 0
+            ? "requested"
+            : "skipped",
+          ...((view.last_error ?? view.skip_reason) !== null &&
+            { reason: (view.last_error ?? view.skip_reason)! }),
+        }],
+      };
+    });
   }
 
   models(): Promise<readonly ModelView[]> {

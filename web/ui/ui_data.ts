@@ -78,6 +78,8 @@ export interface AssetDetail extends AssetNode {
   readonly downstreams: readonly string[];
   /** The SQL text of a SQL asset, with its `ref('key')` calls as written. */
   readonly sql?: string;
+  /** A ref whose key is not the asset it reads, mapped to that asset (a mart reads a copy). */
+  readonly sqlRefs?: Readonly<Record<string, string>>;
   readonly checks: readonly CheckResultView[];
   readonly observation?: SourceObservation;
 }
@@ -188,6 +190,7 @@ export interface PartitionDetail {
   readonly history: readonly MaterializationView[];
   readonly checks: readonly CheckResultView[];
   readonly sql?: string;
+  readonly sqlRefs?: Readonly<Record<string, string>>;
   readonly lastRun?: {
     readonly id: string;
     readonly status: RunStatus;
@@ -243,13 +246,22 @@ export interface ScheduleView {
   readonly timezone: string;
   readonly selection: string;
   readonly nextTickAt?: string;
+  /** Newest first. */
   readonly ticks: readonly TickView[];
+  /** Turned on or off (`deno task schedules on|off NAME`). */
+  readonly state?: "on" | "off";
+  readonly description?: string;
 }
 
 export interface SensorView {
   readonly name: string;
   readonly cursor?: string;
+  /** Newest first; a store that keeps only the last evaluation gives that one. */
   readonly ticks: readonly TickView[];
+  readonly state?: "on" | "off";
+  /** How often it may be evaluated, in seconds. */
+  readonly everySeconds?: number;
+  readonly description?: string;
 }
 
 export interface ModelVersionView {

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { defineSchedule } from "../../../runtime/automation/schedule.ts";
+import { defineSensor } from "../../../runtime/automation/sensor.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
+import type { DaemonId } from "../../../runtime/store/metadata_store.ts";
+import { StoreUiData } from "../../../web/ui/store_ui_data.ts";
 import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
 import {
   assetDocument,
@@ -261,3 +265,66 @@ storeTest(
     assert.equal(f.data.statuses.loads, before + 2);
   },
 );
+
+Deno.test("StoreUiData lists the daemon's schedules with their ticks and sensors with their last evaluation", async () => {
+  const f = await openUiFixture();
+  try {
+    const nightly = defineSchedule({
+      name: "nightly",
+      cron: "0 2 * * *",
+      selection: "demo.summary+",
+      description: "Every night.",
+    });
+    const landed = defineSensor({
+      name: "landed",
+      minimumIntervalSeconds: 30,
+      evaluate: () => Promise.resolve({ skipReason: "nothing landed" }),
+    });
+    const data = new StoreUiData({
+      graph: f.h.graph,
+      store: f.h.store,
+      clock: f.h.clock,
+      localRuns: f.localRuns,
+      automation: { schedules: [nightly], sensors: [landed] },
+    });
+    const store = f.h.store.automation;
+    await store.ensureStates("schedule", [{ name: "nightly", enabled: true }], NOW);
+    await store.evaluateSchedule("nightly", "daemon-1" as DaemonId, NOW, () => ({
+      lastTickAt: new Date("2026-03-04T02:00:00Z"),
+      ticks: [{
+        tickAt: new Date("2026-03-04T02:00:00Z"),
+        status: "skipped",
+        requests: [],
+        superseded: 0,
+        reason: "nothing is stale",
+      }],
+    }));
+    await store.ensureStates("sensor", [{ name: "landed", enabled: true }], NOW);
+    const claim = await store.claimSensor("landed", "daemon-1" as DaemonId, NOW, 30_000, 60_000);
+    assert.ok(claim);
+    const outcome = { cursor: "c-7", requests: [], skipReason: "nothing landed" };
+    assert.equal(await store.commitSensor(claim, outcome, NOW), true);
+    await store.setEnabled("sensor", "landed", false, NOW);
+    assert.deepEqual(await data.schedules(), [{
+      name: "nightly",
+      state: "on",
+      cron: "0 2 * * *",
+      timezone: "UTC",
+      selection: "demo.summary+",
+      nextTickAt: "2026-03-05T02:00:00.000Z",
+      description: "Every night.",
+      ticks: [{ at: "2026-03-04T02:00:00.000Z", status: "skipped", reason: "nothing is stale" }],
+    }]);
+    assert.deepEqual(await data.sensors(), [{
+      name: "landed",
+      state: "off",
+      everySeconds: 30,
+      description: "",
+      cursor: "c-7",
+      ticks: [{ at: NOW.toISOString(), status: "skipped", reason: "nothing landed" }],
+    }]);
+    assert.deepEqual(await f.data.schedules(), []);
+  } finally {
+    await f.close();
+  }
+});

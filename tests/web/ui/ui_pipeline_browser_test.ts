@@ -80,6 +80,19 @@ Deno.test({
           await shot(page, "asset");
         });
 
+        await t.step("a mart's SQL links each ref to the asset it reads", async () => {
+          await page.goto(`${ui.url}/assets/marts.fact_orders`);
+          const refs = await page.$$eval(
+            "pre.sql a[data-ref]",
+            (links) => links.map((a) => [a.textContent, a.getAttribute("href")]),
+          );
+          const use = "{{ ref('silver.orders_enriched') }}";
+          assert.deepEqual(refs.find(([text]) => text === use), [
+            "{{ ref('silver.orders_enriched') }}",
+            "/assets/warehouse.silver.orders_enriched",
+          ]);
+        });
+
         await t.step("a partition's lineage links work both ways", async () => {
           await page.goto(`${ui.url}/assets/silver.orders_enriched/partitions/${day}`);
           await follow(

@@ -189,7 +189,7 @@ export function AssetPage(props: { page: PageContext; data: AssetPageData }) {
       {asset.sql && (
         <>
           <h2>SQL</h2>
-          <SqlView sql={asset.sql} />
+          <SqlView sql={asset.sql} refs={asset.sqlRefs} />
         </>
       )}
 

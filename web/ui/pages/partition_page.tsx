@@ -103,7 +103,7 @@ export function PartitionPage(props: { page: PageContext; detail: PartitionDetai
       {detail.sql && (
         <>
           <h2>SQL</h2>
-          <SqlView sql={detail.sql} />
+          <SqlView sql={detail.sql} refs={detail.sqlRefs} />
         </>
       )}
 
