@@ -98,6 +98,9 @@ const schema = z.object({
   }
 });
 
+/** Every variable the configuration reads, for tests that try a bad value of each. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /** Variables a deployment against Kafka, Postgres and S3 sets (compose.yaml's Sluice services). */
 export const DEPLOYMENT_VARIABLES = [
   "DATABASE_URL",
