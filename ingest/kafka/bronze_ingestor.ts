@@ -45,6 +45,13 @@ export interface IngestorOptions {
   readonly onAlive?: () => void;
   /** Stop once every partition's committed offset reaches the end offset seen at start. */
   readonly untilCaughtUp?: boolean;
+  /**
+   * Awaited after a batch's files are written and before its commit; tests hold a batch here
+   * to make a zombie of this consumer (its partitions move on while it waits).
+   */
+  readonly beforeCommit?: (
+    batch: TopicPartition & { readonly startOffset: bigint },
+  ) => Promise<void>;
   readonly signal?: AbortSignal;
 }
 
@@ -306,6 +313,7 @@ async function ingestBatch(
   }));
   let partCounts = new Map<string, number>();
   try {
+    await options.beforeCommit?.({ ...tp, startOffset });
     await options.partitions.transact(async (tx) => {
       await commitBatch(tx.app, {
         ...tp,
