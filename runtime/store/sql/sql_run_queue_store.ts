@@ -180,6 +180,20 @@ export class SqlRunQueueStore implements RunQueueStore {
     daemonId: DaemonId,
     tagLimits: readonly TagLimit[],
   ): Promise<RunRequestRecord | undefined> {
+    // One statement when the oldest queued request carries no limited tag (the common case);
+    // else, or when that row is locked by another claimer, the transaction below decides.
+    const fast = await this.sql.query<RunRequestRow>(
+      `update platform.run_requests r set status = 'running', daemon_id = $1, claimed_by = $1,
+         claimed_at = now(), claims = r.claims + 1, message = null
+       from (select q.id as oldest, q.tags as oldest_tags from platform.run_requests q
+             where q.status = 'queued' order by q.id for update skip locked limit 1) c
+       where r.id = c.oldest
+         and not jsonb_exists_any(c.oldest_tags,
+                                  array(select jsonb_array_elements_text($2::text::jsonb)))
+       returning ${RUN_REQUEST_COLUMNS}`,
+      [daemonId, toJson(tagLimits.map((limit) => limit.key))],
+    );
+    if (fast.length > 0) return toRunRequest(fast[0]);
     return await this.sql.transaction(async (tx) => {
       const candidates = await tx.query<{ id: string; tags: Record<string, string> }>(
         `select r.id::text as id, r.tags from platform.run_requests r
