@@ -1,7 +1,8 @@
 // Statuses for the UI from one read of the store, kept for a short while: every page of a burst
 // (the graph, an asset, its partitions) reads the same snapshot instead of the store each time.
-// A snapshot is reloaded when older than its maximum age, or at once after this process changed
-// something (invalidate()); concurrent requests share one reload.
+// A snapshot older than its maximum age is read again in the background while requests keep
+// getting it, up to a staleness limit past which they wait; after this process changed
+// something (invalidate()) the next request waits for a fresh read. Reads are shared.
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
@@ -38,8 +39,13 @@ export interface StatusCacheOptions {
   /** Reads the store once (StatusResolver.load). */
   readonly load: (now: Date) => Promise<StatusResolver>;
   readonly clock: UiClock;
-  /** How old a snapshot may be before the next request reloads it, in ms. */
+  /** How old a snapshot may be before a request starts reading it again, in ms. */
   readonly maxAgeMs: number;
+  /**
+   * How old a snapshot may be and still be answered while it is read again, in ms; older, a
+   * request waits for the new one. Default: 10 times maxAgeMs.
+   */
+  readonly maxStaleMs?: number;
 }
 
 export class StatusCache {
@@ -59,8 +65,15 @@ export class StatusCache {
   async get(): Promise<StatusSnapshot> {
     const current = this.#current;
     const now = this.options.clock.now();
-    if (current && now.getTime() - current.at.getTime() < this.options.maxAgeMs) return current;
-    return await (this.#loading ??= this.#reload(now));
+    const age = current ? now.getTime() - current.at.getTime() : Infinity;
+    if (age < this.options.maxAgeMs) return current!;
+    const loading = this.#loading ??= this.#reload(now);
+    if (age < (this.options.maxStaleMs ?? 10 * this.options.maxAgeMs)) {
+      // Answer now with what we have; the next request gets the new read.
+      loading.catch(() => {});
+      return current!;
+    }
+    return await loading;
   }
 
   /** Drops the snapshot: the next request reads the store again. */
