@@ -20,6 +20,7 @@ import {
   withFreshDatabase,
 } from "../../support/services.ts";
 import { startKafka } from "../../support/kafka_server.ts";
+import { Random } from "../../../generator/random.ts";
 import { finish, runScript, scriptCommand } from "../../support/deno_script.ts";
 
 const START = "2026-11-01";
@@ -338,6 +339,88 @@ Deno.test({
         const stopped = await finish(running);
         assert.equal(stopped.code, 130, stopped.stderr);
         assertExactlyOnce(await bronzeCounts(databaseUrl), events);
+      }, broker.brokers);
+    } finally {
+      await broker.stop();
+    }
+  },
+});
+
+/** The records an `ingest` run's summary says it committed. */
+function ingestedOf(stdout: string): number {
+  const match = stdout.match(/Ingested ([\d,]+) records/);
+  assert.ok(match, `no summary in: ${stdout}`);
+  return Number(match[1].replaceAll(",", ""));
+}
+
+Deno.test({
+  name:
+    "broker SIGKILL mid-production and mid-ingest at seeded points: exactly N, the generator completes, the summaries add up",
+  ignore: services.ignore || (!isCI() && !Deno.env.get("SLUICE_TEST_KAFKA_BROKERS")),
+  fn: async () => {
+    // A broker of its own: killing the shared one would disturb other tests.
+    const broker = await startKafka();
+    const random = new Random(16);
+    try {
+      await withSetup(async ({ env, databaseUrl }) => {
+        // 1. Killed while the generator produces and an ingester consumes.
+        const firstEvents = 60_000;
+        let producing = true;
+        const production = produce(env, firstEvents, ["--target-rate", "3000"])
+          .finally(() => producing = false);
+        const running = ingest({ ...env, SLUICE_LOG_LEVEL: "error" }, []);
+        await waitForRecords(databaseUrl, 1);
+        await new Promise((resolve) => setTimeout(resolve, random.int(2_000, 8_000)));
+        assert.ok(producing, "production finished before the kill: raise the events");
+        await broker.kill();
+        await new Promise((resolve) => setTimeout(resolve, random.int(3_000, 12_000)));
+        await broker.start();
+        const produced = await production;
+        assert.equal(produced.code, 0, produced.stderr);
+        assert.match(produced.stdout, /Produced 60,000 events/);
+        await waitForRecords(databaseUrl, firstEvents);
+        running.kill("SIGTERM");
+        const first = await finish(running);
+        assert.equal(first.code, 130, first.stderr);
+
+        // 2. Killed while an ingester drains a backlog, nothing producing. The generator's
+        // second run starts where the first ended, so every record is new.
+        const secondEvents = 150_000;
+        const backlog = await runScript("sluice.ts", [
+          "generate",
+          "--kafka",
+          "--events",
+          String(secondEvents),
+          "--seed",
+          "4",
+          "--start",
+          "2026-11-02",
+          "--batch-size",
+          "5000",
+        ], env);
+        assert.equal(backlog.code, 0, backlog.stderr);
+        const draining = ingest({ ...env, SLUICE_LOG_LEVEL: "error" });
+        await waitForRecords(databaseUrl, firstEvents + 1);
+        await new Promise((resolve) => setTimeout(resolve, random.int(100, 1_000)));
+        const before = await recordsIn(databaseUrl);
+        assert.ok(before < firstEvents + secondEvents, "drained before the kill: raise the events");
+        await broker.kill();
+        await new Promise((resolve) => setTimeout(resolve, random.int(3_000, 12_000)));
+        await broker.start();
+        const second = await finish(draining);
+        assert.equal(second.code, 0, second.stderr);
+
+        const counts = await bronzeCounts(databaseUrl);
+        assert.equal(counts.rows + counts.rejected, firstEvents + secondEvents);
+        assert.equal(counts.distinctOffsets, firstEvents + secondEvents, "no offset twice");
+        assert.equal(counts.overlaps, 0);
+        // Each summary counts what its process committed: together, every record once.
+        assert.equal(
+          ingestedOf(first.stdout) + ingestedOf(second.stdout),
+          firstEvents + secondEvents,
+        );
+        assert.equal(ingestedOf(first.stdout), firstEvents);
+        assert.equal(ingestedOf(second.stdout), secondEvents);
       }, broker.brokers);
     } finally {
       await broker.stop();
