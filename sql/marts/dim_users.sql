@@ -5,6 +5,7 @@ group: marts
 description: One row per user who ordered, with lifetime order facts, the latest 30-day risk score and a segment.
 materialized: table
 indexes: [[segment], [risk_label]]
+freshness: { maximum_lag_minutes: 1440 }
 columns:
   user_id: The user (grain).
   segment: vip (GMV over 2,000 USD), at_risk (high risk label), new (first order within 30 days of the last), or regular.
