@@ -45,6 +45,13 @@ export class TimeoutError extends SluiceError {
   }
 }
 
+/**
+ * How a failure behaves when the same work runs again: the same way (deterministic) or perhaps
+ * not (transient). An error class the runtime cannot know may say which in a `failureKind`
+ * field; runtime/execution/step/failure_classifier.ts reads every other sign.
+ */
+export type FailureKind = "deterministic" | "transient";
+
 /** Renders any thrown value as one line, for run tables and the metadata store. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0];
@@ -57,4 +64,25 @@ export function errorMessage(error: unknown): string {
  */
 export class ConcurrentChangeError extends RuntimeInvariantError {
   override name = "ConcurrentChangeError";
+}
+
+/**
+ * A SQL asset's statement failed in its engine. The message names the file, and the line and
+ * column in that file when the engine gave a position, then the engine's own message:
+ * `sql/gold/fraud_summary.sql:12:5: Binder Error: Referenced column "amout" not found`. The
+ * driver's error is the cause, which says whether a retry can help.
+ */
+export class SqlError extends SluiceError {
+  override name = "SqlError";
+  constructor(
+    readonly file: string,
+    readonly position: { readonly line: number; readonly column: number } | undefined,
+    readonly engineMessage: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${file}${position ? `:${position.line}:${position.column}` : ""}: ${engineMessage}`,
+      options,
+    );
+  }
 }

@@ -14,13 +14,22 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** Fraction of the delay drawn at random, so retries of many assets do not align. */
   readonly jitter: number;
+  /**
+   * Which failures are retried: "transient" (the default) retries every failure not known to
+   * fail the same way again (a SQL or type error, a failed blocking check, a contract
+   * violation fail at once); "all" retries every failure; a function decides by the error.
+   */
+  readonly retryOn?: RetryOn;
 }
+
+export type RetryOn = "all" | "transient" | ((error: unknown) => boolean);
 
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 3,
   initialDelayMs: 1_000,
   maxDelayMs: 60_000,
   jitter: 0.2,
+  retryOn: "transient",
 };
 
 export const DEFAULT_TIMEOUT_MS = 60 * 60 * 1_000;
@@ -45,6 +54,18 @@ export function validateRetry(key: string, policy: RetryPolicy): RetryPolicy {
   ) {
     throw new DefinitionError(
       `Asset '${key}' has retry delays ${policy.initialDelayMs}..${policy.maxDelayMs} ms: expected 0 <= initialDelayMs <= maxDelayMs`,
+      key,
+    );
+  }
+  const retryOn = policy.retryOn;
+  if (
+    retryOn !== undefined && retryOn !== "all" && retryOn !== "transient" &&
+    typeof retryOn !== "function"
+  ) {
+    throw new DefinitionError(
+      `Asset '${key}' has retryOn ${
+        JSON.stringify(retryOn)
+      }: expected "transient", "all" or a function of the error`,
       key,
     );
   }

@@ -8,7 +8,7 @@ import { isUpToDate } from "../../staleness/staleness.ts";
 import type { MaterializationId, RunId, StepStatus } from "../../store/metadata_store.ts";
 import type { PlanStep } from "../plan.ts";
 import { attemptOnce } from "./attempt.ts";
-import { CheckFailedError } from "./checks.ts";
+import { classifyFailure, retries } from "./failure_classifier.ts";
 import { acquireLease } from "./lease.ts";
 import type { SkipKind, StepEnvironment, StepOutcome } from "./step_environment.ts";
 import { readStepInputs, type StepInputs } from "./step_inputs.ts";
@@ -86,8 +86,14 @@ export async function runStep(
         if (signal.aborted) return await cancelled(env, step, attempt, finish);
         const message = errorMessage(error);
         const maxAttempts = definition.retry.maxAttempts;
-        log.warn(`attempt ${attempt} of ${maxAttempts} failed: ${message}`);
-        if (attempt >= maxAttempts || error instanceof CheckFailedError) {
+        // A failure that would repeat (a SQL or type error, a failed check) is not retried.
+        const failure = classifyFailure(error);
+        const retry = attempt < maxAttempts && retries(definition.retry, error, failure);
+        log.warn(`attempt ${attempt} of ${maxAttempts} failed: ${message}`, {
+          failure: failure.kind,
+        });
+        if (!retry) {
+          if (attempt < maxAttempts) log.info(`not retried: ${failure.reason} fails again`);
           await recordLastAttempt(env, step, "failed", message);
           return finish({ status: "failed", reason: message, attempts: attempt });
         }
