@@ -11,6 +11,7 @@ import {
   timestampTZValue,
 } from "@duckdb/node-api";
 import { SluiceError } from "../../runtime/errors.ts";
+import { wrapQueryText } from "../../runtime/sql/query_text.ts";
 
 export interface DuckDbOptions {
   /** Database file; omitted means an in-memory database that vanishes on close. */
@@ -77,9 +78,25 @@ export interface DuckDb {
 /** A DuckDB statement or the database itself failed; `sql` holds the full statement. */
 export class DuckDbError extends SluiceError {
   override name = "DuckDbError";
-  constructor(message: string, readonly sql?: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly sql?: string,
+    options?: ErrorOptions,
+    /** What DuckDB said about the statement, when it failed on one. */
+    readonly failure?: DuckDbFailure,
+  ) {
     super(message, options);
   }
+}
+
+/** DuckDB's own report of a failed statement. */
+export interface DuckDbFailure {
+  /** DuckDB's exception type: Parser, Binder, Catalog, Conversion, IO, ... */
+  readonly type: string | undefined;
+  /** `Binder Error: Referenced column "amout" not found in FROM clause!` and its detail lines. */
+  readonly message: string;
+  /** The 0-based character offset in the statement DuckDB points at, when it does. */
+  readonly position: number | undefined;
 }
 
 export const DEFAULT_MEMORY_LIMIT = "1GB";
@@ -101,6 +118,9 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
     const connection = await instance.connect();
     // Set per session, not in the config: icu, which owns the setting, loads only on first use.
     await connection.run(`SET TimeZone = ${sqlString(options.timeZone ?? "UTC")}`);
+    // Errors as JSON carry the position of the failing token, which a SQL asset's error maps
+    // back to its file; duckDbFailure turns them back into DuckDB's usual words.
+    await connection.run("SET errors_as_json = true");
     return new DuckDbConnection(instance, connection, ownSpill);
   } catch (error) {
     if (ownSpill) Deno.removeSync(ownSpill, { recursive: true });
@@ -153,8 +173,12 @@ class DuckDbConnection implements DuckDb {
     if (options.compressionLevel !== undefined) {
       settings.push(`COMPRESSION_LEVEL ${positiveInteger(options.compressionLevel)}`);
     }
-    const query = selectSql.trim().replace(/;+\s*$/, "");
-    const sql = `COPY (${query}) TO ${sqlString(filePath)} (${settings.join(", ")})`;
+    // The query on lines of its own: a trailing `-- note` cannot swallow the parenthesis.
+    const sql = wrapQueryText(
+      "COPY (",
+      selectSql,
+      `) TO ${sqlString(filePath)} (${settings.join(", ")})`,
+    );
     const [result] = await this.all<{ Count: number | bigint }>(sql);
     return Number(result.Count);
   }
@@ -184,10 +208,12 @@ class DuckDbConnection implements DuckDb {
       try {
         return await body(connection, params === undefined ? undefined : toDuckDbParams(params));
       } catch (error) {
+        const failure = duckDbFailure(error, sql);
         throw new DuckDbError(
-          `DuckDB failed on '${firstSqlLine(sql)}': ${firstLine(error)}`,
+          `DuckDB failed on '${firstSqlLine(sql)}': ${failure.message.split("\n")[0]}`,
           sql,
           { cause: error },
+          failure,
         );
       }
     });
@@ -249,10 +275,62 @@ function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** The first non-blank line of a statement, enough to find it in a file of SQL. */
+/**
+ * The first non-blank line of a statement, enough to find it in a file of SQL; a line that only
+ * opens a wrapper (`COPY (`) takes the next one along.
+ */
 function firstSqlLine(sql: string): string {
-  const line = sql.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  const lines = sql.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const line = lines.length > 1 && lines[0].endsWith("(")
+    ? `${lines[0]}${lines[1]}`
+    : lines[0] ?? "";
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+/**
+ * DuckDB's report of a failed statement. With errors_as_json its message is JSON (after a
+ * "Parser Error: " prefix for parse errors) holding the type, the message and the byte offset
+ * of the failing token; anything else is kept as it came.
+ */
+export function duckDbFailure(error: unknown, sql: string): DuckDbFailure {
+  const text = error instanceof Error ? error.message : String(error);
+  const brace = text.indexOf("{");
+  if (brace !== -1) {
+    let json: { exception_type?: unknown; exception_message?: unknown; position?: unknown };
+    try {
+      json = JSON.parse(text.slice(brace));
+    } catch {
+      json = {};
+    }
+    if (typeof json.exception_type === "string" && typeof json.exception_message === "string") {
+      const bytes = Number(json.position);
+      return {
+        type: json.exception_type,
+        message: `${json.exception_type} Error: ${json.exception_message}`,
+        position: json.position === undefined || !Number.isInteger(bytes)
+          ? undefined
+          : characterOffset(sql, bytes),
+      };
+    }
+  }
+  return {
+    type: /^([A-Z][A-Za-z ]*?) Error: /.exec(text)?.[1],
+    message: text,
+    position: undefined,
+  };
+}
+
+/** The character offset of a UTF-8 byte offset into `text`. */
+function characterOffset(text: string, byteOffset: number): number {
+  let bytes = 0;
+  let chars = 0;
+  for (const char of text) {
+    if (bytes >= byteOffset) break;
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    chars += char.length;
+  }
+  return chars;
 }
 
 function firstLine(error: unknown): string {

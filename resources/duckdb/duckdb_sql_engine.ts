@@ -8,11 +8,13 @@ import {
   type MaterializeContext,
   type MaterializeResult,
 } from "../../runtime/definitions/context.ts";
-import { SluiceError } from "../../runtime/errors.ts";
+import { DefinitionError, SluiceError } from "../../runtime/errors.ts";
+import type { MappedSql } from "../../runtime/sql/mapped_sql.ts";
+import { sqlErrorFor } from "../../runtime/sql/sql_error_location.ts";
 import type { CheckContext } from "../../runtime/definitions/check.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
-import { type DuckDb, type DuckDbOptions, openDuckDb } from "./duckdb.ts";
+import { type DuckDb, DuckDbError, type DuckDbOptions, openDuckDb } from "./duckdb.ts";
 
 /** The file every DuckDB-built asset partition holds. */
 export const DATA_FILE = "data.parquet";
@@ -33,11 +35,11 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
   return {
     name: "duckdb",
     async materialize(ctx, source) {
-      const sql = renderDuckDbSql(ctx, source, options.schemaOf ?? (() => undefined));
+      const query = renderDuckDbQuery(ctx, source, options.schemaOf ?? (() => undefined));
       const shared = sharedDuckDb(ctx);
       const db = shared ?? await openDuckDb(options.open);
       try {
-        return await writeParquet(db, sql, join(ctx.output.dir, DATA_FILE));
+        return await writeParquet(db, source, query, join(ctx.output.dir, DATA_FILE));
       } finally {
         if (shared === undefined) db.close();
       }
@@ -81,21 +83,38 @@ export async function openDuckDbTestSession(
   };
 }
 
-/** The SQL of `source` for `ctx.partition`, with refs and placeholders replaced. */
-export function renderDuckDbSql(
+/**
+ * The query of `source` for `ctx.partition`, with refs and placeholders replaced, mapped back to
+ * the file for error positions.
+ */
+export function renderDuckDbQuery(
   ctx: MaterializeContext,
   source: SqlAssetSource,
   schemaOf: SchemaOf,
-): string {
-  const withRefs = source.render((key) => relationFor(ctx, source, key, schemaOf));
+): MappedSql {
+  const withRefs = source.query((key) => relationFor(ctx, source, key, schemaOf));
   return renderPlaceholders(withRefs, ctx, source);
 }
 
-async function writeParquet(db: DuckDb, sql: string, file: string): Promise<MaterializeResult> {
+async function writeParquet(
+  db: DuckDb,
+  source: SqlAssetSource,
+  query: MappedSql,
+  file: string,
+): Promise<MaterializeResult> {
   // Parallel sinks may reorder rows and split row groups by timing; insertion order must hold
   // so the file's bytes, and therefore its data version, depend on the inputs only.
   await db.run("SET preserve_insertion_order = true");
-  const rows = await db.copyToParquet(sql, file);
+  let rows: number;
+  try {
+    rows = await db.copyToParquet(query.text, file);
+  } catch (error) {
+    // DuckDB rejected the asset's query: name the file, line and column it points at.
+    if (error instanceof DuckDbError && error.failure && error.sql) {
+      throw sqlErrorFor(source, query, error.sql, error.failure, error);
+    }
+    throw error;
+  }
   return { rows, metadata: { engine: "duckdb", file: DATA_FILE } };
 }
 
@@ -153,31 +172,46 @@ function splitColumns(columns: string): { name: string; type: string }[] {
 }
 
 function renderPlaceholders(
-  sql: string,
+  query: MappedSql,
   ctx: MaterializeContext,
   source: SqlAssetSource,
-): string {
+): MappedSql {
   const values: Record<string, string | undefined> = {
     partition: ctx.partition,
     partition_start: ctx.window?.start.toISOString(),
     partition_end: ctx.window?.end.toISOString(),
   };
-  return sql.replace(PLACEHOLDER, (whole, name: string) => {
-    if (!(name in values)) {
-      throw new SluiceError(
-        `Cannot render ${whole} in ${source.path}: expected one of {{ partition }}, ` +
-          `{{ partition_start }}, {{ partition_end }}`,
-      );
-    }
-    const value = values[name];
-    if (value === undefined || value === "") {
-      throw new SluiceError(
-        `Cannot render ${whole} in ${source.path}: asset '${source.key}' has no time ` +
-          `partitions; add 'partitions: { daily: { start: ... } }' to its header`,
-      );
-    }
-    return value;
-  });
+  const replacements = [...query.text.matchAll(PLACEHOLDER)].map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+    text: placeholderValue(match[0], match[1], values, source),
+  }));
+  return replacements.length === 0 ? query : query.replace(replacements);
+}
+
+/** A placeholder's value; an unknown one, or a time one in an asset without time, is refused. */
+function placeholderValue(
+  whole: string,
+  name: string,
+  values: Readonly<Record<string, string | undefined>>,
+  source: SqlAssetSource,
+): string {
+  if (!(name in values)) {
+    throw new DefinitionError(
+      `Cannot render ${whole} in ${source.path}: expected one of {{ partition }}, ` +
+        `{{ partition_start }}, {{ partition_end }}`,
+      source.key,
+    );
+  }
+  const value = values[name];
+  if (value === undefined || value === "") {
+    throw new DefinitionError(
+      `Cannot render ${whole} in ${source.path}: asset '${source.key}' has no time ` +
+        `partitions; add 'partitions: { daily: { start: ... } }' to its header`,
+      source.key,
+    );
+  }
+  return value;
 }
 
 function sharedDuckDb(ctx: MaterializeContext): DuckDb | undefined {

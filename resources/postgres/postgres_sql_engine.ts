@@ -6,6 +6,9 @@ import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { MaterializeContext, MaterializeResult } from "../../runtime/definitions/context.ts";
 import { DefinitionError, SluiceError } from "../../runtime/errors.ts";
 import type { TestSession } from "../../runtime/sql/data_tests.ts";
+import type { MappedSql } from "../../runtime/sql/mapped_sql.ts";
+import { wrapQuery } from "../../runtime/sql/query_text.ts";
+import { type EngineFailure, sqlErrorFor } from "../../runtime/sql/sql_error_location.ts";
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
 import { type AppTransaction, quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
 import { hashParts } from "../../runtime/definitions/version.ts";
@@ -117,6 +120,9 @@ async function buildMart(
 ): Promise<MaterializeResult> {
   const config = martConfig(source);
   const sql = renderPostgresSql(source);
+  const query = source.query(relationOf);
+  const run = (client: Pick<SqlClient, "exec">, prefix: string, suffix = "") =>
+    execQuery(client, source, query, prefix, suffix);
   const target = relationOf(source.key);
   const tag = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   const stageName = `${source.key.slice(source.key.indexOf(".") + 1)}__stage_${tag}`;
@@ -134,12 +140,13 @@ async function buildMart(
     JSON.stringify({ relation: target, materialized: config.materialized, sql }, null, 2),
   );
   if (config.materialized === "view") {
-    await db.exec(`create view ${stage} as ${sql}`);
+    await run(db, `create view ${stage} as`);
     return {
       dataVersion,
       metadata: { engine: "postgres", materialized: "view", staged_relation: stage },
       inCommit: async (tx) => {
-        await tx.exec(`drop view ${stage}; create or replace view ${target} as ${sql}`);
+        await tx.exec(`drop view ${stage}`);
+        await run(tx, `create or replace view ${target} as`);
       },
     };
   }
@@ -155,10 +162,15 @@ async function buildMart(
     );
     since = row.since ?? undefined;
   }
-  const filtered = since === undefined || config.materialized !== "incremental"
-    ? sql
-    : `select * from (${sql}) as m where m.${quoteIdent(config.updated_at)} >= '${since}'`;
-  await db.exec(`create table ${stage} as ${filtered}`);
+  if (since === undefined || config.materialized !== "incremental") {
+    await run(db, `create table ${stage} as`);
+  } else {
+    await run(
+      db,
+      `create table ${stage} as select * from (`,
+      `) as m where m.${quoteIdent(config.updated_at)} >= '${since}'`,
+    );
+  }
   const [{ rows }] = await db.query<{ rows: number }>(`select count(*)::int as rows from ${stage}`);
   const keys = config.materialized === "incremental" ? config.unique_key : [];
   // Tests see the table as it will be: for a merge, the target's rows the window does not
@@ -194,6 +206,46 @@ async function buildMart(
       // Statistics commit with the rows: marts that read this one plan on what it holds now.
       await tx.exec(`analyze ${target}`);
     },
+  };
+}
+
+/**
+ * Runs `prefix`, the mart's query and `suffix` as one statement; an error Postgres reports on it
+ * (it has a SQLSTATE) becomes a SqlError naming the file, line and column of the query.
+ */
+async function execQuery(
+  client: Pick<SqlClient, "exec">,
+  source: SqlAssetSource,
+  query: MappedSql,
+  prefix: string,
+  suffix: string,
+): Promise<void> {
+  const statement = wrapQuery(prefix, query, suffix).text;
+  try {
+    await client.exec(statement);
+  } catch (error) {
+    const failure = postgresFailure(error);
+    if (failure === undefined) throw error;
+    throw sqlErrorFor(source, query, statement, failure, error);
+  }
+}
+
+/** What Postgres (server or PGlite) said about a statement: a SQLSTATE, a message, a position. */
+function postgresFailure(error: unknown): EngineFailure | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, message, position } = error as {
+    code?: unknown;
+    message?: unknown;
+    position?: unknown;
+  };
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code) || typeof message !== "string") {
+    return undefined;
+  }
+  // Postgres counts characters from 1.
+  const at = Number(position);
+  return {
+    message: `${message} (SQLSTATE ${code})`,
+    position: position === undefined || !Number.isInteger(at) || at < 1 ? undefined : at - 1,
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   CheckSeverity,
 } from "../definitions/check.ts";
 import { DefinitionError } from "../errors.ts";
+import { queryExtent, wrapQueryText } from "./query_text.ts";
 
 const Column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a column name");
 const Columns = z.union([Column.transform((c) => [c]), z.array(Column).min(1)]);
@@ -83,7 +84,7 @@ export function parseDataTests(raw: unknown, where: string): DataTest[] {
         `Cannot read test ${index + 1} of ${where}${path}: ${issue.message}`,
       );
     }
-    return compile(parsed.data);
+    return compile(parsed.data, where);
   });
   const seen = new Set<string>();
   for (const test of tests) {
@@ -99,7 +100,7 @@ export function parseDataTests(raw: unknown, where: string): DataTest[] {
 
 type Spec = z.output<typeof TestSchema>;
 
-function compile(spec: Spec): DataTest {
+function compile(spec: Spec, where: string): DataTest {
   const severity: CheckSeverity = spec.severity ?? "error";
   if ("not_null" in spec) {
     const cols = spec.not_null;
@@ -169,6 +170,14 @@ function compile(spec: Spec): DataTest {
     };
   }
   const custom = spec.sql;
+  const extent = queryExtent(custom);
+  if (!extent.ok) {
+    throw new DefinitionError(
+      `Cannot read test '${spec.name}' of ${where}: its sql ${
+        extent.problem === "empty" ? "holds no query" : "holds more than one statement"
+      }; write one SELECT that returns the failing rows`,
+    );
+  }
   return {
     name: spec.name,
     severity,
@@ -206,13 +215,14 @@ export function dataTestChecks(
 
 export async function runDataTest(test: DataTest, session: TestSession): Promise<CheckOutcome> {
   const failing = test.failingRowsSql(session);
+  // Custom SQL may end with a comment or a semicolon: the query goes on lines of its own.
   const [{ failing_count }] = await session.all(
-    `SELECT count(*) AS failing_count FROM (${failing}) AS failing`,
+    wrapQueryText("SELECT count(*) AS failing_count FROM (", failing, ") AS failing"),
   );
   const count = Number(failing_count);
   if (count === 0) return { passed: true, message: "no failing rows" };
   const rows = await session.all(
-    `SELECT * FROM (${failing}) AS failing LIMIT ${FAILING_ROWS_KEPT}`,
+    wrapQueryText("SELECT * FROM (", failing, `) AS failing LIMIT ${FAILING_ROWS_KEPT}`),
   );
   return {
     passed: false,

@@ -18,8 +18,11 @@ import {
 import { staticPartitions } from "../partitions/static_partitions.ts";
 import type { RetryPolicy } from "../definitions/policies.ts";
 import { dataTestChecks, parseDataTests } from "./data_tests.ts";
+import { MappedSql } from "./mapped_sql.ts";
+import { normalizeQuery, queryExtent } from "./query_text.ts";
 import { extractRefs, type RefSpan, renderRefs } from "./ref_parser.ts";
-import type { SqlAssetSource, SqlEngine } from "./sql_engine.ts";
+import type { SqlAssetSource, SqlEngine, SqlFilePosition } from "./sql_engine.ts";
+import { lineOf } from "./sql_scanner.ts";
 
 export interface LoadSqlAssetsOptions {
   readonly engines: Readonly<Record<string, SqlEngine>>;
@@ -62,6 +65,7 @@ const HeaderSchema = z.looseObject({
     initial_delay_ms: z.number().nonnegative().optional(),
     max_delay_ms: z.number().nonnegative().optional(),
     jitter: z.number().min(0).max(1).optional(),
+    retry_on: z.enum(["transient", "all"]).optional(),
   }).optional(),
   timeout_ms: z.number().positive().optional(),
   /** Data tests (data_tests.ts), validated there so errors name the test. */
@@ -159,6 +163,7 @@ function buildSqlAsset(
   }
   const mappings = dependencyMappings(path, key, header, refKeys, resolve);
   const body = text.slice(bodyStart);
+  assertOneQuery(path, text, bodyStart, key);
   const bodySpans: readonly RefSpan[] = Object.freeze(
     spans.map((span) =>
       Object.freeze({ key: span.key, start: span.start - bodyStart, end: span.end - bodyStart })
@@ -171,6 +176,13 @@ function buildSqlAsset(
     refs: bodySpans,
     config: engineConfig(header),
     render: (relationFor: (key: AssetKey) => string) => renderRefs(body, bodySpans, relationFor),
+    query: (relationFor: (key: AssetKey) => string) =>
+      normalizeQuery(
+        MappedSql.of(body).replace(
+          bodySpans.map((span) => ({ ...span, text: relationFor(span.key) })),
+        ),
+      ),
+    locate: (bodyOffset: number) => positionIn(text, bodyStart + bodyOffset),
   });
   return defineAsset({
     key,
@@ -189,6 +201,27 @@ function buildSqlAsset(
     renderSql: () => engine.preview?.(source) ?? source.render((ref) => ref),
     materialize: (ctx) => engine.materialize(ctx, source),
   });
+}
+
+/** A SQL asset is one query: refuse an empty body or a second statement, naming the line. */
+function assertOneQuery(path: string, text: string, bodyStart: number, key: AssetKey): void {
+  const extent = queryExtent(text.slice(bodyStart));
+  if (extent.ok) return;
+  throw new DefinitionError(
+    extent.problem === "empty"
+      ? `Cannot load SQL asset ${path}: it holds no query after its header; write one SELECT`
+      : `Cannot load SQL asset ${path}: line ${
+        lineOf(text, bodyStart + extent.at)
+      } starts a second statement after a ';': a SQL asset is one query`,
+    key,
+  );
+}
+
+/** The line and column (both from 1) of an offset into the file's text. */
+function positionIn(text: string, offset: number): SqlFilePosition {
+  const at = Math.max(0, Math.min(offset, text.length));
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  return { line: lineOf(text, at), column: at - lineStart + 1 };
 }
 
 /** `marts/fact_orders.sql` → `marts.fact_orders`. */
@@ -254,7 +287,7 @@ function readHeader(path: string, text: string): { header: Header; bodyStart: nu
 
 /** Nested fields by parent, to name the choices when a header has an unknown one. */
 const NESTED_FIELDS: Readonly<Record<string, string>> = {
-  "retry": "max_attempts, initial_delay_ms, max_delay_ms, jitter",
+  "retry": "max_attempts, initial_delay_ms, max_delay_ms, jitter, retry_on",
   "freshness": "maximum_lag_minutes",
   "partitions.daily": "start, end, timezone",
   "deps.*": "mapping, days",
@@ -363,6 +396,7 @@ function retryOf(retry: NonNullable<Header["retry"]>): Partial<RetryPolicy> {
     ...(retry.initial_delay_ms !== undefined && { initialDelayMs: retry.initial_delay_ms }),
     ...(retry.max_delay_ms !== undefined && { maxDelayMs: retry.max_delay_ms }),
     ...(retry.jitter !== undefined && { jitter: retry.jitter }),
+    ...(retry.retry_on !== undefined && { retryOn: retry.retry_on }),
   };
 }
 
@@ -380,10 +414,4 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-function lineOf(text: string, at: number): number {
-  let line = 1;
-  for (let i = 0; i < at; i++) if (text[i] === "\n") line++;
-  return line;
 }

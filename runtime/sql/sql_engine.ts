@@ -4,6 +4,7 @@ import type { AssetKey } from "../definitions/asset_key.ts";
 import type { MaterializeContext, MaterializeResult } from "../definitions/context.ts";
 import type { CheckContext } from "../definitions/check.ts";
 import type { TestSession } from "./data_tests.ts";
+import type { MappedSql } from "./mapped_sql.ts";
 import type { RefSpan } from "./ref_parser.ts";
 
 /** One SQL asset file, as its engine sees it. */
@@ -19,6 +20,18 @@ export interface SqlAssetSource {
   readonly config: Readonly<Record<string, unknown>>;
   /** `body` with each `ref()` replaced by the relation `relationFor` names. */
   render(relationFor: (key: AssetKey) => string): string;
+  /**
+   * The query of `body` as render gives it, without trailing comments and semicolons, mapped
+   * back to `body` so an engine's error position finds its line (see locate).
+   */
+  query(relationFor: (key: AssetKey) => string): MappedSql;
+  /** The line and column in the file of an offset into `body` (both from 1). */
+  locate(bodyOffset: number): SqlFilePosition;
+}
+
+export interface SqlFilePosition {
+  readonly line: number;
+  readonly column: number;
 }
 
 export interface SqlEngine {

@@ -2,13 +2,21 @@
 // files (or a typed empty relation), placeholders take the partition, output is reproducible.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openDuckDb } from "../../../resources/duckdb/duckdb.ts";
+import { DuckDbError, openDuckDb } from "../../../resources/duckdb/duckdb.ts";
+import { SqlError } from "../../../runtime/errors.ts";
 import { DATA_FILE, duckDbSqlEngine } from "../../../resources/duckdb/duckdb_sql_engine.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
-import type { MaterializeContext, UpstreamPartition } from "../../../runtime/definitions/context.ts";
+import type {
+  MaterializeContext,
+  UpstreamPartition,
+} from "../../../runtime/definitions/context.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { sqlAsset } from "../../../runtime/sql/sql_asset.ts";
 import type { DataVersion } from "../../../runtime/definitions/version.ts";
+import { createLogger } from "../../../runtime/logger.ts";
+import { SQL_FORMS } from "../../support/sql_forms.ts";
+
+const silent = createLogger([], "error");
 
 const DAILY = `/*
 partitions: { daily: { start: "2026-01-01" } }
@@ -67,7 +75,7 @@ async function run(sql: string, ctx: MaterializeContext, schema?: string) {
   const db = await openDuckDb({ threads: 1 });
   const rows = await db.all(`SELECT * FROM read_parquet(?)`, [join(ctx.output.dir, DATA_FILE)]);
   db.close();
-  return { result, rows };
+  return { result, rows, asset };
 }
 
 Deno.test("duckdb engine reads every upstream partition of a ref and substitutes the partition", async () => {
@@ -146,5 +154,58 @@ Deno.test("duckdb engine writes byte-identical Parquet for the same inputs", asy
       digests.add(Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))).join());
     }
     assert.equal(digests.size, 1);
+  });
+});
+
+Deno.test("duckdb engine runs a SQL file in every valid form, data tests and --sql included", async () => {
+  await withDir(async (dir) => {
+    const inputs = [await upstream(dir, "2026-01-01", "SELECT unnest([2, 1]) AS n")];
+    for (const [i, form] of SQL_FORMS.entries()) {
+      const out = join(dir, `out-${i}`);
+      await Deno.mkdir(out);
+      // A custom test's SQL may end in a semicolon and a note too (not in `*/`: the header is
+      // a block comment).
+      const header = DAILY.replace(
+        "*/",
+        `tests:\n  - name: no_negative\n    sql: "SELECT * FROM {{ this }} WHERE n < 0; -- none"\n*/`,
+      );
+      const text = header + form.dress("SELECT n FROM ref('bronze.x') ORDER BY n");
+      const ctx = context(out, "2026-01-01", inputs);
+      const { rows, asset } = await run(text, ctx);
+      assert.deepEqual(rows, [{ n: 1 }, { n: 2 }], form.name);
+      const [check] = asset.checks;
+      const outcome = await check.run({ ...ctx, metadata: {}, now: new Date(), log: silent });
+      assert.deepEqual(outcome, { passed: true, message: "no failing rows" }, form.name);
+      assert.match(asset.renderSql!(), /read_parquet\(<data\.parquet of each input partition/);
+    }
+  });
+});
+
+Deno.test("duckdb engine names the file, line and column of a bad column, past a rendered ref", async () => {
+  await withDir(async (dir) => {
+    const inputs = [await upstream(dir, "2026-01-01", "SELECT 1 AS amount, 'é' AS note")];
+    // Line 6, column 5 of the file: the header takes lines 1-4; é and the longer rendered ref
+    // (read_parquet of a temp path) come before it, so offsets must be mapped, not counted.
+    const text = DAILY + "SELECT note, 'é' AS e,\n    amout\nFROM {{ ref('bronze.x') }} -- note\n";
+    const error = await run(text, context(dir, "2026-01-01", inputs)).catch((e) => e);
+    assert.ok(error instanceof SqlError, String(error));
+    assert.equal(
+      error.message,
+      'silver/y.sql:6:5: Binder Error: Referenced column "amout" not found in FROM clause! ' +
+        'Candidate bindings: "amount"',
+    );
+    assert.deepEqual(error.position, { line: 6, column: 5 });
+    assert.ok(error.cause instanceof DuckDbError);
+  });
+});
+
+Deno.test("duckdb engine points a parse error at the end of the file's query", async () => {
+  await withDir(async (dir) => {
+    const error = await run(
+      '/*\npartitions: { daily: { start: "2026-01-01" } }\n*/\nSELECT 1 +\n-- forgot the rest\n',
+      context(dir, "2026-01-01", []),
+    ).catch((e) => e);
+    assert.ok(error instanceof SqlError, String(error));
+    assert.match(error.message, /^silver\/y\.sql:4:10: Parser Error: syntax error at or near "\)"/);
   });
 });

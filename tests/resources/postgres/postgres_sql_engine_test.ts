@@ -13,6 +13,7 @@ import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
+import { SQL_FORMS } from "../../support/sql_forms.ts";
 
 interface OrderRow {
   readonly order_id: string;
@@ -230,6 +231,66 @@ for (const backend of ["PGlite", "Postgres"] as const) {
           await table(db, "select order_id, status from marts.fact order by order_id"),
           [{ order_id: "o1", status: "SUCCEEDED" }, { order_id: "o2", status: "DECLINED" }],
         );
+      } finally {
+        await h.close();
+      }
+    },
+  });
+}
+
+/** One view, table and incremental mart per valid form of a SQL file. */
+function martsInEveryForm(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const select = "select order_id, status, updated_at from {{ ref('src.orders') }}";
+  for (const [i, form] of SQL_FORMS.entries()) {
+    files[`view_${i}.sql`] = `/*\nkey: marts.view_${i}\nmaterialized: view\n*/\n` +
+      form.dress(select);
+    files[`table_${i}.sql`] = `/*\nkey: marts.table_${i}\nmaterialized: table\ntests:\n` +
+      `  - name: no_null_status\n    sql: "select * from {{ this }} where status is null; -- none"\n*/\n` +
+      form.dress(select);
+    files[`inc_${i}.sql`] = `/*\nkey: marts.inc_${i}\nmaterialized: incremental\n` +
+      `unique_key: order_id\nupdated_at: updated_at\nlookback_days: 3\n*/\n` + form.dress(select);
+  }
+  return files;
+}
+
+for (const backend of ["PGlite", "Postgres"] as const) {
+  Deno.test({
+    name: `marts run a SQL file in every valid form: view, table, merge and tests (${backend})`,
+    ...(backend === "Postgres" ? needsPostgres() : {}),
+    fn: async () => {
+      let rows: OrderRow[] = [
+        { order_id: "o1", status: "PENDING", updated_at: "2026-11-18T10:00:00Z" },
+      ];
+      const { h, run, db } = await setup(backend, () => rows, martsInEveryForm());
+      try {
+        const first = await run();
+        assert.equal(first.run?.status, "succeeded");
+        assert.equal(first.run?.steps.length, 3 * SQL_FORMS.length);
+        // The second build of an incremental mart filters the query inside a subquery.
+        rows = [...rows, {
+          order_id: "o2",
+          status: "SUCCEEDED",
+          updated_at: "2026-11-19T10:00:00Z",
+        }];
+        const second = await run();
+        assert.equal(second.run?.status, "succeeded");
+        for (const i of SQL_FORMS.keys()) {
+          for (const kind of ["view", "table", "inc"]) {
+            assert.deepEqual(
+              await table(db, `select order_id from marts.${kind}_${i} order by order_id`),
+              [{ order_id: "o1" }, { order_id: "o2" }],
+              `${kind} in form '${SQL_FORMS[i].name}'`,
+            );
+          }
+          const sql = h.graph.definition(`marts.inc_${i}` as AssetKey).renderSql!();
+          assert.match(sql, /from "src"\."orders"/);
+        }
+        const [m] = await db.query<{ n: number }>(
+          `select count(*)::int as n from platform.materializations
+           where asset_key like 'marts.inc_%' and metadata->>'mode' = 'merge'`,
+        );
+        assert.equal(m.n, SQL_FORMS.length);
       } finally {
         await h.close();
       }

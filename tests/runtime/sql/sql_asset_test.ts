@@ -302,3 +302,25 @@ Deno.test("loadSqlAssets() rejects an unknown field inside a known one and lists
     /'retry' has unknown field 'max_attempt': expected max_attempts, initial_delay_ms/,
   );
 });
+
+Deno.test("loadSqlAssets() rejects a file of two statements or of none, naming the line", async () => {
+  const two = await loadError({ "a/b.sql": "/* key: a.b */\nselect 1;\n\nselect 2;\n" });
+  assert.match(
+    two.message,
+    /Cannot load SQL asset .*a\/b\.sql: line 4 starts a second statement after a ';'/,
+  );
+  const none = await loadError({ "a/b.sql": "/* key: a.b */\n-- nothing yet\n;" });
+  assert.match(none.message, /a\/b\.sql: it holds no query after its header/);
+});
+
+Deno.test("a SQL asset's source locates an offset of its body as a line and column of the file", async () => {
+  const { duckdb, options } = engines();
+  const text = "/*\nkey: a.b\n*/\n\nselect x,\n       amout\nfrom t -- note\n;\n";
+  await withSqlDir({ "a/b.sql": text }, async (dir) => {
+    const [asset] = await loadSqlAssets(dir, options);
+    await asset.materialize({} as MaterializeContext);
+    const source = duckdb.calls[0].source;
+    assert.deepEqual(source.locate(source.body.indexOf("amout")), { line: 6, column: 8 });
+    assert.equal(source.query((key) => key).text, "select x,\n       amout\nfrom t");
+  });
+});
