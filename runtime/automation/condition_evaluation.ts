@@ -61,9 +61,10 @@ export function evaluateConditions(inputs: ConditionInputs): ConditionDecision {
     if (cron?.tick !== undefined && partitions.length === 0) cronCursor[key] = cron.tick;
     const upstreamChosen = graph.upstreamEdges(key).some((edge) => chosenAssets.has(edge.upstream));
     for (const partition of partitions) {
-      // Most partitions are fresh with nothing chosen upstream: no need to walk their inputs.
+      // Most partitions are fresh, or wait for data that has not arrived, with nothing chosen
+      // upstream: no need to walk their inputs.
       const status = statuses.partition(key, partition);
-      if (status.status === "fresh" && !upstreamChosen) {
+      if ((status.status === "fresh" || status.status === "waiting") && !upstreamChosen) {
         if (cron?.tick !== undefined) cronCursor[key] = cron.tick;
         continue;
       }

@@ -19,6 +19,13 @@ export class DaemonMetrics {
     labelNames: ["sensor", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly evaluationSeconds = new Histogram({
+    name: "sluice_daemon_sensor_evaluation_seconds",
+    help: "Time of one sensor evaluation this daemon claimed, commit included, by sensor",
+    labelNames: ["sensor"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
   readonly requested = new Counter({
     name: "sluice_daemon_run_requests_total",
     help: "Run requests this daemon enqueued, by origin",

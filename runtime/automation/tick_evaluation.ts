@@ -61,22 +61,26 @@ export async function evaluateSensors(
   conditions: { readonly byAsset: ReadonlyMap<AssetKey, AutomationCondition>; intervalMs: number },
   now: Date,
 ): Promise<Map<string, EvaluationReport>> {
-  const evaluations: [string, Promise<EvaluationReport>][] = sensors.map((sensor) => [
-    sensor.name,
-    evaluateSensor(env, sensor, now),
-  ]);
+  const timed = (evaluation: Promise<EvaluationReport>) => {
+    const began = performance.now();
+    return evaluation.then((report) => ({ report, seconds: (performance.now() - began) / 1000 }));
+  };
+  const evaluations = sensors.map((sensor) =>
+    [sensor.name, timed(evaluateSensor(env, sensor, now))] as const
+  );
   if (conditions.byAsset.size > 0) {
     evaluations.push([
       AUTOMATION_SENSOR,
-      evaluateAutomationConditions(env, conditions.byAsset, conditions.intervalMs, now),
+      timed(evaluateAutomationConditions(env, conditions.byAsset, conditions.intervalMs, now)),
     ]);
   }
   const reports = new Map<string, EvaluationReport>();
   for (const [name, evaluation] of evaluations) {
-    const report = await evaluation;
+    const { report, seconds } = await evaluation;
     reports.set(name, report);
     if (report.kind === "not_due") continue;
     env.metrics?.evaluations.inc({ sensor: name, outcome: report.kind });
+    env.metrics?.evaluationSeconds.observe({ sensor: name }, seconds);
     if (report.kind === "committed" && report.requests > 0) {
       const origin = name === AUTOMATION_SENSOR ? "automation" : "sensor";
       env.metrics?.requested.inc({ origin }, report.requests);
