@@ -43,6 +43,7 @@ import {
   runSummaryView,
   stepView,
   uiCounts,
+  uiRunStatus,
   uiStatus,
 } from "./store_views.ts";
 import type {
@@ -288,15 +289,18 @@ export class StoreUiData implements UiData {
     ) => partitions.map((p) => ({ asset: edge.upstream, partition: p, ...now(edge.upstream, p) })));
   }
 
+  /** The run of a partition's last attempt (a runtime run: its status, not its steps). */
   async #lastRun(runId: RunId, asset: string, partition: string) {
-    const run = await this.run(runId);
+    const [run, events] = await Promise.all([
+      this.#store.runs.getRun(runId),
+      this.#store.runs.listLogs(runId),
+    ]);
     if (!run) return undefined;
-    const lines = await this.runLogs(runId, 0, Number.MAX_SAFE_INTEGER);
     // The lines about this partition, and the run's own (start, end) for context.
-    const mine = lines.filter((line) =>
+    const mine = events.map((event, i) => logLineView(event, i + 1)).filter((line) =>
       line.asset === undefined || (line.asset === asset && (line.partition ?? "") === partition)
     );
-    return { id: run.id, status: run.status, logs: mine.slice(-PARTITION_LOG_LINES) };
+    return { id: run.id, status: uiRunStatus(run.status), logs: mine.slice(-PARTITION_LOG_LINES) };
   }
 
   /**
