@@ -1,0 +1,116 @@
+// The UI app over the real platform, through app.request(): the JSON API's documents are the
+// CLI's, a materialize form POST queues a request that runs here and its page and SSE log tail
+// follow it to the end, and /healthz answers while the store does.
+import assert from "node:assert/strict";
+import { createUiApp } from "../../../web/ui/ui_app.tsx";
+import { DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
+
+async function served(): Promise<{ f: UiFixture; app: ReturnType<typeof createUiApp> }> {
+  const f = await openUiFixture();
+  f.land(DAYS[0], "a");
+  f.land(DAYS[1], "a");
+  await f.sources.observeNow();
+  const app = createUiApp({
+    data: f.data,
+    actions: f.actions,
+    host: "127.0.0.1",
+    clock: f.h.clock,
+    statusPollMs: 0,
+  });
+  return { f, app };
+}
+
+/** The CSRF cookie and token a page hands this "browser". */
+async function csrf(app: ReturnType<typeof createUiApp>) {
+  const page = await app.request("/runs");
+  const cookie = page.headers.getSetCookie()[0].split(";")[0];
+  const token = (await page.text()).match(/<meta name="csrf-token" content="([^"]+)"/)![1];
+  return { cookie, token };
+}
+
+Deno.test("the store-backed JSON API returns the CLI's assets --json documents", async () => {
+  const { f, app } = await served();
+  try {
+    const assets = await (await app.request("/api/assets")).json();
+    assert.deepEqual(assets, JSON.parse(JSON.stringify(await f.data.assetDocuments())));
+    const orders = await (await app.request("/api/assets/demo.orders")).json();
+    assert.deepEqual(Object.keys(orders.partitionStatuses), DAYS);
+    assert.deepEqual(orders.partitionStatuses[DAYS[0]], {
+      status: "never",
+      reasons: ["never materialized"],
+      causes: [{ kind: "never_materialized" }],
+    });
+    assert.deepEqual(orders.health, { total: 3, runs: [["never", 2], ["waiting", 1]] });
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a materialize form POST runs the request here; its page and log stream follow it to the end", async () => {
+  const { f, app } = await served();
+  try {
+    const { cookie, token } = await csrf(app);
+    const posted = await app.request("/actions/materialize", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: token, selection: "+demo.summary", from: "", to: "" }),
+    });
+    assert.equal(posted.status, 303);
+    assert.equal(posted.headers.get("location"), "/runs/req-1");
+    await f.localRuns.settled("req-1");
+    const page = await (await app.request("/runs/req-1")).text();
+    assert.match(page, /id="run-status"[^>]*>succeeded</);
+    assert.match(page, /materialized demo\.summary@2026-03-02/);
+    const stream = await (await app.request("/runs/req-1/logs/stream")).text();
+    assert.match(stream, /event: log\ndata: .*"message":"materialized demo\.orders@2026-03-01"/);
+    assert.match(stream, /event: end\ndata: \{"status":"succeeded"\}/);
+    const runs = await (await app.request("/api/runs")).json();
+    assert.deepEqual(runs.map((r: { id: string; trigger: string }) => [r.id, r.trigger]), [
+      ["req-1", "ui"],
+    ]);
+    const graph = await (await app.request("/graph/statuses")).json();
+    assert.equal(graph.status.length, 4);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a materialize POST with a reversed range is a 400 that says so, and queues nothing", async () => {
+  const { f, app } = await served();
+  try {
+    const { cookie, token } = await csrf(app);
+    const refused = await app.request("/actions/materialize", {
+      method: "POST",
+      headers: {
+        cookie,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
+      body: new URLSearchParams({
+        _csrf: token,
+        selection: "demo.orders",
+        from: "2026-03-01",
+        to: "2026-02-01",
+      }),
+    });
+    assert.equal(refused.status, 400);
+    assert.match(
+      (await refused.json()).error,
+      /^Cannot materialize the range '2026-03-01\.\.2026-02-01'/,
+    );
+    assert.deepEqual(await f.h.store.queue.list(), []);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("/healthz answers 200 while the store does and 503 with the reason once it cannot", async () => {
+  const { f, app } = await served();
+  assert.deepEqual(await (await app.request("/healthz")).json(), { status: "ok" });
+  await f.close();
+  const down = await app.request("/healthz");
+  assert.equal(down.status, 503);
+  const body = await down.json();
+  assert.equal(body.status, "unavailable");
+  assert.match(body.error, /^Cannot read the metadata store: /);
+});
