@@ -1,7 +1,8 @@
 // Vacuum: trims metadata older than the retention window (through the store) and removes lake
 // locations nothing references any more. A location referenced by a current pointer or a
 // retained materialization (each part of a part set) is never removed, and neither is a young
-// one, which may belong to a run still writing it.
+// one, which may belong to a run still writing it, nor one written since the oldest run that
+// holds a lease started: a step may write its output early and commit it an hour later.
 import type { ListableLake } from "../definitions/lake.ts";
 import type { MaintenanceStore, TrimmedTable } from "../store/maintenance_store.ts";
 
@@ -24,6 +25,8 @@ export interface VacuumReport {
 }
 
 const DAY_MS = 86_400_000;
+/** How far a run's clock and the lake's may disagree about when a file was written. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The moment before which superseded metadata is trimmed. */
 export function retentionCutoff(options: VacuumOptions): Date {
@@ -37,9 +40,15 @@ export async function vacuum(
 ): Promise<VacuumReport> {
   const cutoff = retentionCutoff(options);
   const trimmed = await store.trim(cutoff, options.dryRun);
+  // In flight before references: a step that commits between the two reads is seen by the
+  // second, and one that has not committed yet holds the lease the first one saw.
+  const inFlight = await store.inFlightSince();
   // Read after trimming, so the files of trimmed versions go in this same vacuum.
   const referenced = await store.referencedLocations(cutoff);
-  const graceStart = options.now.getTime() - options.graceMinutes * 60_000;
+  const graceStart = Math.min(
+    options.now.getTime() - options.graceMinutes * 60_000,
+    inFlight === undefined ? Infinity : inFlight.getTime() - CLOCK_SKEW_MS,
+  );
   let locations = 0;
   let young = 0;
   const removed: string[] = [];

@@ -19,4 +19,9 @@ export interface MaintenanceStore {
    * references (each part of a part set), without a trailing slash.
    */
   referencedLocations(cutoff: Date): Promise<ReadonlySet<string>>;
+  /**
+   * When the oldest run that holds a lease (live or expired, not yet released) started, or
+   * undefined when none does: its step may still commit a location it wrote since then.
+   */
+  inFlightSince(): Promise<Date | undefined>;
 }

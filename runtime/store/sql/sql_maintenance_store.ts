@@ -53,6 +53,14 @@ export class SqlMaintenanceStore implements MaintenanceStore {
       rows.flatMap((r) => locationParts(r.location).map((uri) => uri.replace(/\/$/, ""))),
     );
   }
+
+  async inFlightSince(): Promise<Date | undefined> {
+    const [{ since }] = await this.sql.query<{ since: Date | null }>(
+      `select min(r.started_at) as since
+       from platform.leases l join platform.runs r on r.id = l.run_id`,
+    );
+    return since ?? undefined;
+  }
 }
 
 async function trimIn(tx: SqlClient, cutoff: Date): Promise<Record<TrimmedTable, number>> {

@@ -5,11 +5,15 @@ import { partSetLocation } from "../../../../runtime/definitions/part_set.ts";
 import type { RunId } from "../../../../runtime/store/metadata_store.ts";
 import {
   at,
+  DAY1,
   DAY2,
   HOUR,
+  LONG_TTL,
   materialize,
   newMaterialization,
   newRun,
+  ORDERS,
+  sleep,
   type StoreTest,
 } from "./store_contract_harness.ts";
 
@@ -62,5 +66,20 @@ export function maintenanceStoreContract(test: StoreTest): void {
       [...await store.maintenance.referencedLocations(at(0))].sort(),
       ["s3://b/one", "s3://b/p1", "s3://b/p2"],
     );
+  });
+
+  test("inFlightSince() is when the oldest run holding a lease started, expired leases too", async (store) => {
+    assert.equal(await store.maintenance.inFlightSince(), undefined);
+    await store.runs.startRun(newRun("run-early", at(0)));
+    await store.runs.startRun(newRun("run-late", at(HOUR)));
+    await store.leases.claim(ORDERS, DAY1, "run-late" as RunId, "b", LONG_TTL);
+    assert.deepEqual(await store.maintenance.inFlightSince(), at(HOUR));
+    // An expired lease not yet released: its run may still commit, so it counts.
+    await store.leases.claim(ORDERS, DAY2, "run-early" as RunId, "a", 1);
+    await sleep(20);
+    assert.deepEqual(await store.maintenance.inFlightSince(), at(0));
+    await store.leases.releaseRun("run-early" as RunId);
+    await store.leases.releaseRun("run-late" as RunId);
+    assert.equal(await store.maintenance.inFlightSince(), undefined);
   });
 }
