@@ -11,8 +11,8 @@
 // 3. Run claims per second with three daemons draining a queue of no-op requests (claim + run),
 //    and the claim statement alone from three connections (a peer figure in the same run).
 //
-// Usage: deno run -A bench/daemon_bench.ts [--rates 50,5000] [--seconds 90] [--ticks 60]
-//        [--claims 1500] [--skip-kafka] [--skip-ticks] [--skip-claims]
+// Usage: deno run -A bench/daemon_bench.ts [--rates 50,5000] [--seconds 60] [--runs 3]
+//        [--ticks 60] [--claims 1500] [--skip-kafka] [--skip-ticks] [--skip-claims]
 import { parseArgs } from "node:util";
 import type { KafkaMessage } from "kafkajs";
 import type { AssetKey } from "../runtime/definitions/asset_key.ts";
@@ -31,12 +31,13 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     rates: { type: "string", default: "50,5000" },
-    seconds: { type: "string", default: "90" },
+    seconds: { type: "string", default: "60" },
     ticks: { type: "string", default: "60" },
     claims: { type: "string", default: "1500" },
     "skip-kafka": { type: "boolean", default: false },
     "skip-ticks": { type: "boolean", default: false },
     "skip-claims": { type: "boolean", default: false },
+    runs: { type: "string", default: "3" },
   },
 });
 
@@ -44,6 +45,7 @@ const BENCH_APP = "bench/daemon/bench_app.ts";
 const databaseUrl = requireTestVariable("SLUICE_TEST_DATABASE_URL");
 const brokers = requireTestVariable("SLUICE_TEST_KAFKA_BROKERS");
 
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
 const quantile = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -160,15 +162,37 @@ async function goldCoverage(store: MetadataStore, day: string): Promise<Coverage
   });
 }
 
-/** Every order record of the topic: Kafka partition, offset, append time. */
-async function readOrders(prefix: string): Promise<{ p: number; o: bigint; at: number }[]> {
+/** Whether the newest gold commit holds every one of `orders`. */
+function covers(coverage: readonly Coverage[], orders: readonly { p: number; o: bigint }[]) {
+  const newest = coverage.at(-1);
+  return newest !== undefined && orders.every((r) => r.o < (newest.below.get(r.p) ?? 0n));
+}
+
+/** `generate --kafka` with these flags, to completion. */
+async function runGenerator(env: Record<string, string>, flags: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "sluice.ts", "generate", "--kafka", ...flags],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { success: output.success, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+/** The order records appended from `from` on: Kafka partition, offset, append time. */
+async function readOrders(
+  prefix: string,
+  from: number,
+): Promise<{ p: number; o: bigint; at: number }[]> {
   const kafka = openKafka({
     brokers: brokers.split(","),
     clientId: "bench",
     topicPrefix: prefix,
     retentionHours: 1,
   });
-  const consumer = kafka.consumer({ groupId: `${prefix}bench-reader` });
+  const consumer = kafka.consumer({ groupId: `${prefix}bench-reader-${from}` });
   const records: { p: number; o: bigint; at: number }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic: `${prefix}orders`, fromBeginning: true });
@@ -182,10 +206,15 @@ async function readOrders(prefix: string): Promise<{ p: number; o: bigint; at: n
   });
   while (Date.now() - last < 8_000) await sleep(500);
   await consumer.disconnect();
-  return records;
+  return records.filter((record) => record.at >= from);
 }
 
-async function kafkaFreshness(rate: number, seconds: number): Promise<void> {
+interface Freshness {
+  readonly p50: number;
+  readonly p95: number;
+}
+
+async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness> {
   const database = await createFreshDatabase(databaseUrl);
   const home = await Deno.makeTempDir({ prefix: "sluice-bench-daemon-" });
   const prefix = `bench${crypto.randomUUID().slice(0, 6)}.`;
@@ -200,16 +229,24 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<void> {
   const store = await openMetadataStore({ databaseUrl: database.url });
   const ingest = spawn("sluice.ts", ["ingest"], env);
   const daemon = spawn("sluice.ts", ["daemon"], env);
-  let generator: Process | undefined;
   try {
     await waitFor("the daemon", 60_000, async () => (await store.queue.liveDaemons()).length > 0);
     await sleep(5_000); // the ingester joins its group; the seeds run
+    // Warm-up (not measured): a burst that gives every topic records of the day, so the
+    // measured stream meets a day under way, as in steady operation, not its first seconds.
+    const warm = await runGenerator(env, ["--events", "3000", "--seed", "7", "--start", day]);
+    if (!warm.success) throw new Error(`generate (warm-up) failed: ${warm.stderr}`);
+    const warmOrders = await readOrders(prefix, 0);
+    await waitFor(
+      "gold to contain the warm-up",
+      600_000,
+      async () => covers(await goldCoverage(store, day), warmOrders),
+    );
     const events = rate * seconds;
     const batch = Math.max(10, Math.round(rate / 5));
+    const measuredFrom = Date.now();
     const began = performance.now();
-    generator = spawn("sluice.ts", [
-      "generate",
-      "--kafka",
+    const measured = await runGenerator(env, [
       "--target-rate",
       String(rate),
       "--events",
@@ -218,44 +255,35 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<void> {
       String(batch),
       "--start",
       day,
-    ], env);
-    const status = await generator.child.status;
-    if (!status.success) throw new Error(`generate failed: ${await generator.stderr}`);
+    ]);
+    if (!measured.success) throw new Error(`generate failed: ${measured.stderr}`);
     const produceSeconds = (performance.now() - began) / 1000;
-    const orders = await readOrders(prefix);
-    const covered = async () => {
-      const coverage = await goldCoverage(store, day);
-      const newest = coverage.at(-1);
-      return newest !== undefined &&
-        orders.every((r) => r.o < (newest.below.get(r.p) ?? 0n));
-    };
-    await waitFor("gold to contain every order", 600_000, covered);
-    const coverage = await goldCoverage(store, day);
+    const orders = await readOrders(prefix, measuredFrom);
+    await waitFor(
+      "gold to contain every order",
+      600_000,
+      async () => covers(await goldCoverage(store, day), orders),
+    );
+    const coverage = (await goldCoverage(store, day)).filter((c) => c.committedAt >= measuredFrom);
     const latencies = orders.map((record) => {
       const first = coverage.find((c) => record.o < (c.below.get(record.p) ?? 0n))!;
       return first.committedAt - record.at;
     });
-    const runs = (await store.queue.list({ limit: 10_000 })).filter((r) => r.origin !== "cli");
+    const runs = (await store.queue.list({ limit: 10_000 }))
+      .filter((r) => r.createdAt.getTime() >= measuredFrom);
+    const result = { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) };
     console.log(
-      `\nKafka → gold at ${rate.toLocaleString("en-US")} events/s: ${
-        events.toLocaleString("en-US")
-      } ` +
-        `events produced in ${produceSeconds.toFixed(1)} s, ${
-          orders.length.toLocaleString("en-US")
-        } ` +
-        `orders; ${coverage.length} gold.revenue_daily commits; ${runs.length} requests ` +
-        `(${runs.filter((r) => r.status === "failed").length} failed)`,
+      `  ${rate} events/s: ${events} events in ${produceSeconds.toFixed(1)} s, ` +
+        `${orders.length} orders, ${coverage.length} gold.revenue_daily commits, ` +
+        `${runs.length} requests (${runs.filter((r) => r.status === "failed").length} failed): ` +
+        `produce → first fresh gold partition containing it p50 ${ms(result.p50)}, ` +
+        `p95 ${ms(result.p95)}, max ${ms(Math.max(...latencies))}`,
     );
-    console.log(
-      `  produce → first fresh gold partition containing it: p50 ${
-        ms(quantile(latencies, 0.5))
-      }, ` +
-        `p95 ${ms(quantile(latencies, 0.95))}, max ${ms(Math.max(...latencies))}`,
-    );
+    return result;
   } finally {
-    if (generator) await stop(generator);
-    const errors = [await stop(daemon), await stop(ingest)].join("\n").trim();
-    if (errors) console.log(`  (stderr) ${errors.split("\n").slice(-5).join("\n  ")}`);
+    const errors = [await stop(daemon), await stop(ingest)].join("\n").split("\n")
+      .filter((line) => / error /.test(line));
+    if (errors.length > 0) console.log(`    (errors) ${errors.slice(-5).join("\n    ")}`);
     await store.close();
     await database.drop();
     await Deno.remove(home, { recursive: true });
@@ -307,7 +335,10 @@ async function tickLatency(daemons: number, ticks: number): Promise<void> {
 
 // ---- 3. Claims per second -----------------------------------------------------------------
 
-async function claimsPerSecond(count: number): Promise<void> {
+async function claimsPerSecond(
+  count: number,
+): Promise<{ withRuns: number; claimOnly: number }> {
+  let withRuns = 0;
   // Claims with runs: three daemon processes drain the queue of no-op requests.
   {
     const database = await createFreshDatabase(databaseUrl);
@@ -338,6 +369,7 @@ async function claimsPerSecond(count: number): Promise<void> {
     const requests = await store.queue.list({ limit: count + 10 });
     const claimed = requests.map((r) => r.claimedAt!.getTime()).sort((a, b) => a - b);
     const span = (claimed.at(-1)! - claimed[0]) / 1000;
+    withRuns = count / span;
     const byDaemon = new Map<string, number>();
     for (const r of requests) byDaemon.set(r.daemonId!, (byDaemon.get(r.daemonId!) ?? 0) + 1);
     console.log(
@@ -351,6 +383,7 @@ async function claimsPerSecond(count: number): Promise<void> {
     await Deno.remove(home, { recursive: true });
   }
   // The claim statement alone, three connections claiming at once (no run executed).
+  let claimOnly = 0;
   {
     const database = await createFreshDatabase(databaseUrl);
     const stores = await Promise.all(
@@ -381,6 +414,7 @@ async function claimsPerSecond(count: number): Promise<void> {
       return n;
     }));
     const seconds = (performance.now() - began) / 1000;
+    claimOnly = count / seconds;
     console.log(
       `  the claim alone (FOR UPDATE SKIP LOCKED), three connections: ${
         (count / seconds).toFixed(0)
@@ -389,15 +423,40 @@ async function claimsPerSecond(count: number): Promise<void> {
     for (const store of stores) await store.close();
     await database.drop();
   }
+  return { withRuns, claimOnly };
 }
 
+const runs = Number(values.runs);
 if (!values["skip-kafka"]) {
   for (const rate of values.rates!.split(",").map(Number)) {
-    await kafkaFreshness(rate, Number(values.seconds));
+    console.log(
+      `\nKafka → gold at ${rate.toLocaleString("en-US")} events/s (ingest + daemon running), ` +
+        `${runs} run(s) of ${values.seconds} s:`,
+    );
+    const results: Freshness[] = [];
+    for (let run = 0; run < runs; run++) {
+      results.push(await kafkaFreshness(rate, Number(values.seconds)));
+    }
+    console.log(
+      `  median of ${runs}: p50 ${ms(median(results.map((r) => r.p50)))}, ` +
+        `p95 ${ms(median(results.map((r) => r.p95)))}`,
+    );
   }
 }
 if (!values["skip-ticks"]) {
   await tickLatency(1, Number(values.ticks));
   await tickLatency(3, Number(values.ticks));
 }
-if (!values["skip-claims"]) await claimsPerSecond(Number(values.claims));
+if (!values["skip-claims"]) {
+  const withRuns: number[] = [];
+  const claimOnly: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const figures = await claimsPerSecond(Number(values.claims));
+    withRuns.push(figures.withRuns);
+    claimOnly.push(figures.claimOnly);
+  }
+  console.log(
+    `  median of ${runs}: ${median(withRuns).toFixed(0)} claims/s with runs, ` +
+      `${median(claimOnly).toFixed(0)} claims/s for the claim alone`,
+  );
+}
