@@ -4,20 +4,15 @@
 // shapes the UI serves.
 import { parseArgs } from "node:util";
 import { splitBackfill } from "../runtime/automation/backfill.ts";
-import {
-  daemonView,
-  type RunRequestView,
-  runRequestView,
-} from "../runtime/automation/automation_views.ts";
+import { daemonView } from "../runtime/automation/automation_views.ts";
+import { runDocument, runsDocument } from "../runtime/automation/run_documents.ts";
 import { RequestError } from "../runtime/errors.ts";
 import { resolveSelection } from "../runtime/graph/selection.ts";
 import { displayPartition } from "../runtime/partitions/partition_key.ts";
 import { parsePartitionSelection } from "../runtime/partitions/partition_selection.ts";
 import type {
   MetadataStore,
-  RunId,
   RunRequestId,
-  RunRequestRecord,
   RunRequestStatus,
 } from "../runtime/store/metadata_store.ts";
 import { RUN_REQUEST_STATUSES } from "../runtime/store/run_queue_store.ts";
@@ -91,23 +86,16 @@ async function listRequests(
   store: MetadataStore,
   options: { json: boolean; statuses: RunRequestStatus[] | undefined; limit: number },
 ): Promise<ExitCode> {
-  const requests = await store.queue.list({ statuses: options.statuses, limit: options.limit });
-  const views = await Promise.all(requests.map((request) => withRun(store, request)));
-  const daemons = await store.queue.liveDaemons();
-  const depth = await store.queue.depth();
+  const document = await runsDocument(store, {
+    statuses: options.statuses,
+    limit: options.limit,
+  });
   if (options.json) {
-    console.log(JSON.stringify(
-      {
-        queued: depth.queued,
-        running: depth.running,
-        requests: views,
-        daemons: daemons.map(daemonView),
-      },
-      null,
-      2,
-    ));
+    console.log(JSON.stringify(document, null, 2));
     return EXIT.ok;
   }
+  const { requests: views, daemons, queued, running } = document;
+  const depth = { queued, running };
   const now = new Date();
   if (views.length === 0) {
     console.log("The run queue is empty: `deno task runs enqueue SELECTION` queues a run.");
@@ -135,30 +123,17 @@ async function listRequests(
 }
 
 async function showRequest(store: MetadataStore, id: string, json: boolean): Promise<ExitCode> {
-  const request = await store.queue.get(id as RunRequestId);
-  const runId = request?.runId ?? (request === undefined ? id as RunId : undefined);
-  const run = runId === undefined ? undefined : await store.runs.getRun(runId);
-  if (request === undefined && run === undefined) {
+  const document = await runDocument(store, id);
+  if (document === undefined) {
     throw new RequestError(`No run request or run '${id}': see \`deno task runs\` for ids`);
   }
-  const steps = run === undefined ? [] : await store.runs.listSteps(run.id);
-  const logs = run === undefined ? [] : await store.runs.listLogs(run.id);
   if (json) {
-    console.log(JSON.stringify(
-      {
-        request: request === undefined ? null : runRequestView(request, run),
-        run: run ?? null,
-        steps,
-        log: logs.slice(-50),
-      },
-      null,
-      2,
-    ));
+    console.log(JSON.stringify(document, null, 2));
     return EXIT.ok;
   }
+  const { request: view, run, steps, log: logs } = document;
   const now = new Date();
-  if (request !== undefined) {
-    const view = runRequestView(request, run);
+  if (view !== null) {
     const lines: [string, string][] = [
       ["request", `${view.id} ${view.status}${view.cancel_requested ? " (cancel requested)" : ""}`],
       ["kind", view.kind],
@@ -180,7 +155,7 @@ async function showRequest(store: MetadataStore, id: string, json: boolean): Pro
     ];
     for (const [label, value] of lines) console.log(`${label.padEnd(11)}${value}`);
   }
-  if (run !== undefined) {
+  if (run !== null) {
     console.log(
       `\nRun ${run.id} ${run.status} (${run.command}), started ${formatWhen(run.startedAt, now)}`,
     );
@@ -301,11 +276,6 @@ async function enqueue(
       : `${live.length} live daemon(s) will pick ${requests.length === 1 ? "it" : "them"} up.`,
   );
   return EXIT.ok;
-}
-
-async function withRun(store: MetadataStore, request: RunRequestRecord): Promise<RunRequestView> {
-  const run = request.runId === undefined ? undefined : await store.runs.getRun(request.runId);
-  return runRequestView(request, run);
 }
 
 function single(rest: readonly string[], action: string): string {

@@ -1,7 +1,7 @@
-// The read-only JSON API. Assets in the CLI's `assets --json` shape (one asset as `assets KEY
-// --json` gives it, plus its run-length encoded health bar); a partition, runs and a run in the
-// UI's view shapes (ui_data.ts), as the CLI has no JSON of its own for them yet. Unknown keys and
-// ids are 404 with a message.
+// The read-only JSON API in the CLI's --json shapes: assets as `assets --json` (one asset as
+// `assets KEY --json` gives it, plus its run-length encoded health bar), runs as `runs --json`
+// and `runs show ID --json`; a partition in the UI's view shape (the CLI prints none). Unknown
+// keys and ids are 404 with a message.
 import { Hono } from "hono";
 import { UiNotFoundError } from "./errors.ts";
 import { partitionFromSegment } from "./paths.ts";
@@ -33,14 +33,26 @@ export function apiRoutes(data: UiData): Hono<UiEnv> {
       `Cannot find partition '${partition}' of ${key}: the asset has no such partition`,
     );
   });
-  api.get("/runs", async (c) => c.json(await data.runs(parseRunFilter(c.req.query()))));
+  api.get("/runs", async (c) => {
+    const filter = parseRunFilter(c.req.query());
+    return c.json(await (data.runsDocument?.(filter) ?? data.runs(filter)));
+  });
   api.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
+    if (data.runDocument) {
+      const document = await data.runDocument(id);
+      if (!document) throw missingRun(id);
+      return c.json(document);
+    }
     const run = await data.run(id);
-    if (!run) throw new UiNotFoundError(`Cannot find run '${id}': no run has that id`);
+    if (!run) throw missingRun(id);
     return c.json({ ...run, logs: await data.runLogs(id, 0, LOG_LINES) });
   });
   return api;
+}
+
+function missingRun(id: string): UiNotFoundError {
+  return new UiNotFoundError(`Cannot find run '${id}': no run has that id`);
 }
 
 export function missingAsset(key: string): UiNotFoundError {

@@ -4,6 +4,12 @@
 // (local_runs.ts) and the run queue's requests (request_runs.ts), and the sources' latest
 // observations (source_watch.ts).
 import { scheduleView, sensorView } from "../../runtime/automation/automation_views.ts";
+import {
+  type RunDocument,
+  runDocument,
+  type RunsDocument,
+  runsDocument,
+} from "../../runtime/automation/run_documents.ts";
 import type { ScheduleDefinition } from "../../runtime/automation/schedule.ts";
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
@@ -497,6 +503,24 @@ export class StoreUiData implements UiData {
     const wake = AbortSignal.any([signal, AbortSignal.timeout(this.#runPollMs)]);
     if (wake.aborted) return;
     await new Promise<void>((resolve) => wake.addEventListener("abort", () => resolve()));
+  }
+
+  /** `deno task runs --json`, filtered by request status (runs not queued are not in it). */
+  async runsDocument(filter: RunFilter): Promise<RunsDocument> {
+    const status = filter.status;
+    if (status === "abandoned") {
+      // Requests are never abandoned (their runs are): no request has that status.
+      return { ...await runsDocument(this.#store, { limit: 1 }), requests: [] };
+    }
+    return await runsDocument(this.#store, {
+      limit: filter.limit,
+      ...(status !== undefined && { statuses: [status] }),
+    });
+  }
+
+  /** `deno task runs show ID --json`; `req-N` names request N. */
+  runDocument(id: string): Promise<RunDocument | undefined> {
+    return runDocument(this.#store, requestIdOf(id) ?? id);
   }
 
   /** One small read of the store: it answers. */

@@ -1,9 +1,10 @@
 // The web UI's view of the platform: plain view types, and the two small interfaces the UI reads
 // through (UiData) and acts through (UiActions): store_ui_data.ts and store_ui_actions.ts over
 // the real platform, generated_ui_data.ts in memory for tests and the bench.
+import type { RunDocument, RunsDocument } from "../../runtime/automation/run_documents.ts";
 import type { AssetDocument } from "../../runtime/staleness/status_views.ts";
 
-export type { AssetDocument };
+export type { AssetDocument, RunDocument, RunsDocument };
 
 /** Every status a partition or asset can show, most urgent first (an asset shows its worst). */
 export const ASSET_STATUSES = [
@@ -308,6 +309,13 @@ export interface UiData {
   models(): Promise<readonly ModelView[]>;
   /** Rejects when what the UI reads from cannot answer (`/healthz` answers 503 then). */
   health?(): Promise<void>;
+  /**
+   * `/api/runs`: `deno task runs --json` (the run queue). A data source without a run queue
+   * leaves it out, and the API lists its runs' views instead.
+   */
+  runsDocument?(filter: RunFilter): Promise<RunsDocument>;
+  /** `/api/runs/:id`: `deno task runs show ID --json`, by a UI run id or the CLI's. */
+  runDocument?(id: string): Promise<RunDocument | undefined>;
 }
 
 export interface MaterializeRequest {

@@ -2,6 +2,7 @@
 // CLI's, a materialize form POST queues a request that runs here and its page and SSE log tail
 // follow it to the end, and /healthz answers while the store does.
 import assert from "node:assert/strict";
+import { runDocument, runsDocument } from "../../../runtime/automation/run_documents.ts";
 import { createUiApp } from "../../../web/ui/ui_app.tsx";
 import { DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
 
@@ -64,10 +65,20 @@ Deno.test("a materialize form POST runs the request here; its page and log strea
     const stream = await (await app.request("/runs/req-1/logs/stream")).text();
     assert.match(stream, /event: log\ndata: .*"message":"materialized demo\.orders@2026-03-01"/);
     assert.match(stream, /event: end\ndata: \{"status":"succeeded"\}/);
+    // The run queue's documents, as `deno task runs --json` and `runs show 1 --json` print them.
     const runs = await (await app.request("/api/runs")).json();
-    assert.deepEqual(runs.map((r: { id: string; trigger: string }) => [r.id, r.trigger]), [
-      ["req-1", "ui"],
+    assert.deepEqual(
+      runs,
+      JSON.parse(JSON.stringify(await runsDocument(f.h.store, { limit: 50 }))),
+    );
+    assert.deepEqual(runs.requests.map((r: { id: string; origin: string }) => [r.id, r.origin]), [
+      ["1", "ui"],
     ]);
+    const run = await (await app.request("/api/runs/req-1")).json();
+    assert.deepEqual(run, JSON.parse(JSON.stringify(await runDocument(f.h.store, "1"))));
+    assert.equal(run.request.status, "succeeded");
+    assert.equal(run.steps.length, 4);
+    assert.equal((await app.request("/api/runs/req-9")).status, 404);
     const graph = await (await app.request("/graph/statuses")).json();
     assert.equal(graph.status.length, 4);
   } finally {
