@@ -32,10 +32,13 @@ export interface DuckDbSqlEngineOptions {
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine {
+  const sources = new Map<AssetKey, SqlAssetSource>();
+  const schemaOf = options.schemaOf ?? (() => undefined);
   return {
     name: "duckdb",
+    register: (source) => void sources.set(source.key, source),
     async materialize(ctx, source) {
-      const query = renderDuckDbQuery(ctx, source, options.schemaOf ?? (() => undefined));
+      const query = renderDuckDbQuery(ctx, source, schemaOf, (key) => sources.get(key));
       const shared = sharedDuckDb(ctx);
       const db = shared ?? await openDuckDb(options.open);
       try {
@@ -44,7 +47,13 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
         if (shared === undefined) db.close();
       }
     },
-    openTestSession: (ctx) => openDuckDbTestSession(ctx, options.open),
+    openTestSession: (ctx) =>
+      openDuckDbTestSession(
+        ctx,
+        options.open,
+        DATA_FILE,
+        (key) => emptyRelationOf(key, schemaOf, (k) => sources.get(k)),
+      ),
     // Files are only known per partition at run time; name them by the asset they come from.
     preview: (source) =>
       source.render((key) => `read_parquet(<${DATA_FILE} of each input partition of ${key}>)`),
@@ -60,6 +69,7 @@ export async function openDuckDbTestSession(
   ctx: CheckContext,
   open?: DuckDbOptions,
   file = DATA_FILE,
+  emptyOf: (key: AssetKey) => string | undefined = () => undefined,
 ): Promise<TestSession> {
   const shared = (ctx.resources as { duckdb?: DuckDb }).duckdb;
   const db = shared ?? await openDuckDb(open);
@@ -68,6 +78,8 @@ export async function openDuckDbTestSession(
     now: ctx.now,
     relationOf(key) {
       const files = inputFiles(ctx.inputByKey(key), DATA_FILE).filter((f) => existsSync(f));
+      const empty = files.length === 0 ? emptyOf(key) : undefined;
+      if (empty !== undefined) return empty;
       if (files.length === 0) {
         throw new SluiceError(
           `Cannot test against '${key}': none of the partitions read has a ${DATA_FILE}`,
@@ -91,10 +103,14 @@ export function renderDuckDbQuery(
   ctx: MaterializeContext,
   source: SqlAssetSource,
   schemaOf: SchemaOf,
+  sourceOf: SourceOf = () => undefined,
 ): MappedSql {
-  const withRefs = source.query((key) => relationFor(ctx, source, key, schemaOf));
+  const withRefs = source.query((key) => relationFor(ctx, source, key, schemaOf, sourceOf));
   return renderPlaceholders(withRefs, ctx, source);
 }
+
+/** The SQL source of an asset the same engine runs, if it is one. */
+export type SourceOf = (key: AssetKey) => SqlAssetSource | undefined;
 
 async function writeParquet(
   db: DuckDb,
@@ -124,6 +140,7 @@ function relationFor(
   source: SqlAssetSource,
   key: AssetKey,
   schemaOf: SchemaOf,
+  sourceOf: SourceOf,
 ): string {
   const files = inputFiles(ctx.inputByKey(key), DATA_FILE).filter((file) => existsSync(file))
     .sort();
@@ -131,15 +148,45 @@ function relationFor(
     const list = files.map(sqlString).join(", ");
     return `(SELECT * FROM read_parquet([${list}], union_by_name = true))`;
   }
-  const columns = schemaOf(key);
-  if (columns === undefined) {
+  const empty = emptyRelationOf(key, schemaOf, sourceOf);
+  if (empty === undefined) {
     throw new SluiceError(
       `Cannot render ref('${key}') in ${source.path} for partition '${ctx.partition}': no ` +
         `upstream partition has a ${DATA_FILE} and no schema is known for '${key}'; declare ` +
         `its columns in the engine's schemaOf option`,
     );
   }
-  return emptyRelation(columns);
+  return empty;
+}
+
+/**
+ * A relation with `key`'s columns and no rows, for an upstream none of whose partitions read has
+ * a file (a day with no refunds at all): from its declared columns, or for a SQL asset of this
+ * engine, its own query over empty relations of its upstreams, so the columns are what it would
+ * have written. Undefined when neither is known.
+ */
+function emptyRelationOf(
+  key: AssetKey,
+  schemaOf: SchemaOf,
+  sourceOf: SourceOf,
+): string | undefined {
+  const columns = schemaOf(key);
+  if (columns !== undefined) return emptyRelation(columns);
+  const upstream = sourceOf(key);
+  if (upstream === undefined) return undefined;
+  let unknown: AssetKey | undefined;
+  const query = upstream.query((ref) => {
+    const empty = emptyRelationOf(ref, schemaOf, sourceOf);
+    if (empty === undefined) unknown ??= ref;
+    return empty ?? "(SELECT 1 WHERE false)";
+  });
+  if (unknown !== undefined) return undefined;
+  // Any values do for the placeholders: no row is read.
+  const text = query.text.replace(
+    PLACEHOLDER,
+    (_, name: string) => name === "partition" ? "1970-01-01" : "1970-01-01T00:00:00.000Z",
+  );
+  return `(SELECT * FROM (\n${text}\n) AS empty_${key.replace(/\W/g, "_")} WHERE false)`;
 }
 
 /** `a VARCHAR, b INTEGER` → a relation with those columns and no rows. */

@@ -184,6 +184,7 @@ function buildSqlAsset(
       ),
     locate: (bodyOffset: number) => positionIn(text, bodyStart + bodyOffset),
   });
+  engine.register?.(source);
   return defineAsset({
     key,
     ...(header.group !== undefined && { group: header.group }),

@@ -47,4 +47,10 @@ export interface SqlEngine {
   resolveRef?(key: AssetKey): AssetKey;
   /** The SQL as this engine would run it, for people reading it (`assets --sql`). */
   preview?(source: SqlAssetSource): string;
+  /**
+   * Hands the engine every source loaded for it, before anything runs, so it can reason across
+   * them: DuckDB renders a ref to an upstream with no file as that upstream's own query over
+   * empty inputs (no rows, its columns).
+   */
+  register?(source: SqlAssetSource): void;
 }

@@ -2,7 +2,7 @@
 key: marts.dim_dates
 engine: postgres
 group: marts
-description: A date spine from the first order day to a year past the last, with calendar attributes.
+description: A date spine from the first order day to a year past the last (from today while there are no orders yet), with calendar attributes.
 materialized: table
 columns:
   date_day: The day (grain).
@@ -12,7 +12,9 @@ tests:
   - row_count: { min: 366 }
 */
 with bounds as (
-  select min(order_date) as first_day, max(order_date) + 365 as last_day
+  -- No orders yet (every event of the days so far was rejected): the spine still has its year.
+  select coalesce(min(order_date), current_date) as first_day,
+         coalesce(max(order_date), current_date) + 365 as last_day
   from {{ ref('marts.fact_orders') }}
 )
 select

@@ -1,0 +1,83 @@
+// A day whose every event was rejected flows through every layer as empty partitions: bronze
+// holds only quarantine, and staging, silver, gold, the warehouse and the marts build with no
+// rows for it (a ref to an upstream with no file reads as an empty relation of its columns),
+// beside a normal day before it.
+import assert from "node:assert/strict";
+import { runGenerator } from "../../generator/run.ts";
+import { runScript } from "../support/deno_script.ts";
+
+const DAY_MS = 86_400_000;
+
+/** `asset partition status rows` of each run-table row. */
+function runTable(stdout: string) {
+  return stdout.split("\n")
+    .filter((line) => /^(bronze|staging|silver|gold|seeds|warehouse|marts)\.[\w.]+\s/.test(line))
+    .map((line) => {
+      const [asset, partition, status, rows] = line.split(/\s+/);
+      return { asset, partition, status, rows };
+    });
+}
+
+Deno.test("a day of only rejected events builds every layer as empty partitions", async () => {
+  const home = await Deno.makeTempDir({ prefix: "sluice-empty-day-" });
+  try {
+    const empty = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
+    const normal = empty - DAY_MS;
+    const day = new Date(empty).toISOString().slice(0, 10);
+    const land = (start: number, malformedRate: number, seed: number) =>
+      runGenerator({
+        seed,
+        events: 1_500,
+        days: 1,
+        start,
+        fraudRate: 0.03,
+        malformedRate,
+        landing: `${home}/landing`,
+        batchSize: 10_000,
+      });
+    land(normal, 0.001, 21);
+    const rejected = land(empty, 1, 22);
+    const env = { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn", NO_COLOR: "1" };
+
+    const result = await runScript("sluice.ts", ["materialize"], env);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const rows = runTable(result.stdout);
+    assert.deepEqual(rows.filter((r) => r.status !== "succeeded"), []);
+    const ofDay = rows.filter((r) => r.partition === day);
+    for (
+      const layer of ["bronze.orders", "staging.orders", "silver.orders_enriched", "silver.users"]
+    ) {
+      assert.ok(ofDay.some((r) => r.asset === layer), `${layer}@${day} did not run`);
+    }
+    for (const prefix of ["gold.", "warehouse."]) {
+      assert.equal(
+        ofDay.filter((r) => r.asset.startsWith(prefix)).length,
+        prefix === "gold." ? 4 : 6,
+      );
+    }
+    // The quarantine holds every event of the day; the day's own tables hold nothing; the
+    // as-of-day views (latest profiles, 30-day scores) hold what they held the day before.
+    const before = new Date(normal).toISOString().slice(0, 10);
+    const rowsOf = (asset: string, partition: string) =>
+      rows.find((r) => r.asset === asset && r.partition === partition)?.rows;
+    const carried = ["silver.users", "gold.user_fraud_scores", "warehouse.gold.user_fraud_scores"];
+    for (const row of ofDay) {
+      const expected = row.asset === "bronze.rejected_events"
+        ? String(rejected.events)
+        : carried.includes(row.asset)
+        ? rowsOf(row.asset, before)
+        : "0";
+      assert.equal(row.rows, expected, `${row.asset}@${day}`);
+    }
+    assert.ok(Number(rowsOf("silver.users", before)) > 0);
+    for (const mart of ["marts.fact_orders", "marts.dim_users", "marts.fact_fraud_events"]) {
+      assert.ok(rows.some((r) => r.asset === mart && r.status === "succeeded"), mart);
+    }
+
+    const again = await runScript("sluice.ts", ["materialize"], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Everything selected is fresh/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
