@@ -2,7 +2,7 @@
 // reasons it is in the plan and the steps it waits for.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph, UpstreamPartitions } from "../graph/asset_graph.ts";
-import type { PartitionKey } from "../partitions/partition_key.ts";
+import { aliasOfPartition, type PartitionKey } from "../partitions/partition_key.ts";
 import { type PartitionSelection, partitionsToRun } from "../partitions/partition_selection.ts";
 import { describeCause, type PartitionStatus, type WaitingCause } from "../staleness/status.ts";
 import type { StatusResolver } from "../staleness/status_resolver.ts";
@@ -66,10 +66,15 @@ export function buildPlan(request: PlanRequest): Plan {
   const steps: PlanStep[] = [];
   const blocked: { id: string; reason: string }[] = [];
   const waiting: WaitingStep[] = [];
-  // An upstream has data for this run when it has a version or this run makes one.
+  /** Planned steps by asset: a reader of an alias waits for every step of the aliased asset. */
+  const plannedOf = new Map<AssetKey, string[]>();
+  // An upstream has data for this run when it has a version or this run makes one; an alias,
+  // when it points somewhere or this run materializes the asset (which may move it).
   const hasData = (upstream: AssetKey, partition: PartitionKey) =>
     statuses.state(upstream, partition)?.current !== undefined ||
-    planned.has(stepId(upstream, partition));
+    (aliasOfPartition(partition) === undefined
+      ? planned.has(stepId(upstream, partition))
+      : plannedOf.has(upstream));
   let fresh = 0;
   for (const key of graph.order) {
     const asset = graph.get(key);
@@ -77,7 +82,7 @@ export function buildPlan(request: PlanRequest): Plan {
     for (const partition of partitionsToRun(asset.partitions, request.partitions, now, key)) {
       const id = stepId(key, partition);
       const reads = graph.upstreamPartitions(key, partition, now);
-      const upstreamSteps = plannedUpstreams(reads, planned);
+      const upstreamSteps = plannedUpstreams(reads, planned, plannedOf);
       const missing = upstreamWithoutData(graph, reads, hasData);
       if (missing !== undefined) {
         waiting.push({ id, key, partition, cause: statuses.waitingCause(missing) });
@@ -99,6 +104,9 @@ export function buildPlan(request: PlanRequest): Plan {
           plannedCurrentAt: statuses.state(key, partition)?.current?.at,
         });
         planned.add(id);
+        const ofAsset = plannedOf.get(key);
+        if (ofAsset === undefined) plannedOf.set(key, [id]);
+        else ofAsset.push(id);
       } else if (status.causes.some((c) => c.kind === "upstream_failed")) {
         blocked.push({ id, reason: status.causes.map(describeCause).join("; ") });
       } else {
@@ -125,12 +133,19 @@ function reasonsToRun(status: PartitionStatus, planned: ReadonlySet<string>): st
   return reasons;
 }
 
+/** The planned steps a step waits for: its mapped upstream partitions, and every step of an
+ * asset whose alias it reads (any of them may move the alias). */
 function plannedUpstreams(
   reads: readonly UpstreamPartitions[],
   planned: ReadonlySet<string>,
+  plannedOf: ReadonlyMap<AssetKey, readonly string[]>,
 ): string[] {
   const found: string[] = [];
   for (const { edge, partitions } of reads) {
+    if (edge.mapping.alias !== undefined) {
+      found.push(...(plannedOf.get(edge.upstream) ?? []));
+      continue;
+    }
     for (const upPartition of partitions) {
       const id = stepId(edge.upstream, upPartition);
       if (planned.has(id)) found.push(id);

@@ -1,6 +1,7 @@
 // Whether a partition must wait for data: the one rule the status resolver and the plan share.
 // A partition waits when none of its upstreams has data for it; only partitioned upstreams
-// decide, and a mapping that requires the newest upstream partition (a rolling window) needs it.
+// decide, a mapping that requires the newest upstream partition (a rolling window) needs it,
+// and an alias it reads must point somewhere.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph, UpstreamPartitions } from "../graph/asset_graph.ts";
 import { unpartitioned } from "../partitions/definition.ts";
@@ -17,13 +18,20 @@ export type HasData = (key: AssetKey, partition: PartitionKey) => boolean;
 
 /**
  * What the partition reading `reads` waits for, or undefined when one of its upstreams has data
- * for it (an asset with some inputs present runs and sees the missing ones as empty).
+ * for it (an asset with some inputs present runs and sees the missing ones as empty). An alias
+ * it reads must point somewhere, whatever its other upstreams hold: scores need a champion.
  */
 export function upstreamWithoutData(
   graph: AssetGraph,
   reads: readonly UpstreamPartitions[],
   hasData: HasData,
 ): MissingUpstream | undefined {
+  for (const { edge, partitions } of reads) {
+    if (edge.mapping.alias === undefined) continue;
+    if (!hasData(edge.upstream, partitions[0])) {
+      return { upstream: edge.upstream, partition: partitions[0] };
+    }
+  }
   // Unpartitioned upstreams (reference data such as seeds) exist for every partition, so they
   // cannot say whether a partition's own data has arrived: only partitioned ones decide.
   let partitioned = 0;
@@ -33,7 +41,8 @@ export function upstreamWithoutData(
   let first: MissingUpstream | undefined;
   for (const { edge, partitions } of reads) {
     if (partitioned > 0 && graph.get(edge.upstream).partitions === unpartitioned) continue;
-    if (partitions.length === 0) continue;
+    // An alias says nothing about whether the partition's own day has arrived.
+    if (partitions.length === 0 || edge.mapping.alias !== undefined) continue;
     const needed = edge.mapping.requires === "newest" ? partitions.slice(-1) : partitions;
     if (needed.some((p) => hasData(edge.upstream, p))) return undefined;
     first ??= { upstream: edge.upstream, partition: needed[0] };

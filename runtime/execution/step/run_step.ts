@@ -2,7 +2,7 @@
 // to run, then attempts it with retries and backoff until it commits, fails for good or is
 // cancelled. Anything that fails before the commit leaves the previous version current.
 import { errorMessage } from "../../errors.ts";
-import { displayPartition } from "../../partitions/partition_key.ts";
+import { aliasOfPartition, displayPartition } from "../../partitions/partition_key.ts";
 import { retryDelayMs } from "../../definitions/policies.ts";
 import { isUpToDate } from "../../staleness/staleness.ts";
 import type { MaterializationId, RunId, StepStatus } from "../../store/metadata_store.ts";
@@ -58,9 +58,11 @@ export async function runStep(
     if (current !== undefined) {
       return finish({ status: "skipped", reason: current, skip: "current" });
     }
-    const missing = missingUpstream(env, step, inputs);
+    // Nothing to read yet (an alias that points nowhere, or no upstream data at all): the step
+    // waits, as the plan would have had it; its downstreams go on with what they have.
+    const missing = aliasPointingNowhere(step, inputs) ?? missingUpstream(env, step, inputs);
     if (missing !== undefined) {
-      return finish({ status: "skipped", reason: missing, skip: "blocked" });
+      return finish({ status: "skipped", reason: missing, skip: "waiting" });
     }
 
     await env.store.partitions.recordAttempt(step.key, step.partition, {
@@ -136,6 +138,16 @@ function alreadyCurrent(
   return step.conditional
     ? "fresh: upstream re-materialized with the same data version"
     : undefined;
+}
+
+/** A reason to skip when an alias the step reads points at nothing (no version promoted yet). */
+function aliasPointingNowhere(step: PlanStep, inputs: StepInputs): string | undefined {
+  const unpointed = inputs.mapped.find((m) =>
+    m.pointer === undefined && aliasOfPartition(m.partition) !== undefined
+  );
+  if (unpointed === undefined) return undefined;
+  return `waiting: alias ${aliasOfPartition(unpointed.partition)} of ${unpointed.assetKey} ` +
+    `points at nothing yet; ${step.key} reads it`;
 }
 
 /** A reason to skip when no upstream has any mapped partition materialized (or observed). */

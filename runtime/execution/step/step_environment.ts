@@ -35,7 +35,9 @@ export interface StepEnvironment {
 export type SkipKind =
   /** Its partition is already current (nothing to do): downstream steps may go on. */
   | "current"
-  /** An upstream step did not succeed, no upstream has data, or the lease was not won. */
+  /** Nothing to read yet (an alias points nowhere, no upstream has data): downstreams go on. */
+  | "waiting"
+  /** An upstream step did not succeed, or the lease was not won. */
   | "blocked";
 
 export interface StepOutcome {
@@ -50,7 +52,7 @@ export function blocksDownstream(outcome: StepOutcome): boolean {
     case "succeeded":
       return false;
     case "skipped":
-      return outcome.skip !== "current";
+      return outcome.skip === "blocked";
     case "failed":
     case "cancelled":
       return true;
