@@ -6,8 +6,9 @@
 //   upstream versions (its fingerprint), and its eager downstreams in the same request with it;
 // - missing: a partition never materialized, once an upstream has data;
 // - onCron: at each tick of its expression, the newest partition, if it is not fresh.
-// A partition waits while it or an upstream partition is running, queued in a request, or
-// requested now in another request: its turn comes on a later evaluation, with newer inputs.
+// A partition waits while it or an upstream partition is running, queued in a request,
+// requested now in another request, or waiting itself: its turn comes on a later evaluation,
+// with newer inputs, so a run never reads an upstream that was about to change (or be made).
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AutomationCondition } from "../definitions/automation_condition.ts";
 import { partitionRefKey } from "../definitions/partition_ref.ts";
@@ -49,6 +50,8 @@ export function evaluateConditions(inputs: ConditionInputs): ConditionDecision {
   const { graph, statuses, now } = inputs;
   const chosen = new Map<string, Chosen>();
   const chosenAssets = new Set<AssetKey>();
+  // Partitions that want to run but wait: their downstreams wait for them, not run without them.
+  const held = new Set<string>();
   const cronCursor: Record<string, string> = { ...inputs.cronCursor };
   let waiting = 0;
   for (const key of graph.order) {
@@ -68,9 +71,11 @@ export function evaluateConditions(inputs: ConditionInputs): ConditionDecision {
         if (cron?.tick !== undefined) cronCursor[key] = cron.tick;
         continue;
       }
-      const decision = decide(inputs, chosen, condition, key, partition, lane);
-      if (decision === "waits") waiting++;
-      else if (decision !== "no") {
+      const decision = decide(inputs, chosen, held, condition, key, partition, lane);
+      if (decision === "waits") {
+        waiting++;
+        held.add(partitionRefKey(key, partition));
+      } else if (decision !== "no") {
         chosen.set(partitionRefKey(key, partition), decision);
         chosenAssets.add(key);
       }
@@ -89,6 +94,7 @@ export function evaluateConditions(inputs: ConditionInputs): ConditionDecision {
 function decide(
   inputs: ConditionInputs,
   chosen: ReadonlyMap<string, Chosen>,
+  held: ReadonlySet<string>,
   condition: AutomationCondition,
   key: AssetKey,
   partition: PartitionKey,
@@ -96,7 +102,7 @@ function decide(
 ): Chosen | "no" | "waits" {
   const ref = partitionRefKey(key, partition);
   const status = inputs.statuses.partition(key, partition);
-  const upstream = upstreamState(inputs, chosen, key, partition, lane);
+  const upstream = upstreamState(inputs, chosen, held, key, partition, lane);
   const wants = upstream.chosenInLane && condition.kind === "eager" ||
     wantsOnItsOwn(inputs.graph, condition, key, status, upstream.hasData);
   if (!wants) return "no";
@@ -149,7 +155,10 @@ function isRoot(graph: AssetGraph, key: AssetKey): boolean {
 }
 
 interface UpstreamState {
-  /** An upstream partition is running, queued, or chosen now in another lane. */
+  /**
+   * An upstream partition is running, in a request, chosen now in another lane, or wants to
+   * run but waits itself.
+   */
   readonly blocked: boolean;
   /** An upstream partition is chosen now in this lane (the same request will run it first). */
   readonly chosenInLane: boolean;
@@ -160,6 +169,7 @@ interface UpstreamState {
 function upstreamState(
   inputs: ConditionInputs,
   chosen: ReadonlyMap<string, Chosen>,
+  held: ReadonlySet<string>,
   key: AssetKey,
   partition: PartitionKey,
   lane: string,
@@ -183,7 +193,7 @@ function upstreamState(
         hasData ||= decides;
         continue;
       }
-      if (inputs.inFlight.has(ref)) blocked = true;
+      if (inputs.inFlight.has(ref) || held.has(ref)) blocked = true;
       const state = statuses.state(edge.upstream, upstreamPartition);
       if (state?.current !== undefined) hasData ||= decides;
       if (statuses.partition(edge.upstream, upstreamPartition).status === "running") {

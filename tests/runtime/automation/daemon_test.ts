@@ -469,3 +469,69 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "an eager partition waits for an upstream that itself waits, instead of running without it",
+  ...options,
+  async fn() {
+    // users ← facts ← report, and report also reads orders: while facts waits (its upstream
+    // users is in a queued request), report must not run on its own and read no facts.
+    const users = defineAsset({
+      key: "demo.users",
+      codeVersion: "1",
+      materialize: () => Promise.resolve({ data: "u" }),
+    });
+    const orders = defineAsset({
+      key: "demo.orders",
+      codeVersion: "1",
+      materialize: () => Promise.resolve({ data: "o" }),
+    });
+    const facts = defineAsset({
+      key: "demo.facts",
+      codeVersion: "1",
+      deps: [users],
+      automation: eager(),
+      materialize: () => Promise.resolve({ data: "f" }),
+    });
+    const report = defineAsset({
+      key: "demo.report",
+      codeVersion: "1",
+      deps: [facts, orders],
+      automation: eager(),
+      materialize: () => Promise.resolve({ data: "r" }),
+    });
+    const harness = await openDaemonHarness(
+      [users, orders, facts, report],
+      {},
+      await sharedMemoryStore(),
+    );
+    try {
+      const { daemon, store } = await harness.daemon({ settings: { automationIntervalMs: 0 } });
+      await runNow(harness, store, "demo.users,demo.orders");
+      // A request for users waits in the queue: facts waits for it, and report for facts.
+      await store.queue.enqueue([{
+        kind: "materialize",
+        selection: "demo.users",
+        force: true,
+        tags: {},
+        origin: "cli",
+      }]);
+      harness.clock.advance(1_000);
+      const { sensors } = await daemon.evaluateSensors().then((s) => ({ sensors: s }));
+      assert.deepEqual(sensors.get("automation_conditions"), {
+        kind: "committed",
+        requests: 0,
+        skipReason: "2 partitions wait for upstream runs to finish",
+      });
+      // Once the queue has run, facts and report go together, in order.
+      await daemon.claim();
+      await daemon.settled();
+      harness.clock.advance(1_000);
+      await daemon.evaluateSensors();
+      const [together] = await store.queue.list({ origin: "automation" });
+      assert.equal(together.selection, "demo.facts,demo.report");
+    } finally {
+      await harness.close();
+    }
+  },
+});
