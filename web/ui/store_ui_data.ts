@@ -1,21 +1,12 @@
 // UiData over the real platform: the asset graph, statuses from a cached StatusResolver snapshot
-// (status_cache.ts), partitions, partition-level lineage both ways, history, checks and logs
-// from the metadata store, runs from the store merged with the runs this process works itself
-// (local_runs.ts) and the run queue's requests (request_runs.ts), and the sources' latest
-// observations (source_watch.ts).
-import { scheduleView, sensorView } from "../../runtime/automation/automation_views.ts";
-import {
-  type RunDocument,
-  runDocument,
-  type RunsDocument,
-  runsDocument,
-} from "../../runtime/automation/run_documents.ts";
-import type { ScheduleDefinition } from "../../runtime/automation/schedule.ts";
+// (status_cache.ts), partitions, partition-level lineage both ways, history, checks and SQL from
+// the metadata store, the sources' latest observations (source_watch.ts); runs
+// (store_runs.ts) and schedules and sensors (store_automation.ts) each in their own module.
+import type { RunDocument, RunsDocument } from "../../runtime/automation/run_documents.ts";
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { JsonValue } from "../../runtime/definitions/context.ts";
 import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
-import { resolveSelection } from "../../runtime/graph/selection.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import { describeCauseAt } from "../../runtime/staleness/status.ts";
 import { statusRuns } from "../../runtime/staleness/status_runs.ts";
@@ -31,25 +22,21 @@ import type {
   MaterializationRecord,
   MetadataStore,
   RecordedCheck,
-  RunId,
 } from "../../runtime/store/metadata_store.ts";
 import { loadPointer } from "../../runtime/store/partition_store.ts";
 import type { LocalRuns } from "./local_runs.ts";
-import { requestIdOf, requestRunId, requestSummary } from "./request_runs.ts";
 import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
 import { splitSqlRefs } from "./sql_refs.ts";
+import { scheduleViews, sensorViews, type UiAutomation } from "./store_automation.ts";
+import { StoreRuns } from "./store_runs.ts";
 import { StatusCache, type StatusSnapshot } from "./status_cache.ts";
 import {
   checkView,
   healthRuns,
-  logLineView,
   materializationView,
   partitionRow,
   rangeRow,
-  runSummaryView,
-  stepView,
   uiCounts,
-  uiRunStatus,
   uiStatus,
 } from "./store_views.ts";
 import type {
@@ -90,33 +77,20 @@ export interface StoreUiDataOptions {
   readonly automation?: UiAutomation;
 }
 
-/** What the daemon automates, as its pages list it (the assets' conditions count as a sensor). */
-export interface UiAutomation {
-  readonly schedules: readonly ScheduleDefinition[];
-  readonly sensors: readonly Parameters<typeof sensorView>[0][];
-}
-
 /** Materializations shown on a partition page. */
 const HISTORY = 20;
 /** Downstream partitions read for a partition page (the page shows 200 and counts the rest). */
 const CONSUMERS = 1000;
-/** Store runs scanned for a filtered run list. */
-const RUN_SCAN = 500;
-/** Log lines of the last run shown on a partition page. */
-const PARTITION_LOG_LINES = 500;
 /** Observed partitions listed on a source's page. */
 const OBSERVED_ROWS = 30;
-/** Recent ticks listed per schedule. */
-const TICKS = 10;
 
 export class StoreUiData implements UiData {
   readonly statuses: StatusCache;
   readonly #graph: AssetGraph;
   readonly #store: MetadataStore;
   readonly #clock: UiClock;
-  readonly #local: LocalRuns;
+  readonly #runs: StoreRuns;
   readonly #sources: SourceWatch | undefined;
-  readonly #runPollMs: number;
   readonly #automation: UiAutomation | undefined;
   readonly #graphs = new WeakMap<StatusSnapshot, UiGraph>();
 
@@ -124,9 +98,7 @@ export class StoreUiData implements UiData {
     this.#graph = options.graph;
     this.#store = options.store;
     this.#clock = options.clock;
-    this.#local = options.localRuns;
     this.#sources = options.sources;
-    this.#runPollMs = options.runPollMs ?? 1000;
     this.#automation = options.automation;
     this.statuses = new StatusCache({
       graph: options.graph,
@@ -134,8 +106,15 @@ export class StoreUiData implements UiData {
       clock: options.clock,
       maxAgeMs: options.statusMaxAgeMs ?? 1000,
     });
+    this.#runs = new StoreRuns({
+      graph: options.graph,
+      store: options.store,
+      localRuns: options.localRuns,
+      statuses: this.statuses,
+      runPollMs: options.runPollMs ?? 1000,
+    });
     // A run of ours that changes state changes statuses: read them again on the next request.
-    this.#local.onStatus(() => this.statuses.invalidate());
+    options.localRuns.onStatus(() => this.statuses.invalidate());
     this.#sources?.onChange(() => this.statuses.invalidate());
   }
 
@@ -262,7 +241,7 @@ export class StoreUiData implements UiData {
       sql: asset.kind === "asset" ? asset.sql : undefined,
       sqlRefs: this.#sqlRefs(asset),
       lastRun: state?.lastAttempt &&
-        await this.#lastRun(state.lastAttempt.runId, asset.key, partition),
+        await this.#runs.lastRun(state.lastAttempt.runId, asset.key, partition),
     };
   }
 
@@ -293,20 +272,6 @@ export class StoreUiData implements UiData {
     return this.#graph.upstreamPartitions(asset.key, partition, snapshot.at).flatMap((
       { edge, partitions },
     ) => partitions.map((p) => ({ asset: edge.upstream, partition: p, ...now(edge.upstream, p) })));
-  }
-
-  /** The run of a partition's last attempt (a runtime run: its status, not its steps). */
-  async #lastRun(runId: RunId, asset: string, partition: string) {
-    const [run, events] = await Promise.all([
-      this.#store.runs.getRun(runId),
-      this.#store.runs.listLogs(runId),
-    ]);
-    if (!run) return undefined;
-    // The lines about this partition, and the run's own (start, end) for context.
-    const mine = events.map((event, i) => logLineView(event, i + 1)).filter((line) =>
-      line.asset === undefined || (line.asset === asset && (line.partition ?? "") === partition)
-    );
-    return { id: run.id, status: uiRunStatus(run.status), logs: mine.slice(-PARTITION_LOG_LINES) };
   }
 
   /**
@@ -404,123 +369,30 @@ export class StoreUiData implements UiData {
     );
   }
 
-  // ---- runs ----
+  // ---- runs (store_runs.ts) ----
 
-  /**
-   * Requests of the run queue (`req-<id>`, their runtime runs folded into them) and the runs
-   * that did not come from the queue (`deno task materialize`), newest first.
-   */
-  async runs(filter: RunFilter): Promise<readonly RunSummary[]> {
-    const filtered = filter.asset !== undefined || filter.status !== undefined;
-    const [requests, fromStore] = await Promise.all([
-      this.#store.queue.list({ limit: filtered ? RUN_SCAN : filter.limit }),
-      filter.asset === undefined
-        ? this.#store.runs.listRuns(filtered ? RUN_SCAN : filter.limit)
-        : this.#runsTouching(filter.asset, filter.limit),
-    ]);
-    const ofRequests = new Set(requests.flatMap((request) => request.runIds));
-    const summaries = [
-      ...requests.map((request) =>
-        this.#local.get(requestRunId(request.id))?.summary ?? requestSummary(request)
-      ).filter((run) => filter.asset === undefined || this.#selects(run, filter.asset)),
-      ...fromStore.filter((run) => !ofRequests.has(run.id)).map(runSummaryView),
-    ].filter((run) => filter.status === undefined || run.status === filter.status);
-    summaries.sort((a, b) => a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0);
-    return summaries.slice(0, filter.limit);
+  runs(filter: RunFilter): Promise<readonly RunSummary[]> {
+    return this.#runs.runs(filter);
   }
 
-  /** The runs that made each partition's last attempt: the latest runs with a step on it. */
-  async #runsTouching(key: string, limit: number) {
-    const snapshot = await this.statuses.get();
-    const asset = snapshot.find(key);
-    if (!asset) return [];
-    const latestAt = new Map<string, number>();
-    for (const partition of snapshot.summary(asset.key).partitions.keys()) {
-      const attempt = snapshot.resolver.state(asset.key, partition)?.lastAttempt;
-      if (!attempt) continue;
-      const at = attempt.at.getTime();
-      if ((latestAt.get(attempt.runId) ?? -Infinity) < at) latestAt.set(attempt.runId, at);
-    }
-    const newest = [...latestAt].sort((a, b) => b[1] - a[1]).slice(0, limit);
-    const runs = await Promise.all(
-      newest.map(([id]) => this.#store.runs.getRun(id as RunId)),
-    );
-    return runs.filter((run) => run !== undefined);
+  run(id: string): Promise<RunDetail | undefined> {
+    return this.#runs.run(id);
   }
 
-  /** Whether a request selects `key` (its steps are known only once its run ends). */
-  #selects(run: RunSummary, key: string): boolean {
-    const local = this.#local.get(run.id);
-    if (local && local.steps.length > 0) return local.steps.some((step) => step.asset === key);
-    try {
-      return resolveSelection(this.#graph, run.selection).has(key as AssetKey);
-    } catch {
-      return false;
-    }
+  runLogs(id: string, afterSeq: number, limit: number): Promise<readonly LogLine[]> {
+    return this.#runs.runLogs(id, afterSeq, limit);
   }
 
-  async run(id: string): Promise<RunDetail | undefined> {
-    const local = this.#local.get(id);
-    if (local) return { ...local.summary, steps: local.steps };
-    const requestId = requestIdOf(id);
-    if (requestId !== undefined) {
-      const request = await this.#store.queue.get(requestId);
-      if (!request) return undefined;
-      const steps = request.runId === undefined
-        ? []
-        : await this.#store.runs.listSteps(request.runId);
-      return { ...requestSummary(request), steps: steps.map(stepView) };
-    }
-    const run = await this.#store.runs.getRun(id as RunId);
-    if (!run) return undefined;
-    const steps = await this.#store.runs.listSteps(run.id);
-    const failed = steps.find((step) => step.status === "failed");
-    const summary = runSummaryView(run);
-    return {
-      ...summary,
-      error: summary.error ?? (failed && `${failed.assetKey}: ${failed.reason}`),
-      steps: steps.map(stepView),
-    };
+  waitForRunChange(id: string, afterSeq: number, signal: AbortSignal): Promise<void> {
+    return this.#runs.waitForRunChange(id, afterSeq, signal);
   }
 
-  async runLogs(id: string, afterSeq: number, limit: number): Promise<readonly LogLine[]> {
-    if (this.#local.has(id)) return this.#local.logs(id, afterSeq, limit);
-    const requestId = requestIdOf(id);
-    const runId = requestId === undefined
-      ? id as RunId
-      : (await this.#store.queue.get(requestId))?.runId;
-    if (runId === undefined) return [];
-    const events = await this.#store.runs.listLogs(runId);
-    return events.slice(afterSeq, afterSeq + limit).map((event, i) =>
-      logLineView(event, afterSeq + i + 1)
-    );
+  runsDocument(filter: RunFilter): Promise<RunsDocument> {
+    return this.#runs.runsDocument(filter);
   }
 
-  async waitForRunChange(id: string, _afterSeq: number, signal: AbortSignal): Promise<void> {
-    if (this.#local.has(id)) return await this.#local.wait(id, signal);
-    // Another process writes this run: its lines reach the store in batches, so look again
-    // after a while (or sooner, if the page went away).
-    const wake = AbortSignal.any([signal, AbortSignal.timeout(this.#runPollMs)]);
-    if (wake.aborted) return;
-    await new Promise<void>((resolve) => wake.addEventListener("abort", () => resolve()));
-  }
-
-  /** `deno task runs --json`, filtered by request status (runs not queued are not in it). */
-  async runsDocument(filter: RunFilter): Promise<RunsDocument> {
-    const status = filter.status;
-    if (status === "abandoned") {
-      // Requests are never abandoned (their runs are): no request has that status.
-      return { ...await runsDocument(this.#store, { limit: 1 }), requests: [] };
-    }
-    return await runsDocument(this.#store, {
-      limit: filter.limit,
-      ...(status !== undefined && { statuses: [status] }),
-    });
-  }
-
-  /** `deno task runs show ID --json`; `req-N` names request N. */
   runDocument(id: string): Promise<RunDocument | undefined> {
-    return runDocument(this.#store, requestIdOf(id) ?? id);
+    return this.#runs.runDocument(id);
   }
 
   /** One small read of the store: it answers. */
@@ -528,59 +400,18 @@ export class StoreUiData implements UiData {
     await this.#store.runs.listRuns(1);
   }
 
-  // ---- automation (the daemon's) and models ----
+  // ---- automation (the daemon's, store_automation.ts) and models (store_models.ts) ----
 
-  async schedules(): Promise<readonly ScheduleView[]> {
-    const schedules = this.#automation?.schedules ?? [];
-    if (schedules.length === 0) return [];
-    const states = await this.#store.automation.states("schedule");
-    const now = this.#clock.now();
-    return await Promise.all(schedules.map(async (schedule) => {
-      const ticks = await this.#store.automation.listTicks(schedule.name, TICKS);
-      const view = scheduleView(schedule, states.get(schedule.name), ticks[0], now);
-      return {
-        name: view.name,
-        state: view.state,
-        cron: view.cron,
-        timezone: view.timezone,
-        selection: view.kind === "vacuum" ? "(vacuum)" : view.selection || "*",
-        nextTickAt: view.next_tick ?? undefined,
-        description: view.description,
-        ticks: ticks.map((tick) => ({
-          at: tick.tickAt.toISOString(),
-          status: tick.status,
-          ...(tick.requestIds.length > 0 && { runId: requestRunId(tick.requestIds[0]) }),
-          ...(tick.reason !== undefined && { reason: tick.reason }),
-        })),
-      };
-    }));
+  schedules(): Promise<readonly ScheduleView[]> {
+    return scheduleViews(
+      this.#store.automation,
+      this.#automation?.schedules ?? [],
+      this.#clock.now(),
+    );
   }
 
-  async sensors(): Promise<readonly SensorView[]> {
-    const sensors = this.#automation?.sensors ?? [];
-    if (sensors.length === 0) return [];
-    const states = await this.#store.automation.states("sensor");
-    return sensors.map((sensor) => {
-      const view = sensorView(sensor, states.get(sensor.name));
-      const evaluated = view.last_evaluation;
-      return {
-        name: view.name,
-        state: view.state,
-        everySeconds: view.minimum_interval_seconds,
-        description: view.description,
-        ...(view.cursor !== null && { cursor: view.cursor }),
-        ticks: evaluated === null ? [] : [{
-          at: evaluated,
-          status: view.last_error !== null
-            ? "failed"
-            : (view.last_requests ?? 0) > 0
-            ? "requested"
-            : "skipped",
-          ...((view.last_error ?? view.skip_reason) !== null &&
-            { reason: (view.last_error ?? view.skip_reason)! }),
-        }],
-      };
-    });
+  sensors(): Promise<readonly SensorView[]> {
+    return sensorViews(this.#store.automation, this.#automation?.sensors ?? []);
   }
 
   models(): Promise<readonly ModelView[]> {
