@@ -3,6 +3,7 @@
 import type { Definitions } from "../runtime/definitions/definitions.ts";
 import { INGEST_MIGRATIONS } from "../ingest/migrations.ts";
 import { trimSegments } from "../ingest/kafka/offset_ledger.ts";
+import { dropStaleStages } from "../resources/postgres/stale_stages.ts";
 import { fraudAlertsOutAsset, OUTBOUND_MIGRATIONS } from "./alerts.ts";
 import { bronzeAssets, rejectedEventsAsset } from "./bronze.ts";
 import { generateDefaultDayWhenEmpty } from "./default_day.ts";
@@ -36,9 +37,11 @@ export async function loadDefinitions(): Promise<Definitions> {
         : []),
     ],
     migrations: [INGEST_MIGRATIONS, OUTBOUND_MIGRATIONS],
-    // The ingest wing's audit of which offsets went into which segment ages out with the rest.
-    trim: async (database, cutoff, dryRun) => ({
+    // The ingest wing's audit of which offsets went into which segment ages out with the rest;
+    // stages of mart builds that failed or were killed go.
+    trim: async (database, cutoff, dryRun, activeRuns) => ({
       kafka_segments: await trimSegments(database, cutoff, dryRun),
+      mart_stages: await dropStaleStages(database, activeRuns, dryRun),
     }),
     resources: openPipelineResources,
     beforeMaterialize: kafka ? undefined : generateDefaultDayWhenEmpty,

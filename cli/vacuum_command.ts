@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../runtime/clock.ts";
 import { RequestError } from "../runtime/errors.ts";
+import { reapDeadRuns } from "../runtime/execution/dead_runs.ts";
 import { retentionCutoff, vacuum } from "../runtime/execution/vacuum.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import type { ExitCode } from "./exit_codes.ts";
@@ -13,7 +14,9 @@ export const VACUUM_USAGE = `Usage: sluice vacuum [--retain-days N] [--grace-min
 Removes lake files that no current pointer and no materialization within the retention window
 references (every part of a part set counts), and trims run logs, superseded materializations,
 observations, check results and Kafka segment records older than the window. Files written in the
-last M minutes are kept (a run may be writing them).
+last M minutes are kept (a run may be writing them), and so is whatever was written since the
+oldest run still holding a lease started. Stage tables that failed or killed mart builds left in
+the warehouse are dropped.
 
 Options:
   --retain-days N     keep superseded versions and logs this many days (default 7)
@@ -32,11 +35,17 @@ async function runVacuum(instance: Instance, args: string[]): Promise<ExitCode> 
   const retainDays = wholeNumber("--retain-days", values["retain-days"]!);
   const graceMinutes = wholeNumber("--grace-minutes", values["grace-minutes"]!);
   const options = { retainDays, graceMinutes, dryRun: values["dry-run"]!, now: systemClock.now() };
+  if (!options.dryRun) {
+    // A killed run's leases and work in progress stop protecting its files once it is abandoned.
+    await reapDeadRuns(instance.store, { at: options.now, noticedBy: "vacuum", log: instance.log });
+  }
   const report = await vacuum(instance.store.maintenance, instance.lake, options);
+  const activeRuns = new Set((await instance.store.runs.listRunning()).map((r) => r.run.id));
   const appTrimmed = await instance.definitions.trim?.(
     instance.database,
     retentionCutoff(options),
     options.dryRun,
+    activeRuns,
   );
   const verb = values["dry-run"] ? "would remove" : "removed";
   console.log(

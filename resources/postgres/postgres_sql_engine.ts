@@ -12,6 +12,7 @@ import { type EngineFailure, sqlErrorFor } from "../../runtime/sql/sql_error_loc
 import type { SqlAssetSource, SqlEngine } from "../../runtime/sql/sql_engine.ts";
 import { type AppTransaction, quoteIdent, type SqlClient } from "../../runtime/sql_client.ts";
 import { hashParts } from "../../runtime/definitions/version.ts";
+import { labelStage } from "./stale_stages.ts";
 
 const Column = z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case column name");
 
@@ -141,6 +142,7 @@ async function buildMart(
   );
   if (config.materialized === "view") {
     await run(db, `create view ${stage} as`);
+    await db.exec(labelStage("view", stage, ctx.runId));
     return {
       dataVersion,
       metadata: { engine: "postgres", materialized: "view", staged_relation: stage },
@@ -171,6 +173,8 @@ async function buildMart(
       `) as m where m.${quoteIdent(config.updated_at)} >= '${since}'`,
     );
   }
+  // Labelled with its run, so vacuum can tell a stage left by a failed or killed build.
+  await db.exec(labelStage("table", stage, ctx.runId));
   const [{ rows }] = await db.query<{ rows: number }>(`select count(*)::int as rows from ${stage}`);
   const keys = config.materialized === "incremental" ? config.unique_key : [];
   // Tests see the table as it will be: for a merge, the target's rows the window does not

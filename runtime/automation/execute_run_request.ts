@@ -192,7 +192,13 @@ async function runVacuum(
     now,
   };
   const report = await vacuum(env.store.maintenance, env.lake, options);
-  const appTrimmed = await env.trim?.(env.store.database, retentionCutoff(options), false);
+  const activeRuns = new Set((await env.store.runs.listRunning()).map((r) => r.run.id));
+  const appTrimmed = await env.trim?.(
+    env.store.database,
+    retentionCutoff(options),
+    false,
+    activeRuns,
+  );
   const message = `removed ${report.removed.length} of ${report.locations} lake locations; ` +
     `trimmed ${
       Object.entries({ ...report.trimmed, ...appTrimmed }).map(([t, n]) => `${n} ${t}`).join(", ")

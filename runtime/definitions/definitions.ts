@@ -37,12 +37,14 @@ export interface Definitions {
   readonly migrations?: readonly MigrationSet[];
   /**
    * Trims the application's own tables as `vacuum` trims the store's: rows older than `cutoff`
-   * (counted, not deleted, on a dry run); returns the count per table.
+   * (counted, not deleted, on a dry run); returns the count per table. `activeRuns` are the runs
+   * still running, whose work in progress (a staged mart, say) must stay.
    */
   readonly trim?: (
     database: SqlClient,
     cutoff: Date,
     dryRun: boolean,
+    activeRuns: ReadonlySet<string>,
   ) => Promise<Readonly<Record<string, number>>>;
   /** Opens the resources assets use; called once per command. */
   readonly resources?: (environment: ResourceEnvironment) => Promise<OpenResources>;
