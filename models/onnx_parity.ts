@@ -1,8 +1,7 @@
 // The parity check between the exported ONNX model and the trainer: onnxruntime's fraud
 // probabilities against predictBatch's on the same rows (an asset check asks for <= 1e-5).
-import * as ort from "onnxruntime-node";
 import { ModelInputError } from "./model_errors.ts";
-import { ONNX_INPUT, ONNX_PROBABILITIES_OUTPUT } from "./onnx_export.ts";
+import { scoreWithOnnx } from "./onnx_batch_scorer.ts";
 import type { TreeModel } from "./tree_model.ts";
 import { predictBatch } from "./tree_predict.ts";
 
@@ -13,9 +12,6 @@ export interface OnnxParity {
   /** The row with the largest difference; -1 when no row was compared. */
   readonly worstRow: number;
 }
-
-/** Rows per onnxruntime call, so a month of rows does not make one huge output tensor. */
-const BATCH_ROWS = 65_536;
 
 /** Scores `rows` rows (row-major float32) with both and returns the largest difference. */
 export async function onnxParity(
@@ -31,30 +27,16 @@ export async function onnxParity(
     );
   }
   const expected = predictBatch(model, features, rows);
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    let maxAbsDiff = 0;
-    let worstRow = rows > 0 ? 0 : -1;
-    for (let start = 0; start < rows; start += BATCH_ROWS) {
-      const count = Math.min(BATCH_ROWS, rows - start);
-      const input = new ort.Tensor(
-        "float32",
-        features.subarray(start * width, (start + count) * width),
-        [count, width],
-      );
-      const output = await session.run({ [ONNX_INPUT]: input });
-      const probabilities = output[ONNX_PROBABILITIES_OUTPUT].data as Float32Array;
-      for (let r = 0; r < count; r++) {
-        const diff = Math.abs(probabilities[2 * r + 1] - expected[start + r]);
-        // NaN counts as the worst difference, so a broken export can never pass.
-        if (!(diff <= maxAbsDiff)) {
-          maxAbsDiff = diff;
-          worstRow = start + r;
-        }
-      }
+  const actual = await scoreWithOnnx(bytes, width, features, rows);
+  let maxAbsDiff = 0;
+  let worstRow = rows > 0 ? 0 : -1;
+  for (let r = 0; r < rows; r++) {
+    const diff = Math.abs(actual[r] - expected[r]);
+    // NaN counts as the worst difference, so a broken export can never pass.
+    if (!(diff <= maxAbsDiff)) {
+      maxAbsDiff = diff;
+      worstRow = r;
     }
-    return { maxAbsDiff, rows, worstRow };
-  } finally {
-    await session.release();
   }
+  return { maxAbsDiff, rows, worstRow };
 }
