@@ -8,6 +8,7 @@ import type { Definitions } from "../definitions/definitions.ts";
 import type { ListableLake } from "../definitions/lake.ts";
 import { NO_RESOURCES, type Resources } from "../definitions/resources.ts";
 import { errorMessage, RequestError } from "../errors.ts";
+import { reapDeadRuns } from "../execution/dead_runs.ts";
 import { materialize, newRunId } from "../execution/materialize.ts";
 import { retentionCutoff, vacuum } from "../execution/vacuum.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
@@ -191,6 +192,13 @@ async function runVacuum(
     dryRun: false,
     now,
   };
+  // As `deno task vacuum` does: a killed run's leases and work in progress stop protecting its
+  // files once it is abandoned.
+  await reapDeadRuns(env.store, {
+    at: now,
+    noticedBy: `vacuum request ${request.id}`,
+    log: env.log,
+  });
   const report = await vacuum(env.store.maintenance, env.lake, options);
   const activeRuns = new Set((await env.store.runs.listRunning()).map((r) => r.run.id));
   const appTrimmed = await env.trim?.(
