@@ -230,7 +230,7 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
   const ingest = spawn("sluice.ts", ["ingest"], env);
   const daemon = spawn("sluice.ts", ["daemon"], env);
   try {
-    await waitFor("the daemon", 60_000, async () => (await store.queue.liveDaemons()).length > 0);
+    await waitFor("the daemon", 180_000, async () => (await store.queue.liveDaemons()).length > 0);
     await sleep(5_000); // the ingester joins its group; the seeds run
     // Warm-up (not measured): a burst that gives every topic records of the day, so the
     // measured stream meets a day under way, as in steady operation, not its first seconds.
@@ -282,7 +282,7 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
     return result;
   } finally {
     const errors = [await stop(daemon), await stop(ingest)].join("\n").split("\n")
-      .filter((line) => / error /.test(line));
+      .filter((line) => / error |^error|Error:/.test(line));
     if (errors.length > 0) console.log(`    (errors) ${errors.slice(-5).join("\n    ")}`);
     await store.close();
     await database.drop();
@@ -435,10 +435,15 @@ if (!values["skip-kafka"]) {
     );
     const results: Freshness[] = [];
     for (let run = 0; run < runs; run++) {
-      results.push(await kafkaFreshness(rate, Number(values.seconds)));
+      try {
+        results.push(await kafkaFreshness(rate, Number(values.seconds)));
+      } catch (error) {
+        // A shared machine can stall a process past a deadline: say so, and go on.
+        console.log(`  run ${run + 1} did not complete: ${(error as Error).message}`);
+      }
     }
     console.log(
-      `  median of ${runs}: p50 ${ms(median(results.map((r) => r.p50)))}, ` +
+      `  median of ${results.length}: p50 ${ms(median(results.map((r) => r.p50)))}, ` +
         `p95 ${ms(median(results.map((r) => r.p95)))}`,
     );
   }
