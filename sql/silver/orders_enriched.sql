@@ -219,8 +219,9 @@ history AS (
 country_risk AS (
   SELECT country, risk_score, is_high_risk FROM {{ ref('seeds.country_risk') }}
 ),
--- The session's context as of the order: its latest device and geo sighting, and the profile
--- from the last users event strictly before the order, else from yesterday's snapshot.
+-- The session's context as of the order: its latest device and geo sighting and the profile
+-- from the last users event, each strictly before the order (one at the same instant may be
+-- the order's own aftermath), the profile else from yesterday's snapshot.
 in_context AS (
   SELECT
     o.*,
@@ -230,8 +231,8 @@ in_context AS (
     CASE WHEN g.prev_ts IS NOT NULL THEN g.travel_distance_km / g.travel_hours END
       AS travel_speed_kmh
   FROM day_orders o
-  ASOF LEFT JOIN devices d ON o.session_id = d.session_id AND o.order_ts >= d.ts
-  ASOF LEFT JOIN geo_travel g ON o.session_id = g.session_id AND o.order_ts >= g.ts
+  ASOF LEFT JOIN devices d ON o.session_id = d.session_id AND o.order_ts > d.ts
+  ASOF LEFT JOIN geo_travel g ON o.session_id = g.session_id AND o.order_ts > g.ts
 ),
 with_profile AS (
   SELECT
