@@ -93,7 +93,10 @@ Deno.test({
       assert.equal(after.sensors[3].state, "off");
       const table = await sluice("sensors");
       assert.match(table.stdout, /^automation_conditions +off +5 s +- +-$/m);
-      assert.equal((await sluice("sensors", "on", "automation_conditions")).stdout, "Sensor automation_conditions is on.\n");
+      assert.equal(
+        (await sluice("sensors", "on", "automation_conditions")).stdout,
+        "Sensor automation_conditions is on.\n",
+      );
       const unknown = await sluice("sensors", "off", "nope");
       assert.equal(unknown.code, 2);
       assert.match(
