@@ -28,7 +28,17 @@ export async function evaluateSchedules(
   now: Date,
 ): Promise<ScheduleTick[]> {
   const recorded: ScheduleTick[] = [];
+  // One read tells which schedules have a tick due (counted without asking for partitions);
+  // only those are evaluated, under their lock.
+  const states = schedules.length === 0 ? new Map() : await env.store.automation.states("schedule");
   for (const schedule of schedules) {
+    const state = states.get(schedule.name);
+    if (
+      state !== undefined &&
+      (!state.enabled || decideTicks(schedule, state, now, "due?").ticks.length === 0)
+    ) {
+      continue;
+    }
     const unrunnable = whyUnrunnable(env.graph, schedule);
     const ticks = await env.store.automation.evaluateSchedule(
       schedule.name,
