@@ -2,8 +2,8 @@
 // once (a mistake is a 400, not a failed run) and puts a request on the daemon's run queue
 // (origin "ui"); with no live daemon this process claims it and runs it itself, in the
 // background, as a local run whose log the page tails live. Cancel goes through the queue (and
-// aborts a request running here at once). Promotion and rollback answer that they are not
-// available until the alias store is wired.
+// aborts a request running here at once). Promotion and rollback move a model's champion alias
+// (store_models.ts).
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import { RequestError } from "../../runtime/errors.ts";
 import type { RunRequestOutcome } from "../../runtime/automation/execute_run_request.ts";
@@ -18,6 +18,7 @@ import type { MetadataStore, RunRequestRecord } from "../../runtime/store/metada
 import { UiRequestError } from "./errors.ts";
 import type { LocalRunOutcome, LocalRuns } from "./local_runs.ts";
 import { requestIdOf, requestRunId } from "./request_runs.ts";
+import { promoteFromUi, rollbackFromUi } from "./store_models.ts";
 import { stepView } from "./store_views.ts";
 import type { MaterializeRequest, UiActions, UiClock } from "./ui_data.ts";
 
@@ -32,7 +33,7 @@ export interface StoreUiActionsOptions {
   readonly store: MetadataStore;
   readonly clock: UiClock;
   readonly localRuns: LocalRuns;
-  /** Who this process is when it claims a request: `ui@host:pid`. */
+  /** Who this process is when it claims a request or moves an alias: `ui@host:pid`. */
   readonly claimant: string;
   readonly execute: ExecuteInProcess;
 }
@@ -96,12 +97,18 @@ export class StoreUiActions implements UiActions {
     }
   }
 
-  promote(_request: { model: string; version: string; alias: string }): Promise<void> {
-    return Promise.reject(notYet("promote"));
+  /** Moves the model's champion to `version`, as `deno task models promote` does. */
+  promote(request: { model: string; version: string; alias: string }): Promise<void> {
+    return promoteFromUi(this.options.store, request, this.#mover());
   }
 
-  rollback(_request: { model: string; alias: string }): Promise<void> {
-    return Promise.reject(notYet("roll back"));
+  /** Points the champion back where it was before its latest move. */
+  rollback(request: { model: string; alias: string }): Promise<void> {
+    return rollbackFromUi(this.options.store, request, this.#mover());
+  }
+
+  #mover() {
+    return { movedBy: this.options.claimant, at: this.options.clock.now() };
   }
 }
 
@@ -139,11 +146,4 @@ function outcomeOf(outcome: RunRequestOutcome, steps: LocalRunOutcome["steps"]):
       // Requeued or lost: another process has it now; its page follows the request.
       return { status: "cancelled", steps, note: `${outcome.status}: ${outcome.message}` };
   }
-}
-
-function notYet(what: string): UiRequestError {
-  return new UiRequestError(
-    `Cannot ${what} yet: model aliases are not available in this UI yet (the alias store is ` +
-      "not wired); use `deno task models` when it lands",
-  );
 }

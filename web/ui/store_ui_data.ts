@@ -1,7 +1,8 @@
 // UiData over the real platform: the asset graph, statuses from a cached StatusResolver snapshot
 // (status_cache.ts), partitions, partition-level lineage both ways, history, checks and SQL from
 // the metadata store, the sources' latest observations (source_watch.ts); runs
-// (store_runs.ts) and schedules and sensors (store_automation.ts) each in their own module.
+// (store_runs.ts), schedules and sensors (store_automation.ts) and models (store_models.ts) each
+// in their own module.
 import type { RunDocument, RunsDocument } from "../../runtime/automation/run_documents.ts";
 import type { AnyAsset } from "../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
@@ -29,6 +30,7 @@ import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
 import { splitSqlRefs } from "./sql_refs.ts";
 import { scheduleViews, sensorViews, type UiAutomation } from "./store_automation.ts";
 import { StoreRuns } from "./store_runs.ts";
+import { modelView } from "./store_models.ts";
 import { StatusCache, type StatusSnapshot } from "./status_cache.ts";
 import {
   checkView,
@@ -83,6 +85,8 @@ const HISTORY = 20;
 const CONSUMERS = 1000;
 /** Observed partitions listed on a source's page. */
 const OBSERVED_ROWS = 30;
+/** The group whose assets are models, listed on the models page. */
+const MODELS_GROUP = "models";
 
 export class StoreUiData implements UiData {
   readonly statuses: StatusCache;
@@ -414,8 +418,10 @@ export class StoreUiData implements UiData {
     return sensorViews(this.#store.automation, this.#automation?.sensors ?? []);
   }
 
-  models(): Promise<readonly ModelView[]> {
-    return Promise.resolve([]);
+  /** Every asset of group `models`, its versions with their reports and the champion. */
+  async models(): Promise<readonly ModelView[]> {
+    const keys = this.#graph.order.filter((key) => this.#graph.get(key).group === MODELS_GROUP);
+    return await Promise.all(keys.map((key) => modelView(this.#store, key)));
   }
 }
 
