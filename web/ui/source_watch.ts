@@ -6,17 +6,19 @@ import type { ObservedSource } from "../../runtime/execution/observe.ts";
 import type { UiClock } from "./ui_data.ts";
 
 export interface ObservedSourceView {
+  /** When the round that observed it began. */
   readonly at: Date;
   readonly metadata: Readonly<Record<string, JsonValue>>;
-  /** Set when the last round could not observe this source. */
-  readonly error?: string;
 }
 
 export interface SourceWatchOptions {
   /** Observes every source and records what changed (runtime observeSources). */
   readonly observe: () => Promise<readonly ObservedSource[]>;
   readonly clock: UiClock;
-  /** Where a failed round is reported (it is retried on the next one). */
+  /**
+   * Where a failed round is reported (it is retried on the next one). A source that fails alone
+   * is logged by observeSources and keeps its last observation.
+   */
   readonly reportError?: (error: unknown) => void;
 }
 

@@ -325,7 +325,6 @@ export class StoreUiData implements UiData {
       summary: {
         "observed partitions": partitions.length,
         ...flatSummary(observed?.metadata ?? {}),
-        ...(observed?.error !== undefined && { "last observation failed": observed.error }),
       },
       table: {
         title: `Observed partitions (newest ${Math.min(OBSERVED_ROWS, partitions.length)} of ${
