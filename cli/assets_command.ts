@@ -13,8 +13,8 @@ import {
 } from "../runtime/staleness/status_runs.ts";
 import { type AssetStatusSummary, StatusResolver } from "../runtime/staleness/status_resolver.ts";
 import {
+  assetDocument,
   assetKindLabel,
-  assetStatusJson,
   type CheckLine,
   checkLines,
   topReasons,
@@ -83,11 +83,15 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
   if (values.json) {
     console.log(
       JSON.stringify(
-        assets.map((asset, i) => ({
-          ...assetStatusJson(asset, summaries[i], detailed),
-          checks: checks[i],
-          ...(observed.has(asset.key) && { observation: observed.get(asset.key)!.metadata }),
-        })),
+        assets.map((asset, i) =>
+          assetDocument(
+            asset,
+            summaries[i],
+            detailed,
+            checks[i],
+            observed.get(asset.key)?.metadata,
+          )
+        ),
         null,
         2,
       ),
