@@ -10,6 +10,8 @@ export interface PipelineHome {
   readonly day: string;
   /** The environment the pipeline's commands ran with (embedded store and lake). */
   readonly env: Record<string, string>;
+  /** The run `materialize` made. */
+  readonly runId: string;
   remove(): Promise<void>;
 }
 
@@ -35,8 +37,10 @@ export async function preparePipelineHome(events: number): Promise<PipelineHome>
   const day = yesterdayUtc();
   const env = baseEnv(home);
   await sluice(env, "generate", "--events", String(events), "--start", day);
-  await sluice(env, "materialize");
-  return { home, day, env, remove: () => Deno.remove(home, { recursive: true }) };
+  const report = await sluice(env, "materialize");
+  const runId = report.match(/^Run (\S+) succeeded/m)?.[1];
+  if (runId === undefined) throw new Error(`materialize did not report its run:\n${report}`);
+  return { home, day, env, runId, remove: () => Deno.remove(home, { recursive: true }) };
 }
 
 /** The environment of a command on `home` alone: no server settings leak in from ours. */
