@@ -33,13 +33,15 @@ export type Cause =
   | { readonly kind: "no_data" }
   /**
    * No upstream holds data for the partition, so it cannot run: `upstream` is the first one
-   * read, `partition` its partition, and `source` the source where the data is missing (when
-   * the chain leads to one).
+   * read, `partition` its (first) partition, `partitionsRead` how many of its partitions were
+   * needed (several for a reader of every day), and `source` the source where the data is
+   * missing (when the chain leads to one).
    */
   | {
     readonly kind: "waiting";
     readonly upstream: AssetKey;
     readonly partition: PartitionKey;
+    readonly partitionsRead: number;
     readonly source: AssetKey | undefined;
   }
   | { readonly kind: "code_changed" }
@@ -148,7 +150,9 @@ function describeWaiting(
   cause: WaitingCause,
   partition: PartitionKey | undefined,
 ): string {
-  const day = cause.partition === partition || cause.partition === ""
+  const day = cause.partitionsRead > 1
+    ? ` in any of the ${cause.partitionsRead} partitions read`
+    : cause.partition === partition || cause.partition === ""
     ? ""
     : ` for ${displayPartition(cause.partition)}`;
   const alias = aliasOfPartition(cause.partition);

@@ -11,6 +11,8 @@ import type { PartitionKey } from "../partitions/partition_key.ts";
 export interface MissingUpstream {
   readonly upstream: AssetKey;
   readonly partition: PartitionKey;
+  /** How many partitions of `upstream` it needs, none with data (a window or every day). */
+  readonly partitionsRead: number;
 }
 
 /** Whether an upstream partition holds data, or will when the caller's run gets to it. */
@@ -29,7 +31,7 @@ export function upstreamWithoutData(
   for (const { edge, partitions } of reads) {
     if (edge.mapping.alias === undefined) continue;
     if (!hasData(edge.upstream, partitions[0])) {
-      return { upstream: edge.upstream, partition: partitions[0] };
+      return { upstream: edge.upstream, partition: partitions[0], partitionsRead: 1 };
     }
   }
   // Unpartitioned upstreams (reference data such as seeds) exist for every partition, so they
@@ -45,7 +47,7 @@ export function upstreamWithoutData(
     if (partitions.length === 0 || edge.mapping.alias !== undefined) continue;
     const needed = edge.mapping.requires === "newest" ? partitions.slice(-1) : partitions;
     if (needed.some((p) => hasData(edge.upstream, p))) return undefined;
-    first ??= { upstream: edge.upstream, partition: needed[0] };
+    first ??= { upstream: edge.upstream, partition: needed[0], partitionsRead: needed.length };
   }
   return first;
 }

@@ -102,6 +102,7 @@ Deno.test("assets KEY --all lists every partition and --json keeps each one's ca
         kind: "waiting",
         upstream: "landing.days",
         partition: "2026-11-03",
+        partitionsRead: 1,
         source: "landing.days",
       }],
     });

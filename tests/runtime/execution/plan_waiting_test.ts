@@ -110,6 +110,7 @@ Deno.test("an asset runs when one of its upstreams has data, though another has 
       kind: "waiting",
       upstream: "bronze.events",
       partition: "2026-03-01",
+      partitionsRead: 1,
       source: "source.events",
     }]);
   } finally {

@@ -205,7 +205,13 @@ Deno.test("partitionStatus() marks a closed daily partition overdue only if not 
 Deno.test("partitionStatus() is waiting, not never, when no upstream has data for it", () => {
   const status = partitionStatus(input({
     state: undefined,
-    waiting: { kind: "waiting", upstream: SOURCE, partition: "" as PartitionKey, source: SOURCE },
+    waiting: {
+      kind: "waiting",
+      upstream: SOURCE,
+      partition: "" as PartitionKey,
+      partitionsRead: 1,
+      source: SOURCE,
+    },
   }));
   assert.equal(status.status, "waiting");
   assert.equal(describeStatus(status), "no data in source.orders");
@@ -213,7 +219,13 @@ Deno.test("partitionStatus() is waiting, not never, when no upstream has data fo
 
 Deno.test("partitionStatus() ignores a waiting cause once the partition has a version", () => {
   const status = partitionStatus(input({
-    waiting: { kind: "waiting", upstream: SOURCE, partition: "" as PartitionKey, source: SOURCE },
+    waiting: {
+      kind: "waiting",
+      upstream: SOURCE,
+      partition: "" as PartitionKey,
+      partitionsRead: 1,
+      source: SOURCE,
+    },
   }));
   assert.equal(status.status, "fresh");
 });

@@ -17,6 +17,7 @@ const waitingFor = (partition: string): PartitionStatus => ({
     kind: "waiting",
     upstream: "landing.orders" as never,
     partition: partition as PartitionKey,
+    partitionsRead: 1,
     source: "landing.orders" as never,
   }],
 });

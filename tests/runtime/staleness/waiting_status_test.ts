@@ -11,7 +11,7 @@ import {
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { DataVersion } from "../../../runtime/definitions/version.ts";
 import { daily } from "../../../runtime/partitions/daily_partitions.ts";
-import { aliased, windowDays } from "../../../runtime/partitions/mapping.ts";
+import { aliased, allPartitions, windowDays } from "../../../runtime/partitions/mapping.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { describeCounts } from "../../../runtime/staleness/rollup.ts";
 import { describeStatus, describeStatusAt } from "../../../runtime/staleness/status.ts";
@@ -186,6 +186,32 @@ Deno.test("an asset reading an alias that points nowhere waits for the alias", a
     const outcome = await h.run();
     assert.equal(outcome.plan.waiting.length, 5);
     assert.deepEqual(outcome.plan.waiting[0].cause, status.causes[0]);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a reader of every day waits until any day has data, and says so", async () => {
+  const observed = new Map<PartitionKey, DataVersion>();
+  const [events, bronze] = pipeline(observed);
+  const summary = defineAsset({
+    key: "marts.summary",
+    deps: [dep(bronze, allPartitions())],
+    materialize: () => Promise.resolve({ data: "summary" }),
+  });
+  const h = await openHarness([events, bronze, summary], { clock: new FakeClock(NOW) });
+  try {
+    const outcome = await h.run();
+    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const status = resolver.partition(summary.key, "" as PartitionKey);
+    assert.equal(
+      describeStatus(status),
+      "upstream bronze.events has no data in any of the 5 partitions read: none in landing.events",
+    );
+    assert.deepEqual(
+      outcome.plan.waiting.find((w) => w.key === summary.key)?.cause,
+      status.causes[0],
+    );
   } finally {
     await h.close();
   }
