@@ -1,7 +1,7 @@
-// The work a boosting round splits between threads: gradients by row chunks; histograms and
-// the split search by features; row partitioning by slices of each node's rows. Every thread
-// runs the same function on the same shared arena with its own index, so one thread or two
-// produce the same numbers bit for bit.
+// The work a boosting round splits into shares, one per thread: gradients by row chunks;
+// histograms and the split search by features; row partitioning by slices of each node's rows.
+// A share's result depends on the share alone, never on the thread that ran it, so one thread
+// or two (or a thread doing another's share) produce the same numbers bit for bit.
 import { binColumn, learnFeatureCuts, MISSING_BIN } from "./binning.ts";
 import { buildHistogram, buildHistogramAllRows, subtractHistogram } from "./histogram.ts";
 import { logisticGradients } from "./logistic_gradients.ts";
@@ -18,31 +18,31 @@ import {
   type TrainingArena,
 } from "./training_arena.ts";
 
-/** Runs this thread's share of the task the control block names. */
-export function runTask(arena: TrainingArena, thread: number): void {
+/** Runs share `share` of the task the control block names, on thread `thread`'s scratch. */
+export function runTask(arena: TrainingArena, share: number, thread: number): void {
   switch (arena.control[CONTROL.kind]) {
     case TaskKind.bin:
-      return binTask(arena, thread);
+      return binTask(arena, share);
     case TaskKind.gradients:
-      return gradientsTask(arena, thread);
+      return gradientsTask(arena, share);
     case TaskKind.root:
-      return rootTask(arena, thread);
+      return rootTask(arena, share, thread);
     case TaskKind.partition:
-      return partitionTask(arena, thread);
+      return partitionTask(arena, share);
     case TaskKind.level:
-      return levelTask(arena, thread);
+      return levelTask(arena, share, thread);
   }
 }
 
 /**
- * Features thread, thread + threads, ... (every other one, so each thread gets some of the
- * costly continuous ones): their cuts learned from the raw rows, then their codes.
+ * Features share, share + shares, ... (every other one, so each share gets some of the costly
+ * continuous ones): their cuts learned from the raw rows, then their codes.
  */
-function binTask(arena: TrainingArena, thread: number): void {
+function binTask(arena: TrainingArena, share: number): void {
   const { raw, rows, featureCount } = arena;
   const maxBins = arena.rules[RULES.maxBins];
   const keys = new Uint32Array(rows);
-  for (let feature = thread; feature < featureCount; feature += arena.threads) {
+  for (let feature = share; feature < featureCount; feature += arena.threads) {
     const cuts = Float32Array.from(
       learnFeatureCuts(raw, rows, featureCount, feature, maxBins, keys),
     );
@@ -52,10 +52,10 @@ function binTask(arena: TrainingArena, thread: number): void {
   }
 }
 
-/** Chunks thread, thread + threads, ...: each chunk's loss into lossParts[chunk]. */
-function gradientsTask(arena: TrainingArena, thread: number): void {
+/** Chunks share, share + shares, ...: each chunk's loss into lossParts[chunk]. */
+function gradientsTask(arena: TrainingArena, share: number): void {
   const chunks = Math.ceil(arena.rows / GRADIENT_CHUNK);
-  for (let chunk = thread; chunk < chunks; chunk += arena.threads) {
+  for (let chunk = share; chunk < chunks; chunk += arena.threads) {
     const begin = chunk * GRADIENT_CHUNK;
     const end = Math.min(arena.rows, begin + GRADIENT_CHUNK);
     arena.lossParts[chunk] = logisticGradients(
@@ -70,18 +70,18 @@ function gradientsTask(arena: TrainingArena, thread: number): void {
   }
 }
 
-/** The slice of the tree's features this thread builds histograms for and searches. */
-function featureShare(arena: TrainingArena, thread: number): [number, number] {
+/** The slice of the tree's features a share builds histograms for and searches. */
+function featureShare(arena: TrainingArena, share: number): [number, number] {
   const count = arena.control[CONTROL.featureCount];
   return [
-    Math.floor((thread * count) / arena.threads),
-    Math.floor(((thread + 1) * count) / arena.threads),
+    Math.floor((share * count) / arena.threads),
+    Math.floor(((share + 1) * count) / arena.threads),
   ];
 }
 
-/** The root's histogram over this thread's features, then its best split among them. */
-function rootTask(arena: TrainingArena, thread: number): void {
-  const [from, to] = featureShare(arena, thread);
+/** The root's histogram over the share's features, then its best split among them. */
+function rootTask(arena: TrainingArena, share: number, thread: number): void {
+  const [from, to] = featureShare(arena, share);
   const hist = arena.histogram(arena.control[CONTROL.histogram]);
   if (arena.control[CONTROL.allRows] === 1) {
     buildHistogramAllRows(
@@ -112,15 +112,15 @@ function rootTask(arena: TrainingArena, thread: number): void {
       gathered.hess,
     );
   }
-  searchSplit(arena, thread, 0, hist, from, to);
+  searchSplit(arena, share, 0, hist, from, to);
 }
 
 /**
  * For each entry: the smaller child's histogram, the parent's minus it (the larger child's),
- * then both children's best splits over this thread's features.
+ * then both children's best splits over the share's features.
  */
-function levelTask(arena: TrainingArena, thread: number): void {
-  const [from, to] = featureShare(arena, thread);
+function levelTask(arena: TrainingArena, share: number, thread: number): void {
+  const [from, to] = featureShare(arena, share);
   const gathered = arena.gathered(thread);
   const entries = arena.control[CONTROL.count];
   for (let e = 0; e < entries; e++) {
@@ -143,17 +143,17 @@ function levelTask(arena: TrainingArena, thread: number): void {
       gathered.hess,
     );
     subtractHistogram(large, large, small, arena.features, from, to);
-    searchSplit(arena, thread, arena.levelTasks[at + 4], small, from, to);
-    searchSplit(arena, thread, arena.levelTasks[at + 5], large, from, to);
+    searchSplit(arena, share, arena.levelTasks[at + 4], small, from, to);
+    searchSplit(arena, share, arena.levelTasks[at + 5], large, from, to);
   }
 }
 
 const best: SplitCandidate = emptyCandidate();
 
-/** Writes this thread's best split of `node` (over features[from..to)) to its candidate slot. */
+/** Writes a share's best split of `node` (over features[from..to)) to its candidate slot. */
 function searchSplit(
   arena: TrainingArena,
-  thread: number,
+  share: number,
   node: number,
   hist: Float64Array,
   from: number,
@@ -172,7 +172,7 @@ function searchSplit(
   if (hess >= 2 * rules.minChildWeight) {
     findBestSplit(hist, grad, hess, arena.features, from, to, arena.valueBins, rules, best);
   }
-  const at = (thread * arena.nodes + node) * CANDIDATE_SIZE;
+  const at = (share * arena.nodes + node) * CANDIDATE_SIZE;
   arena.candidates[at] = best.gain;
   arena.candidates[at + 1] = best.feature;
   arena.candidates[at + 2] = best.bin;
@@ -184,11 +184,11 @@ function searchSplit(
 const goesLeft = new Uint8Array(MISSING_BIN + 1);
 
 /**
- * Each entry's rows split into `threads` slices; this thread partitions its slice stably: rows
+ * Each entry's rows split into one slice per share; a share partitions its slice stably: rows
  * going left to the slice's start in `order`, rows going right to the same positions in
  * `spill`. The training thread then joins the slices (see joinPartition).
  */
-function partitionTask(arena: TrainingArena, thread: number): void {
+function partitionTask(arena: TrainingArena, share: number): void {
   const { codes, order, spill, rows } = arena;
   const entries = arena.control[CONTROL.count];
   for (let e = 0; e < entries; e++) {
@@ -197,7 +197,7 @@ function partitionTask(arena: TrainingArena, thread: number): void {
     const end = arena.partitionTasks[at + 1];
     const column = arena.partitionTasks[at + 2] * rows;
     const bin = arena.partitionTasks[at + 3];
-    const [from, to] = sliceOf(begin, end, thread, arena.threads);
+    const [from, to] = sliceOf(begin, end, share, arena.threads);
     // A lookup table and unconditional writes: which side a row goes is unpredictable, and a
     // branch on it mispredicts about every other row.
     for (let code = 0; code < MISSING_BIN; code++) goesLeft[code] = code <= bin ? 1 : 0;
@@ -212,15 +212,41 @@ function partitionTask(arena: TrainingArena, thread: number): void {
       kept += left;
       spilled += 1 - left;
     }
-    arena.partitionLefts[e * arena.threads + thread] = kept - from;
+    arena.partitionLefts[e * arena.threads + share] = kept - from;
   }
 }
 
-/** Thread `thread`'s slice of rows [begin, end). */
-export function sliceOf(begin: number, end: number, thread: number, threads: number) {
+/** Share `share` of `shares` of rows [begin, end). */
+export function sliceOf(begin: number, end: number, share: number, shares: number) {
   const length = end - begin;
   return [
-    begin + Math.floor((thread * length) / threads),
-    begin + Math.floor(((thread + 1) * length) / threads),
+    begin + Math.floor((share * length) / shares),
+    begin + Math.floor(((share + 1) * length) / shares),
   ] as const;
+}
+
+/**
+ * Claims and runs unclaimed shares of task `generation`, own share first, then any other:
+ * a thread the scheduler left waiting is not waited for, its share is done by another.
+ * Returns when no share is left to claim.
+ */
+export function workShares(arena: TrainingArena, generation: number, thread: number): void {
+  const { claims, control, threads } = arena;
+  for (let k = 0; k < threads; k++) {
+    const share = (thread + k) % threads;
+    const last = Atomics.load(claims, share);
+    if (last >= generation) continue;
+    if (Atomics.compareExchange(claims, share, last, generation) !== last) continue;
+    try {
+      runTask(arena, share, thread);
+    } catch (error) {
+      // The first failure is the one reported; the training thread throws it after the task.
+      if (Atomics.compareExchange(control, CONTROL.failed, 0, 1) === 0) {
+        const message = error instanceof Error ? error.message : String(error);
+        arena.writeFailure(`share ${share} of task ${control[CONTROL.kind]}: ${message}`);
+      }
+    }
+    Atomics.add(control, CONTROL.done, 1);
+    Atomics.notify(control, CONTROL.done);
+  }
 }

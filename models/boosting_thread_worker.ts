@@ -1,7 +1,8 @@
-// A histogram helper thread: receives the arena's buffers once, then runs its share of each
-// task the training thread starts, until told to exit. It blocks on Atomics, not on messages.
+// A histogram helper thread: receives the arena's buffers once, then, each time the training
+// thread publishes a task, claims and runs the shares still unclaimed, until told to exit. It
+// blocks on Atomics, not on messages.
 /// <reference lib="deno.worker" />
-import { runTask } from "./boosting_tasks.ts";
+import { workShares } from "./boosting_tasks.ts";
 import { type ArenaBuffers, CONTROL, TaskKind, TrainingArena } from "./training_arena.ts";
 
 /** The one message a helper receives. */
@@ -18,18 +19,11 @@ self.onmessage = (event: MessageEvent<HelperStart>) => {
   for (;;) {
     Atomics.wait(control, CONTROL.generation, seen);
     seen = Atomics.load(control, CONTROL.generation);
-    const exit = control[CONTROL.kind] === TaskKind.exit;
-    if (!exit) {
-      try {
-        runTask(arena, event.data.thread);
-      } catch (error) {
-        Atomics.store(control, CONTROL.failed, 1);
-        self.postMessage({ error: String(error) });
-      }
-    }
-    Atomics.add(control, CONTROL.done, 1);
-    Atomics.notify(control, CONTROL.done);
-    if (exit) break;
+    if (control[CONTROL.kind] === TaskKind.exit) break;
+    // A helper that wakes late finds the shares claimed (or a newer task) and waits again.
+    workShares(arena, seen, event.data.thread);
   }
+  Atomics.add(control, CONTROL.exited, 1);
+  Atomics.notify(control, CONTROL.exited);
   self.close();
 };

@@ -1,7 +1,7 @@
-// The training thread's handle on its histogram helpers: starts them with the arena, runs a
-// task on every thread (its own share inline) and returns when all are done; one thread means
-// no helper at all.
-import { runTask } from "./boosting_tasks.ts";
+// The training thread's handle on its histogram helpers: starts them with the arena, and runs
+// a task by publishing it and working through its shares alongside them, taking over any share
+// no helper has claimed yet; one thread means no helper at all.
+import { workShares } from "./boosting_tasks.ts";
 import type { HelperStart } from "./boosting_thread_worker.ts";
 import { CONTROL, TaskKind, type TrainingArena } from "./training_arena.ts";
 
@@ -45,29 +45,20 @@ export class BoostingThreads {
     return new BoostingThreads(arena, helpers);
   }
 
-  /** Runs task `kind` (its parameters already in the arena) on every thread, blocking. */
+  /**
+   * Runs task `kind` (its parameters already in the arena) and returns when every share is
+   * done, by whichever thread claimed it.
+   */
   run(kind: number): void {
-    const { control } = this.#arena;
+    const { control, threads } = this.#arena;
     control[CONTROL.kind] = kind;
-    if (this.#helpers.length > 0) {
-      Atomics.store(control, CONTROL.done, 0);
-      Atomics.add(control, CONTROL.generation, 1);
-      Atomics.notify(control, CONTROL.generation);
-    }
-    runTask(this.#arena, 0);
-    this.#waitForHelpers();
+    Atomics.store(control, CONTROL.done, 0);
+    const generation = Atomics.add(control, CONTROL.generation, 1) + 1;
+    if (this.#helpers.length > 0) Atomics.notify(control, CONTROL.generation);
+    workShares(this.#arena, generation, 0);
+    waitFor(control, CONTROL.done, threads);
     if (Atomics.load(control, CONTROL.failed) === 1) {
-      throw new Error(`A histogram thread failed during task ${kind}; see its error above`);
-    }
-  }
-
-  #waitForHelpers(): void {
-    const { control } = this.#arena;
-    const helpers = this.#helpers.length;
-    for (;;) {
-      const done = Atomics.load(control, CONTROL.done);
-      if (done >= helpers) return;
-      Atomics.wait(control, CONTROL.done, done);
+      throw new Error(`A boosting thread failed in ${this.#arena.readFailure()}`);
     }
   }
 
@@ -76,10 +67,18 @@ export class BoostingThreads {
     if (this.#helpers.length === 0) return;
     const { control } = this.#arena;
     control[CONTROL.kind] = TaskKind.exit;
-    Atomics.store(control, CONTROL.done, 0);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
-    this.#waitForHelpers();
+    waitFor(control, CONTROL.exited, this.#helpers.length);
     for (const worker of this.#helpers) worker.terminate();
+  }
+}
+
+/** Blocks until control[slot] reaches `count`. */
+function waitFor(control: Int32Array, slot: number, count: number): void {
+  for (;;) {
+    const value = Atomics.load(control, slot);
+    if (value >= count) return;
+    Atomics.wait(control, slot, value);
   }
 }

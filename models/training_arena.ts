@@ -25,9 +25,11 @@ export const CONTROL = {
   allRows: 5,
   /** Root task: the histogram to fill. */
   histogram: 6,
-  /** Set by a helper whose task threw. */
+  /** Set by a thread whose share of a task threw. */
   failed: 7,
-  size: 8,
+  /** Helpers that have left their loop (after an exit task). */
+  exited: 8,
+  size: 9,
 } as const;
 
 export const TaskKind = {
@@ -79,6 +81,10 @@ export interface ArenaBuffers {
   readonly gathered: SharedArrayBuffer;
   readonly histograms: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
+  /** Per share of a task, the last generation it was claimed for. */
+  readonly claims: SharedArrayBuffer;
+  /** The first failure's message, UTF-8, NUL-padded. */
+  readonly failure: SharedArrayBuffer;
   readonly rules: SharedArrayBuffer;
   readonly features: SharedArrayBuffer;
   readonly partitionTasks: SharedArrayBuffer;
@@ -88,6 +94,8 @@ export interface ArenaBuffers {
   readonly candidates: SharedArrayBuffer;
   readonly lossParts: SharedArrayBuffer;
 }
+
+const FAILURE_BYTES = 1024;
 
 /** Bytes of one node's histogram. */
 export function histogramBytes(featureCount: number): number {
@@ -128,6 +136,8 @@ export function allocateArena(
       maxByteLength: perHistogram * maxHistograms,
     }),
     control: shared(CONTROL.size * 4),
+    claims: shared(threads * 4),
+    failure: shared(FAILURE_BYTES),
     rules: shared(RULES.size * 8),
     features: shared(featureCount * 4),
     partitionTasks: shared(widestLevel * PARTITION_ENTRY * 4),
@@ -158,6 +168,7 @@ export class TrainingArena {
   readonly order: Uint32Array;
   readonly spill: Uint32Array;
   readonly control: Int32Array;
+  readonly claims: Int32Array;
   readonly rules: Float64Array;
   readonly features: Int32Array;
   readonly partitionTasks: Int32Array;
@@ -191,6 +202,7 @@ export class TrainingArena {
     this.order = new Uint32Array(buffers.order, 0, buffers.rows);
     this.spill = new Uint32Array(buffers.spill, 0, buffers.rows);
     this.control = new Int32Array(buffers.control);
+    this.claims = new Int32Array(buffers.claims, 0, buffers.threads);
     this.rules = new Float64Array(buffers.rules);
     this.features = new Int32Array(buffers.features, 0, buffers.featureCount);
     this.partitionTasks = new Int32Array(buffers.partitionTasks);
@@ -200,6 +212,20 @@ export class TrainingArena {
     this.candidates = new Float64Array(buffers.candidates);
     this.lossParts = new Float64Array(buffers.lossParts);
     this.#histogramLength = buffers.featureCount * FEATURE_SLOTS;
+  }
+
+  /** Keeps a failure's message for the training thread to throw. */
+  writeFailure(message: string): void {
+    const bytes = new Uint8Array(this.buffers.failure);
+    bytes.fill(0);
+    new TextEncoder().encodeInto(message, bytes.subarray(0, FAILURE_BYTES - 1));
+  }
+
+  /** The failure message a thread kept. */
+  readFailure(): string {
+    const bytes = new Uint8Array(this.buffers.failure).slice();
+    const end = bytes.indexOf(0);
+    return new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end));
   }
 
   /** A thread's buffers for gathered gradients and hessians. */
