@@ -10,6 +10,7 @@ import { PARTITIONS } from "./landing_writer.ts";
 import { legitSession } from "./legit_session.ts";
 import { malform, type MalformedKind } from "./malformed.ts";
 import { partitionFor } from "./partitioner.ts";
+import { LABEL_NOISE, MIMIC_SHARE } from "./overlap.ts";
 import { newShopper, Population } from "./population.ts";
 import { Random, seedOf } from "./random.ts";
 import { type Emission, SessionDraft } from "./session_draft.ts";
@@ -37,7 +38,10 @@ export interface StreamStats {
   readonly malformedByKind: Record<MalformedKind, number>;
   /** Orders and fraud orders among well-formed order lines, the ones a consumer can read. */
   orders: number;
+  /** Orders labelled fraud (is_fraud), noise included. */
   fraudOrders: number;
+  /** Orders whose label disagrees with what they were (LABEL_NOISE). */
+  mislabelled: number;
   readonly fraudByPattern: Partial<Record<FraudPattern, number>>;
 }
 
@@ -73,6 +77,11 @@ export function* streamEvents(options: StreamOptions): Generator<StreamRecord, S
   const rng = new Random(seedOf(options.seed, "events", start, end));
   // A separate stream, so changing the malformed rate leaves every well-formed event unchanged.
   const corruption = new Random(seedOf(options.seed, "malformed", start, end));
+  // Label noise draws from its own stream too: one number per order, whatever the labels.
+  const labelNoise = new Random(seedOf(options.seed, "labels", start, end));
+  const legitFlip = options.fraudRate >= 1
+    ? 0
+    : (LABEL_NOISE * options.fraudRate) / (1 - options.fraudRate);
   const days = Math.max(1, (end - start) / DAY_MS);
   const population = new Population(
     options.seed,
@@ -88,7 +97,10 @@ export function* streamEvents(options: StreamOptions): Generator<StreamRecord, S
   let seq = 0;
   let sessionStart = start;
 
-  const schedule = (emission: Emission): void => {
+  const schedule = (drawn: Emission): void => {
+    const emission = drawn.topic === "orders"
+      ? noisyLabel(drawn as Emission<"orders">, labelNoise.float(), legitFlip)
+      : drawn;
     const { topic, event, shopper } = emission;
     const counts = stats.topics[topic];
     counts.events++;
@@ -104,7 +116,8 @@ export function* streamEvents(options: StreamOptions): Generator<StreamRecord, S
     }
     if (topic === "orders") {
       ordersPlanned++;
-      if ((emission as Emission<"orders">).event.is_fraud) fraudPlanned++;
+      // The fraud rate counts what was injected, not the noisy labels.
+      if ((emission as Emission<"orders">).event.fraud_pattern !== null) fraudPlanned++;
       population.recordOrder(shopper);
     }
     let partition = partitions.get(shopper.id);
@@ -122,7 +135,7 @@ export function* streamEvents(options: StreamOptions): Generator<StreamRecord, S
     const draft = new SessionDraft(rng, sessionStart, end);
     const wantFraud = options.fraudRate > 0 && fraudPlanned < options.fraudRate * ordersPlanned &&
       rng.chance(FRAUD_SESSION_PROBABILITY * nightFactor(sessionStart));
-    if (!wantFraud || !fraudSession({ draft, population })) {
+    if (!wantFraud || !fraudSession({ draft, population, mimic: rng.chance(MIMIC_SHARE) })) {
       const regular = rng.chance(SIGNUP_SHARE)
         ? undefined
         : population.pickAvailable(rng, sessionStart);
@@ -148,13 +161,27 @@ function nightFactor(at: number): number {
   return hour < 6 ? 2 : 1;
 }
 
+/**
+ * The order with its label as a shop would have it (overlap.ts): LABEL_NOISE of the fraud goes
+ * unreported, and legitimate orders are disputed at `legitFlip` (as many, for the fraud rate).
+ * fraud_pattern keeps what the order really was.
+ */
+function noisyLabel(
+  emission: Emission<"orders">,
+  u: number,
+  legitFlip: number,
+): Emission<"orders"> {
+  const fraud = emission.event.fraud_pattern !== null;
+  if (u >= (fraud ? LABEL_NOISE : legitFlip)) return emission;
+  return { ...emission, event: { ...emission.event, is_fraud: !fraud } };
+}
+
 function countOrder(stats: StreamStats, emission: Emission<"orders">): void {
   stats.orders++;
-  const pattern = emission.event.fraud_pattern;
-  if (emission.event.is_fraud && pattern) {
-    stats.fraudOrders++;
-    stats.fraudByPattern[pattern] = (stats.fraudByPattern[pattern] ?? 0) + 1;
-  }
+  const { is_fraud: labelled, fraud_pattern: pattern } = emission.event;
+  if (labelled) stats.fraudOrders++;
+  if (pattern !== null) stats.fraudByPattern[pattern] = (stats.fraudByPattern[pattern] ?? 0) + 1;
+  if (labelled !== (pattern !== null)) stats.mislabelled++;
 }
 
 function emptyStats(): StreamStats {
@@ -171,6 +198,7 @@ function emptyStats(): StreamStats {
     },
     orders: 0,
     fraudOrders: 0,
+    mislabelled: 0,
     fraudByPattern: {},
   };
 }

@@ -31,6 +31,8 @@ import {
   type Population,
   type Shopper,
 } from "./population.ts";
+import { LEGIT_CATEGORIES } from "./legit_session.ts";
+import { MIMIC_AMOUNT_RANGE, MIMIC_PAYMENT } from "./overlap.ts";
 import { type Random, Weighted } from "./random.ts";
 import type { SessionDraft } from "./session_draft.ts";
 
@@ -45,6 +47,11 @@ export const IMPOSSIBLE_SPEED_KMH = 1500;
 export interface FraudScene {
   readonly draft: SessionDraft;
   readonly population: Population;
+  /**
+   * The fraudster imitates the victim's habits (overlap.ts): the victim's payment method and
+   * categories, amounts near the victim's baseline, an unsuspicious payment.
+   */
+  readonly mimic?: boolean;
 }
 
 type Pattern = (scene: FraudScene) => boolean;
@@ -106,7 +113,8 @@ export function fraudSessionOf(pattern: FraudPattern, scene: FraudScene): boolea
 }
 
 // Card testing: a burst of small orders within minutes, each on another stolen card.
-function velocityBurst({ draft, population }: FraudScene): boolean {
+function velocityBurst(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = population.pickAvailable(rng, draft.start);
   if (!victim) return false;
@@ -118,12 +126,11 @@ function velocityBurst({ draft, population }: FraudScene): boolean {
   let t = draft.start + rng.int(5, 40) * SECOND_MS;
   const orders = rng.int(4, 8);
   for (let i = 0; i < orders; i++) {
-    const spec = fraudOrder(rng, victim, "velocity_burst", { usd: rng.between(4, 45) });
+    const spec = fraudOrder(scene, victim, "velocity_burst", { usd: rng.between(4, 45) });
     const stolen = { bin: cardBin(rng), country: rng.pick(COUNTRIES).code };
     t = orderAndPay(draft, visit, t, spec, {
-      ...FRAUD_PAYMENT,
+      ...paymentOf(scene, stolen),
       declineProbability: 0.45,
-      card: stolen,
     });
     t += rng.int(10, 75) * SECOND_MS;
   }
@@ -131,29 +138,36 @@ function velocityBurst({ draft, population }: FraudScene): boolean {
 }
 
 // Someone else logs in from a new device abroad, changes the e-mail, and buys big.
-function accountTakeover({ draft, population }: FraudScene): boolean {
+// Mimicking, the intruder connects from the victim's own country and leaves the profile alone.
+function accountTakeover(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = population.pickAvailable(rng, draft.start, 180);
   if (!victim) return false;
-  const country = rng.chance(0.5)
+  const country = scene.mimic
+    ? victim.country
+    : rng.chance(0.5)
     ? rng.pick(HIGH_RISK_COUNTRIES)
     : otherCountry(rng, victim.country);
   const visit = openVisit(draft, victim, newDevice(rng), remotePlace(rng, country), {});
   let t = draft.start + rng.int(1, 3) * MINUTE_MS;
-  victim.emailDomain = rng.pick(DISPOSABLE_EMAIL_DOMAINS);
-  victim.phoneVerified = false;
-  draft.emit("users", victim, t, userEvent(rng, t, "profile_update", victim));
+  if (!scene.mimic) {
+    victim.emailDomain = rng.pick(DISPOSABLE_EMAIL_DOMAINS);
+    victim.phoneVerified = false;
+    draft.emit("users", victim, t, userEvent(rng, t, "profile_update", victim));
+  }
   t += rng.int(2, 8) * MINUTE_MS;
-  const spec = fraudOrder(rng, victim, "account_takeover", {
+  const spec = fraudOrder(scene, victim, "account_takeover", {
     usd: Math.max(150, victim.baselineUsd * rng.between(3, 8)),
     shippingCountry: rng.chance(0.6) ? country.code : victim.country.code,
   });
-  t = orderAndPay(draft, visit, t, spec, FRAUD_PAYMENT);
+  t = orderAndPay(draft, visit, t, spec, paymentOf(scene));
   return finish(victim, t);
 }
 
 // Orders placed through a VPN, an open proxy or TOR, often on a stolen card.
-function anonymizedNetwork({ draft, population }: FraudScene): boolean {
+function anonymizedNetwork(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = population.pickAvailable(rng, draft.start);
   if (!victim) return false;
@@ -163,18 +177,19 @@ function anonymizedNetwork({ draft, population }: FraudScene): boolean {
   const device = rng.chance(0.5) ? newDevice(rng) : victim.devices[0];
   const visit = openVisit(draft, victim, device, place, { isNew: device !== victim.devices[0] });
   const t = draft.start + rng.int(1, 12) * MINUTE_MS;
-  const spec = fraudOrder(rng, victim, "anonymized_network", {
+  const spec = fraudOrder(scene, victim, "anonymized_network", {
     usd: Math.max(60, victim.baselineUsd * rng.between(1.5, 4)),
     shippingCountry: rng.chance(0.5) ? victim.country.code : place.country.code,
   });
   const card = rng.chance(0.5)
     ? { bin: cardBin(rng), country: rng.pick(COUNTRIES).code }
     : undefined;
-  return finish(victim, orderAndPay(draft, visit, t, spec, { ...FRAUD_PAYMENT, card }));
+  return finish(victim, orderAndPay(draft, visit, t, spec, paymentOf(scene, card)));
 }
 
 // Billed at home, shipped to a drop address in another (often high-risk) country.
-function billingShippingMismatch({ draft, population }: FraudScene): boolean {
+function billingShippingMismatch(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = population.pickAvailable(rng, draft.start);
   if (!victim) return false;
@@ -186,31 +201,33 @@ function billingShippingMismatch({ draft, population }: FraudScene): boolean {
   const destination = rng.chance(0.7)
     ? rng.pick(HIGH_RISK_COUNTRIES)
     : otherCountry(rng, victim.country);
-  const spec = fraudOrder(rng, victim, "billing_shipping_mismatch", {
+  const spec = fraudOrder(scene, victim, "billing_shipping_mismatch", {
     usd: Math.max(80, victim.baselineUsd * rng.between(1.5, 4)),
     shippingCountry: destination.code,
   });
   const card = rng.chance(0.5) ? { bin: cardBin(rng), country: destination.code } : undefined;
-  return finish(victim, orderAndPay(draft, visit, t, spec, { ...FRAUD_PAYMENT, card }));
+  return finish(victim, orderAndPay(draft, visit, t, spec, paymentOf(scene, card)));
 }
 
 // One order many times the shopper's usual spend, from their usual device and place.
-function amountSpike({ draft, population }: FraudScene): boolean {
+function amountSpike(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = pickRegular(population, rng, draft.start) ??
     population.pickAvailable(rng, draft.start, 30);
   if (!victim) return false;
   const visit = openVisit(draft, victim, victim.devices[0], homePlace(rng, victim), {});
   const t = draft.start + rng.int(1, 12) * MINUTE_MS;
-  const spec = fraudOrder(rng, victim, "amount_spike", {
+  const spec = fraudOrder(scene, victim, "amount_spike", {
     usd: victim.baselineUsd * rng.between(6, 20),
     category: rng.pick(["electronics", "jewelry"] as const),
   });
-  return finish(victim, orderAndPay(draft, visit, t, spec, FRAUD_PAYMENT));
+  return finish(victim, orderAndPay(draft, visit, t, spec, paymentOf(scene)));
 }
 
 // An account opened minutes ago with a throwaway mailbox places an expensive order.
-function newAccount({ draft }: FraudScene): boolean {
+function newAccount(scene: FraudScene): boolean {
+  const { draft } = scene;
   const rng = draft.rng;
   const shopper = newShopper(rng, draft.start);
   shopper.emailDomain = rng.pick(DISPOSABLE_EMAIL_DOMAINS);
@@ -225,15 +242,16 @@ function newAccount({ draft }: FraudScene): boolean {
     : homePlace(rng, shopper);
   const visit = openVisit(draft, shopper, shopper.devices[0], place, { isNew: true }, t);
   t += rng.int(2, 20) * MINUTE_MS;
-  const spec = fraudOrder(rng, shopper, "new_account", {
+  const spec = fraudOrder(scene, shopper, "new_account", {
     usd: rng.between(150, 1200),
     shippingCountry: rng.chance(0.4) ? rng.pick(HIGH_RISK_COUNTRIES).code : shopper.country.code,
   });
-  return finish(shopper, orderAndPay(draft, visit, t, spec, FRAUD_PAYMENT));
+  return finish(shopper, orderAndPay(draft, visit, t, spec, paymentOf(scene)));
 }
 
 // Ordinary-looking purchases, each refunded within hours as "never arrived".
-function refundAbuse({ draft, population }: FraudScene): boolean {
+function refundAbuse(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const abuser = population.pickAvailable(rng, draft.start, 30);
   if (!abuser) return false;
@@ -247,7 +265,7 @@ function refundAbuse({ draft, population }: FraudScene): boolean {
     chargebackProbability: 0,
   };
   for (let i = 0; i < orders; i++) {
-    const spec = fraudOrder(rng, abuser, "refund_abuse", {
+    const spec = fraudOrder(scene, abuser, "refund_abuse", {
       usd: abuser.baselineUsd * rng.between(1, 2.5),
       category: rng.pick(["fashion", "electronics", "beauty"] as const),
     });
@@ -266,7 +284,8 @@ function refundAbuse({ draft, population }: FraudScene): boolean {
 }
 
 // Seen at home, then minutes later thousands of kilometres away, and ordering from there.
-function impossibleTravel({ draft, population }: FraudScene): boolean {
+function impossibleTravel(scene: FraudScene): boolean {
+  const { draft, population } = scene;
   const rng = draft.rng;
   const victim = population.pickAvailable(rng, draft.start);
   if (!victim) return false;
@@ -279,11 +298,11 @@ function impossibleTravel({ draft, population }: FraudScene): boolean {
   let t = draft.start + Math.floor(Math.min(rng.between(5, 45) * MINUTE_MS, maxGapMs));
   draft.emit("geo_events", victim, t, geoEvent(rng, t, visit, far));
   t += rng.int(30, 180) * SECOND_MS;
-  const spec = fraudOrder(rng, victim, "impossible_travel", {
+  const spec = fraudOrder(scene, victim, "impossible_travel", {
     usd: Math.max(60, victim.baselineUsd * rng.between(1.5, 5)),
     shippingCountry: rng.chance(0.5) ? far.country.code : victim.country.code,
   });
-  return finish(victim, orderAndPay(draft, visit, t, spec, FRAUD_PAYMENT, far));
+  return finish(victim, orderAndPay(draft, visit, t, spec, paymentOf(scene), far));
 }
 
 /** A place at least 2,000 km from `from`, so no feasible trip covers it in under an hour. */
@@ -342,12 +361,13 @@ function openVisit(
 }
 
 function fraudOrder(
-  rng: Random,
+  scene: FraudScene,
   shopper: Shopper,
   pattern: FraudPattern,
   overrides: Partial<OrderSpec> & { usd: number },
 ): OrderSpec {
-  return {
+  const rng = scene.draft.rng;
+  const spec: OrderSpec = {
     category: FRAUD_CATEGORIES.sample(rng),
     paymentMethod: rng.chance(0.8) ? "credit_card" : shopper.paymentMethod,
     billingCountry: shopper.country.code,
@@ -355,6 +375,26 @@ function fraudOrder(
     fraudPattern: pattern,
     ...overrides,
   };
+  if (!scene.mimic) return spec;
+  // A card tester's small amounts are its pattern; every other amount moves near the baseline.
+  const usd = pattern === "velocity_burst"
+    ? spec.usd
+    : shopper.baselineUsd * rng.between(MIMIC_AMOUNT_RANGE[0], MIMIC_AMOUNT_RANGE[1]);
+  return {
+    ...spec,
+    usd,
+    category: LEGIT_CATEGORIES.sample(rng),
+    paymentMethod: shopper.paymentMethod,
+  };
+}
+
+/** The payment of a fraud order: a suspicious one on `card` (stolen), or, mimicking, not. */
+function paymentOf(
+  scene: FraudScene,
+  card?: { readonly bin: string; readonly country: string },
+): PaymentProfile {
+  if (scene.mimic) return MIMIC_PAYMENT;
+  return card === undefined ? FRAUD_PAYMENT : { ...FRAUD_PAYMENT, card };
 }
 
 /** Emits an order at `at` (from `place` if given) and its payment; returns when it was paid. */

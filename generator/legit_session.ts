@@ -1,6 +1,7 @@
 // An ordinary visit: device and location signals, the profile on first sight, and often an
-// order with its payment, sometimes refunded; a little noise (VPNs, gifts abroad, new phones)
-// keeps legitimate traffic from being trivially separable from fraud.
+// order with its payment, sometimes refunded; some noise (VPNs, travel, gifts abroad, big
+// baskets, new phones, payments scored risky; see overlap.ts) keeps legitimate traffic from
+// being trivially separable from fraud.
 import {
   type MerchantCategory,
   PAYMENT_METHODS,
@@ -19,7 +20,16 @@ import {
   userEvent,
   type Visit,
 } from "./event_factory.ts";
-import { SHOPPER_COUNTRIES } from "./geography.ts";
+import { HIGH_RISK_COUNTRIES, SHOPPER_COUNTRIES } from "./geography.ts";
+import {
+  BIG_BUY_CATEGORIES,
+  BIG_BUY_RANGE,
+  BIG_BUY_SHARE,
+  RISKY_LEGIT_PAYMENT,
+  RISKY_LEGIT_PAYMENT_SHARE,
+  TRAVEL_HIGH_RISK_SHARE,
+  TRAVEL_SHARE,
+} from "./overlap.ts";
 import { LEGIT_PAYMENT, payForOrder } from "./payment_flow.ts";
 import { Weighted } from "./random.ts";
 import type { SessionDraft } from "./session_draft.ts";
@@ -27,7 +37,8 @@ import type { SessionDraft } from "./session_draft.ts";
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-const LEGIT_CATEGORIES = Weighted.of<MerchantCategory>({
+/** What honest shoppers buy, and what fraud imitating them buys too. */
+export const LEGIT_CATEGORIES = Weighted.of<MerchantCategory>({
   fashion: 18,
   home: 14,
   electronics: 12,
@@ -107,6 +118,13 @@ function legitPlace(draft: SessionDraft, shopper: Shopper): Place {
   if (u < 0.03) return remotePlace(rng, rng.pick(SHOPPER_COUNTRIES), { vpn: true });
   if (u < 0.036) return remotePlace(rng, shopper.country, { proxy: true });
   if (u < 0.037) return remotePlace(rng, rng.pick(SHOPPER_COUNTRIES), { tor: true });
+  // Shoppers travel, now and then to a country on the high-risk list.
+  if (u < 0.037 + TRAVEL_SHARE) {
+    const abroad = rng.chance(TRAVEL_HIGH_RISK_SHARE)
+      ? rng.pick(HIGH_RISK_COUNTRIES)
+      : rng.pick(SHOPPER_COUNTRIES.filter((country) => country !== shopper.country));
+    return remotePlace(rng, abroad);
+  }
   return homePlace(rng, shopper);
 }
 
@@ -115,9 +133,13 @@ function placeLegitOrder(draft: SessionDraft, visit: Visit, at: number): number 
   const rng = draft.rng;
   const shopper = visit.shopper;
   const home = shopper.country.code;
+  // Now and then an honest basket many times the usual one.
+  const bigBuy = rng.chance(BIG_BUY_SHARE);
   const order = orderEvent(rng, at, visit, {
-    usd: Math.max(3, rng.logNormal(shopper.baselineUsd, 0.35)),
-    category: LEGIT_CATEGORIES.sample(rng),
+    usd: bigBuy
+      ? shopper.baselineUsd * rng.between(BIG_BUY_RANGE[0], BIG_BUY_RANGE[1])
+      : Math.max(3, rng.logNormal(shopper.baselineUsd, 0.35)),
+    category: bigBuy ? BIG_BUY_CATEGORIES.sample(rng) : LEGIT_CATEGORIES.sample(rng),
     paymentMethod: rng.chance(0.75) ? shopper.paymentMethod : rng.pick(PAYMENT_METHODS),
     billingCountry: home,
     // Gifts to family abroad: a mismatch that is not fraud.
@@ -126,7 +148,16 @@ function placeLegitOrder(draft: SessionDraft, visit: Visit, at: number): number 
   });
   draft.emit("orders", shopper, at, order);
   const paidAt = at + rng.int(800, 6000);
-  const status = payForOrder(draft, visit, order, paidAt, LEGIT_PAYMENT);
+  // Providers score unusual honest payments (abroad, a big basket, a new card) as risky too.
+  const unusual = bigBuy || visit.place.country !== shopper.country;
+  const risky = rng.chance(unusual ? 0.35 : RISKY_LEGIT_PAYMENT_SHARE);
+  const status = payForOrder(
+    draft,
+    visit,
+    order,
+    paidAt,
+    risky ? RISKY_LEGIT_PAYMENT : LEGIT_PAYMENT,
+  );
   if (status === "SUCCEEDED" && rng.chance(0.035)) {
     const refundAt = paidAt + rng.int(HOUR_MS, 18 * HOUR_MS);
     if (draft.fits(refundAt)) {

@@ -25,7 +25,9 @@ export interface GenerationReport {
   readonly malformedByKind: Readonly<Record<MalformedKind, number>>;
   /** Well-formed orders, and those labelled fraud. */
   readonly orders: number;
+  /** Orders labelled fraud, and those whose label is noise (see overlap.ts). */
   readonly fraudOrders: number;
+  readonly mislabelled: number;
   readonly fraudByPattern: Readonly<Partial<Record<FraudPattern, number>>>;
   readonly files: number;
   readonly bytes: number;
@@ -66,6 +68,7 @@ export function runGenerator(options: GeneratorOptions): GenerationReport {
     malformedByKind: stats.malformedByKind,
     orders: stats.orders,
     fraudOrders: stats.fraudOrders,
+    mislabelled: stats.mislabelled,
     fraudByPattern: stats.fraudByPattern,
     files: sum((t) => t.files),
     bytes: sum((t) => t.bytes),

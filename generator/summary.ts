@@ -17,7 +17,9 @@ export function formatReport(report: GenerationReport): string[] {
       `  ${megabytes(topic.bytes).padStart(9)}`;
     if (topic.topic === "orders") {
       const rate = report.orders === 0 ? 0 : (100 * report.fraudOrders) / report.orders;
-      line += `  ${number.format(report.fraudOrders)} fraud orders (${rate.toFixed(2)}%)`;
+      line += `  ${number.format(report.fraudOrders)} labelled fraud (${rate.toFixed(2)}%, ${
+        number.format(report.mislabelled)
+      } labels noisy)`;
     }
     lines.push(line);
   }

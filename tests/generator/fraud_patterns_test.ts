@@ -16,10 +16,15 @@ Deno.test("about 3% of orders are labelled fraud over 50,000 events", () => {
   assert.equal(orders.length, report.orders);
 });
 
-Deno.test("every fraud pattern appears, and only fraud orders name one", () => {
+Deno.test("every fraud pattern appears, and labels disagree with patterns only as noise", () => {
   const seen = new Set(orders.filter((o) => o.is_fraud).map((o) => o.fraud_pattern));
   for (const pattern of FRAUD_PATTERNS) assert.ok(seen.has(pattern), `${pattern} never injected`);
-  assert.ok(orders.every((o) => (o.fraud_pattern !== null) === o.is_fraud));
+  // About 2% of fraud goes unreported and about as many honest orders are disputed.
+  const injected = orders.filter((o) => o.fraud_pattern !== null).length;
+  const unreported = orders.filter((o) => o.fraud_pattern !== null && !o.is_fraud).length;
+  const disputed = orders.filter((o) => o.fraud_pattern === null && o.is_fraud).length;
+  assert.equal(unreported + disputed, report.mislabelled);
+  assert.ok(unreported + disputed <= 0.08 * injected, `${unreported} + ${disputed} of ${injected}`);
 });
 
 Deno.test("--fraud-rate moves the share of fraud orders", () => {
