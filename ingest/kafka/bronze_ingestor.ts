@@ -29,6 +29,7 @@ export const DEFAULT_GROUP = "sluice-bronze";
 export interface IngestorOptions {
   readonly kafka: Kafka;
   readonly topicPrefix: string;
+  /** The offset ledger's group; the Kafka consumer group is this after the topic prefix. */
   readonly group: string;
   /** Where bronze's pointers move, in the transaction that moves the offsets. */
   readonly partitions: PartitionStore;
@@ -69,7 +70,10 @@ export async function runIngestor(options: IngestorOptions): Promise<IngestRepor
   const began = performance.now();
   const topics = TOPICS.map((topic) => topicName(options.topicPrefix, topic));
   const consumer = options.kafka.consumer({
-    groupId: options.group,
+    // The Kafka group is per topic prefix: environments sharing a cluster through prefixes
+    // each get their own, or one environment's ingester (its leader computing assignments for
+    // topics it alone knows) leaves another's with no partitions. The ledger keeps `group`.
+    groupId: `${options.topicPrefix}${options.group}`,
     maxBytesPerPartition: 8 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     maxWaitTimeInMs: 200,

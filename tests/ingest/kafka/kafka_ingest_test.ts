@@ -281,6 +281,31 @@ async function ingestRuns(databaseUrl: string) {
 }
 
 Deno.test({
+  name: "an ingester of another topic prefix on the same broker leaves this one its partitions",
+  ...services,
+  fn: () =>
+    withSetup(async ({ env, databaseUrl }) => {
+      // Another environment's ingester, running all along (its own prefix and database).
+      const other = ingest(
+        { ...env, KAFKA_TOPIC_PREFIX: `o${crypto.randomUUID().slice(0, 8)}.` },
+        [],
+      );
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+        const produced = await produce(env, 4_000);
+        assert.equal(produced.code, 0, produced.stderr);
+        const result = await finish(ingest(env));
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /Ingested 4,000 records/);
+        assertExactlyOnce(await bronzeCounts(databaseUrl), 4_000);
+      } finally {
+        other.kill("SIGTERM");
+        await finish(other);
+      }
+    }),
+});
+
+Deno.test({
   name: "two ingesters share the partitions and read nothing twice",
   ...services,
   fn: () =>
