@@ -54,6 +54,12 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
     const writing = await h.lake.allocate(assetKey("demo.table"), UNPARTITIONED, "writing");
     age(crashed.uri, 3);
     const options = { retainDays: 15, graceMinutes: 60, now: clock.now() };
+    // The logs of the two runs older than the 15 days kept, which the vacuum trims.
+    const cutoff = clock.now().getTime() - 15 * DAY_MS;
+    let oldLogs = 0;
+    for (const run of await h.store.runs.listRuns(10)) {
+      if (run.startedAt.getTime() < cutoff) oldLogs += (await h.store.runs.listLogs(run.id)).length;
+    }
 
     const dry = await vacuum(h.store.maintenance, h.lake, { ...options, dryRun: true });
     assert.deepEqual([...dry.removed].sort(), [oldest, middle, crashed.uri].sort());
@@ -68,7 +74,8 @@ Deno.test("vacuum removes what nothing references past retention and grace, and 
     assert.deepEqual([...real.removed].sort(), [oldest, middle, crashed.uri].sort());
     assert.equal(real.young, 1);
     assert.equal(real.trimmed.materializations, 2);
-    assert.ok(real.trimmed.run_logs > 0, "old runs' logs are trimmed");
+    assert.equal(real.trimmed.run_logs, oldLogs, "old runs' logs are trimmed");
+    assert.equal(oldLogs, 6, "two runs of three lines: started, materialized, succeeded");
     const left = (await Array.fromAsync(h.lake.listLocations())).map((l) => l.uri).sort();
     assert.deepEqual(left, [current, writing.uri].sort());
     await h.lake.open(current);
