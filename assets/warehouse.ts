@@ -25,6 +25,7 @@ export const PUBLISHED: Readonly<Record<string, readonly string[]>> = {
   "gold.fraud_summary": ["event_date", "shipping_country", "payment_method", "amount_tier"],
   "gold.user_fraud_scores": ["user_id"],
   "gold.fraud_alerts": ["order_id"],
+  "gold.order_risk_scores": ["order_id"],
   "silver.orders_enriched": ["order_id"],
   "silver.payments": ["payment_id"],
 };

@@ -10,6 +10,7 @@ import { generateCommand } from "./generate_command.ts";
 import { ingestCommand } from "./ingest_command.ts";
 import { openInstance } from "./instance.ts";
 import { materializeCommand } from "./materialize_command.ts";
+import { modelsCommand } from "./models_command.ts";
 import { runsCommand } from "./runs_command.ts";
 import { schedulesCommand } from "./schedules_command.ts";
 import { sensorsCommand } from "./sensors_command.ts";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   runsCommand,
   schedulesCommand,
   sensorsCommand,
+  modelsCommand,
 ];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {

@@ -37,7 +37,10 @@ export interface ModelVersion {
   readonly inputs: readonly ConsumedInput[];
 }
 
-/** Every version of `assetKey`, newest first, the champion marked. */
+/**
+ * The `limit` newest versions of `assetKey`, by the day they were trained for (newest first;
+ * versions of one day newest first), the champion marked.
+ */
 export async function listModelVersions(
   store: MetadataStore,
   assetKey: AssetKey = FRAUD_DETECTOR_KEY,
@@ -47,7 +50,10 @@ export async function listModelVersions(
     store.partitions.listAssetMaterializations(assetKey, limit),
     store.aliases.current(assetKey, CHAMPION),
   ]);
-  return records.map((record) => toVersion(record, champion?.materializationId));
+  return records.map((record) => toVersion(record, champion?.materializationId))
+    .sort((a, b) =>
+      b.partition.localeCompare(a.partition) || b.committedAt.getTime() - a.committedAt.getTime()
+    );
 }
 
 /**

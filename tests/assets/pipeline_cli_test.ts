@@ -1,9 +1,10 @@
-// `deno task materialize` on a fresh home with no configuration: it generates a default day,
-// builds every layer, then finds everything fresh; a newly landed day runs only its own
-// partitions and what reads them.
+// `deno task materialize` on a fresh home with no configuration: it generates a default history,
+// builds every layer, trains the fraud model and promotes a champion that scores the orders,
+// then finds everything fresh; a newly landed day runs only its own partitions and what reads
+// them.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { defaultDayStart } from "../../assets/default_day.ts";
+import { defaultDayStart, defaultHistoryStart } from "../../assets/default_day.ts";
 import { runGenerator } from "../../generator/run.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -31,21 +32,23 @@ async function sluice(home: string, args: string[]): Promise<string> {
 /** `asset partition status` of each run-table row. */
 function runTable(stdout: string): { asset: string; partition: string; status: string }[] {
   return stdout.split("\n")
-    .filter((line) => /^(bronze|staging|silver|gold|seeds|warehouse|marts)\.[\w.]+\s/.test(line))
+    .filter((line) =>
+      /^(bronze|staging|silver|gold|seeds|warehouse|marts|models)\.[\w.]+\s/.test(line)
+    )
     .map((line) => {
       const [asset, partition, status] = line.split(/\s+/);
       return { asset, partition, status };
     });
 }
 
-Deno.test("materialize on a fresh home generates a day, builds every layer, then is fresh; a new day runs only itself", async () => {
+Deno.test("materialize on a fresh home generates history, builds every layer and a champion, then is fresh; a new day runs only itself", async () => {
   const home = await Deno.makeTempDir({ prefix: "sluice-e2e-" });
   try {
     const day = new Date(defaultDayStart(new Date())).toISOString().slice(0, 10);
     const first = await materialize(home);
     assert.match(
       first.stdout,
-      /landing zone .* is empty: generating a default day of 50,000 events/,
+      /landing zone .* is empty: generating 10 days of history, .*, 300,000 events, first/,
     );
     const built = runTable(first.stdout);
     for (
@@ -60,6 +63,8 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
         "gold.fraud_alerts",
         "warehouse.gold.revenue_daily",
         "warehouse.silver.orders_enriched",
+        "gold.order_risk_scores",
+        "warehouse.gold.order_risk_scores",
       ]
     ) {
       assert.ok(
@@ -78,6 +83,9 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
     }
     assert.ok(built.every((row) => row.status === "succeeded"), first.stdout);
     assert.match(first.stdout, /Next:/);
+    // The model trained for each day, and one version is the champion that scored them.
+    const models = JSON.parse(await sluice(home, ["models", "--json"]));
+    assert.equal(models.filter((v: { champion: boolean }) => v.champion).length, 1);
 
     // The rendered SQL of a mart, refs resolved to the relations the engine reads, and every
     // mart's checks passed.
@@ -94,7 +102,8 @@ Deno.test("materialize on a fresh home generates a day, builds every layer, then
     assert.match(second.stdout, /Everything selected is fresh \(\d+ partitions\); nothing to do\./);
     assert.equal(runTable(second.stdout).length, 0);
 
-    const earlier = new Date(Date.parse(day) - DAY_MS).toISOString().slice(0, 10);
+    // The day before the history: every partition it changes is that day or later.
+    const earlier = new Date(defaultHistoryStart(new Date()) - DAY_MS).toISOString().slice(0, 10);
     runGenerator({
       seed: 7,
       events: 5_000,
