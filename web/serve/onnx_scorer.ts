@@ -1,6 +1,8 @@
 // Runs the serving graph in onnxruntime: a batch is one Float32Array [N, features] and one
-// session.run; a single row reuses pooled input tensors, one per request in flight, because
-// onnxruntime reads the input when the run starts on a later tick, not when run() is called.
+// session.run. Single rows that arrive in the same turn of the event loop are scored together:
+// each is copied into the turn's shared input when it arrives, and one run answers them all, so
+// concurrent requests share onnxruntime's per-call cost and never share a buffer in flight.
+import { setImmediate } from "node:timers";
 import * as ort from "onnxruntime-node";
 import type { TreeModel } from "../../models/tree_model.ts";
 import { SERVING_INPUT, SERVING_OUTPUT, servingGraph } from "./serving_graph.ts";
@@ -24,7 +26,10 @@ export interface Scorer {
   readonly features: number;
   /** Scores `rows` rows laid out row-major in `input` (length rows x features). */
   scoreRows(input: Float32Array, rows: number): Promise<Scores>;
-  /** Scores one row; `values` is copied before this returns, so the caller may reuse it. */
+  /**
+   * Scores one row; `values` is copied before this returns, so the caller may reuse it. The
+   * answer's `scores` holds that row only.
+   */
   scoreRow(values: Float32Array): Promise<Scores>;
   /** Frees the native session; no call may be in flight. */
   release(): Promise<void>;
@@ -35,16 +40,25 @@ export class ScorerError extends Error {
   override readonly name = "ScorerError";
 }
 
-interface RowSlot {
-  readonly values: Float32Array;
-  readonly tensor: ort.Tensor;
+/** Rows waiting for the next run, in arrival order. */
+interface PendingRows {
+  input: Float32Array;
+  rows: number;
+  readonly waiters: {
+    readonly resolve: (scores: Scores) => void;
+    readonly reject: (error: unknown) => void;
+  }[];
 }
+
+/** Rows one coalesced run takes at most; a busier turn starts another run. */
+const MAX_COALESCED_ROWS = 256;
 
 export class OnnxScorer implements Scorer {
   readonly features: number;
   readonly #session: ort.InferenceSession;
   readonly #width: number;
-  readonly #free: RowSlot[] = [];
+  #pending: PendingRows | undefined;
+  #runs = 0;
 
   private constructor(session: ort.InferenceSession, features: number) {
     this.#session = session;
@@ -78,26 +92,50 @@ export class OnnxScorer implements Scorer {
     return await this.#run(tensor, rows);
   }
 
-  async scoreRow(values: Float32Array): Promise<Scores> {
-    const slot = this.#free.pop() ?? this.#slot();
-    slot.values.set(values);
-    try {
-      return await this.#run(slot.tensor, 1);
-    } finally {
-      this.#free.push(slot);
+  scoreRow(values: Float32Array): Promise<Scores> {
+    let pending = this.#pending;
+    if (pending === undefined || pending.rows === MAX_COALESCED_ROWS) {
+      pending = { input: new Float32Array(16 * this.features), rows: 0, waiters: [] };
+      this.#pending = pending;
+      const batch = pending;
+      setImmediate(() => this.#flush(batch));
     }
+    if ((pending.rows + 1) * this.features > pending.input.length) {
+      const grown = new Float32Array(pending.input.length * 2);
+      grown.set(pending.input);
+      pending.input = grown;
+    }
+    pending.input.set(values, pending.rows * this.features);
+    pending.rows++;
+    return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
+  }
+
+  /** onnxruntime runs so far (a coalesced turn of single rows counts once). */
+  get runs(): number {
+    return this.#runs;
+  }
+
+  #flush(pending: PendingRows): void {
+    if (this.#pending === pending) this.#pending = undefined;
+    const width = this.#width;
+    this.scoreRows(pending.input, pending.rows).then(
+      ({ scores }) => {
+        pending.waiters.forEach((waiter, row) =>
+          waiter.resolve({ scores: scores.subarray(row * width, (row + 1) * width), width })
+        );
+      },
+      (error) => {
+        for (const waiter of pending.waiters) waiter.reject(error);
+      },
+    );
   }
 
   async release(): Promise<void> {
     await this.#session.release();
   }
 
-  #slot(): RowSlot {
-    const values = new Float32Array(this.features);
-    return { values, tensor: new ort.Tensor("float32", values, [1, this.features]) };
-  }
-
   async #run(tensor: ort.Tensor, rows: number): Promise<Scores> {
+    this.#runs++;
     const output = await this.#session.run({ [SERVING_INPUT]: tensor });
     const scores = output[SERVING_OUTPUT]?.data;
     if (!(scores instanceof Float32Array) || scores.length !== rows * this.#width) {

@@ -60,7 +60,7 @@ Deno.test("the serving graph gives tree_predict's margin and contributions for e
   }
 });
 
-Deno.test("scoreRow() answers like scoreRows() and leaves the caller's buffer reusable", async () => {
+Deno.test("scoreRow() coalesces one turn's rows, answers like scoreRows() and copies its input", async () => {
   const model = randomModel(5, 30, 4);
   const scorer = await OnnxScorer.create(model);
   try {
@@ -72,12 +72,16 @@ Deno.test("scoreRow() answers like scoreRows() and leaves the caller's buffer re
       return scorer.scoreRow(buffer);
     });
     const single = await Promise.all(pending);
+    assert.equal(scorer.runs, 1, "rows arriving in one turn share one onnxruntime run");
     const input = new Float32Array(rows.length * 25);
     rows.forEach((row, r) => input.set(row, r * 25));
     const batch = await scorer.scoreRows(input, rows.length);
     single.forEach(({ scores }, r) => {
       assert.deepEqual([...scores], [...batch.scores.subarray(r * 26, r * 26 + 26)]);
     });
+    // A row in a later turn gets its own run.
+    await scorer.scoreRow(rows[0]);
+    assert.equal(scorer.runs, 3);
   } finally {
     await scorer.release();
   }
