@@ -1,5 +1,5 @@
-// The load generator of bench/serve_bench.ts: HTTP/1.1 keep-alive POSTs of prepared JSON bodies,
-// standard library only. Three modes:
+// The load generator of bench/serve_bench.ts: HTTP/1.1 keep-alive POSTs of prepared JSON bodies
+// over raw TCP connections, standard library only. Three modes:
 //
 //	open    requests at a fixed rate, each on its own goroutine, latency measured from the time
 //	        the request was scheduled (not sent), so a stalled server cannot hide its stall
@@ -12,15 +12,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
+	"net/url"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,7 +57,7 @@ func (r *recorder) record(latency time.Duration, status int, err error) {
 		r.firstErr.CompareAndSwap(nil, err.Error())
 		return
 	}
-	if status != http.StatusOK {
+	if status != 200 {
 		r.errors.Add(1)
 		r.badStatus.CompareAndSwap(0, int64(status))
 		return
@@ -113,37 +113,117 @@ func readBodies(path string) [][]byte {
 	return bodies
 }
 
-func client(connections int) *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-			MaxIdleConns:        connections,
-			MaxIdleConnsPerHost: connections,
-			MaxConnsPerHost:     connections,
-			DisableCompression:  true,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	}
+// conn is one keep-alive HTTP/1.1 connection. Requests are written pre-serialized and answers
+// parsed just enough (status, Content-Length or chunks): net/http's client costs several times
+// more CPU per request, and on one core it, not the server, would set the pace.
+type conn struct {
+	net.Conn
+	reader *bufio.Reader
 }
 
-func post(c *http.Client, url string, body []byte) (int, error) {
-	request, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+func dial(address string) (*conn, error) {
+	c, err := net.DialTimeout("tcp", address, 5*time.Second)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	request.Header.Set("Content-Type", "application/json")
-	response, err := c.Do(request)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(io.Discard, response.Body)
-	response.Body.Close()
-	return response.StatusCode, err
+	c.(*net.TCPConn).SetNoDelay(true)
+	return &conn{Conn: c, reader: bufio.NewReaderSize(c, 64<<10)}, nil
 }
 
-func openLoop(url string, bodies [][]byte, rate int, duration time.Duration) result {
-	c := client(1024)
+// request is a POST of one body, serialized once.
+func request(host, path string, body []byte) []byte {
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, host, len(body))
+	return append([]byte(head), body...)
+}
+
+// roundTrip sends one request and reads its whole answer; it returns the status code.
+func (c *conn) roundTrip(raw []byte) (int, error) {
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Write(raw); err != nil {
+		return 0, err
+	}
+	status, length, chunked := 0, -1, false
+	for {
+		line, err := c.reader.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		if status == 0 {
+			fields := strings.Fields(text)
+			if len(fields) < 2 {
+				return 0, fmt.Errorf("bad status line %q", text)
+			}
+			status, _ = strconv.Atoi(fields[1])
+			continue
+		}
+		if text == "" {
+			break
+		}
+		name, value, _ := strings.Cut(text, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "content-length":
+			length, _ = strconv.Atoi(strings.TrimSpace(value))
+		case "transfer-encoding":
+			chunked = strings.Contains(strings.ToLower(value), "chunked")
+		}
+	}
+	if chunked {
+		for {
+			line, err := c.reader.ReadString('\n')
+			if err != nil {
+				return 0, err
+			}
+			size, err := strconv.ParseInt(strings.TrimSpace(strings.Split(line, ";")[0]), 16, 64)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := c.reader.Discard(int(size) + 2); err != nil {
+				return 0, err
+			}
+			if size == 0 {
+				return status, nil
+			}
+		}
+	}
+	if length < 0 {
+		return 0, fmt.Errorf("answer without Content-Length")
+	}
+	_, err := c.reader.Discard(length)
+	return status, err
+}
+
+// pool keeps idle connections for the open loop, dialing more when all are busy.
+type pool struct {
+	address string
+	idle    chan *conn
+}
+
+func (p *pool) roundTrip(raw []byte) (int, error) {
+	var c *conn
+	select {
+	case c = <-p.idle:
+	default:
+		var err error
+		if c, err = dial(p.address); err != nil {
+			return 0, err
+		}
+	}
+	status, err := c.roundTrip(raw)
+	if err != nil {
+		c.Close()
+		return 0, err
+	}
+	select {
+	case p.idle <- c:
+	default:
+		c.Close()
+	}
+	return status, nil
+}
+
+func openLoop(target target, rate int, duration time.Duration) result {
+	p := &pool{address: target.address, idle: make(chan *conn, 1024)}
 	rec := &recorder{}
 	interval := time.Second / time.Duration(rate)
 	total := int64(duration / interval)
@@ -155,18 +235,17 @@ func openLoop(url string, bodies [][]byte, rate int, duration time.Duration) res
 			time.Sleep(wait)
 		}
 		wg.Add(1)
-		go func(body []byte) {
+		go func(raw []byte) {
 			defer wg.Done()
-			status, err := post(c, url, body)
+			status, err := p.roundTrip(raw)
 			rec.record(time.Since(scheduled), status, err)
-		}(bodies[i%int64(len(bodies))])
+		}(target.requests[i%int64(len(target.requests))])
 	}
 	wg.Wait()
 	return rec.result("open", total, time.Since(start), 0)
 }
 
-func closedLoop(mode, url string, bodies [][]byte, connections int, duration time.Duration, rows int) result {
-	c := client(connections)
+func closedLoop(mode string, target target, connections int, duration time.Duration, rows int) result {
 	rec := &recorder{}
 	var sent atomic.Int64
 	deadline := time.Now().Add(duration)
@@ -176,16 +255,49 @@ func closedLoop(mode, url string, bodies [][]byte, connections int, duration tim
 		wg.Add(1)
 		go func(worker int) {
 			defer wg.Done()
+			var c *conn
 			for i := worker; time.Now().Before(deadline); i += connections {
+				if c == nil {
+					var err error
+					if c, err = dial(target.address); err != nil {
+						rec.record(0, 0, err)
+						continue
+					}
+				}
 				sent.Add(1)
 				began := time.Now()
-				status, err := post(c, url, bodies[i%len(bodies)])
+				status, err := c.roundTrip(target.requests[i%len(target.requests)])
 				rec.record(time.Since(began), status, err)
+				if err != nil {
+					c.Close()
+					c = nil
+				}
+			}
+			if c != nil {
+				c.Close()
 			}
 		}(worker)
 	}
 	wg.Wait()
 	return rec.result(mode, sent.Load(), time.Since(start), rows)
+}
+
+// target is where requests go and the requests themselves, serialized.
+type target struct {
+	address  string
+	requests [][]byte
+}
+
+func newTarget(rawURL string, bodies [][]byte) target {
+	parsed, err := url.Parse(rawURL)
+	if err != nil || parsed.Scheme != "http" {
+		fail(fmt.Errorf("-url must be an http:// URL: %q", rawURL))
+	}
+	requests := make([][]byte, len(bodies))
+	for i, body := range bodies {
+		requests[i] = request(parsed.Host, parsed.RequestURI(), body)
+	}
+	return target{address: parsed.Host, requests: requests}
 }
 
 func fail(err error) {
@@ -195,23 +307,23 @@ func fail(err error) {
 
 func main() {
 	mode := flag.String("mode", "open", "open, closed or batch")
-	url := flag.String("url", "", "the endpoint to POST to")
+	rawURL := flag.String("url", "", "the endpoint to POST to")
 	bodiesPath := flag.String("bodies", "", "a file of request bodies, one JSON document per line")
 	rate := flag.Int("rate", 1000, "open loop: requests per second")
 	connections := flag.Int("connections", 16, "closed and batch: concurrent connections")
 	duration := flag.Duration("duration", 30*time.Second, "how long to send")
 	rows := flag.Int("rows", 0, "batch: rows per body")
 	flag.Parse()
-	if *url == "" || *bodiesPath == "" {
+	if *rawURL == "" || *bodiesPath == "" {
 		fail(fmt.Errorf("-url and -bodies are required"))
 	}
-	bodies := readBodies(*bodiesPath)
+	t := newTarget(*rawURL, readBodies(*bodiesPath))
 	var out result
 	switch *mode {
 	case "open":
-		out = openLoop(*url, bodies, *rate, *duration)
+		out = openLoop(t, *rate, *duration)
 	case "closed", "batch":
-		out = closedLoop(*mode, *url, bodies, *connections, *duration, *rows)
+		out = closedLoop(*mode, t, *connections, *duration, *rows)
 	default:
 		fail(fmt.Errorf("unknown mode %q", *mode))
 	}
