@@ -125,6 +125,20 @@ async function history(store: MetadataStore, key: string, day: string) {
   return [...all].reverse(); // oldest first
 }
 
+/** For each bronze.orders commit of `day` (the ingester's appends), the offsets it holds. */
+async function bronzeCoverage(store: MetadataStore, day: string): Promise<Coverage[]> {
+  const running = new Map<number, bigint>();
+  return (await history(store, "bronze.orders", day)).map((m) => {
+    const partition = m.metadata.kafka_partition;
+    const end = m.metadata.end_offset;
+    if (typeof partition === "number" && typeof end === "string") {
+      const previous = running.get(partition) ?? 0n;
+      running.set(partition, BigInt(end) > previous ? BigInt(end) : previous);
+    }
+    return { committedAt: m.committedAt.getTime(), below: new Map(running) };
+  });
+}
+
 /** For each gold.revenue_daily commit of `day`, the order offsets its lineage contains. */
 async function goldCoverage(store: MetadataStore, day: string): Promise<Coverage[]> {
   const gold = await history(store, "gold.revenue_daily", day);
@@ -265,19 +279,34 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
       async () => covers(await goldCoverage(store, day), orders),
     );
     const coverage = (await goldCoverage(store, day)).filter((c) => c.committedAt >= measuredFrom);
-    const latencies = orders.map((record) => {
-      const first = coverage.find((c) => record.o < (c.below.get(record.p) ?? 0n))!;
-      return first.committedAt - record.at;
-    });
+    const firstIn = (commits: readonly Coverage[], record: { p: number; o: bigint }) =>
+      commits.find((c) => record.o < (c.below.get(record.p) ?? 0n))!.committedAt;
+    const latencies = orders.map((record) => firstIn(coverage, record) - record.at);
+    // The ingester's share: from the produce time to the bronze append that holds the record.
+    const bronze = await bronzeCoverage(store, day);
+    const ingestLatencies = orders.map((record) => firstIn(bronze, record) - record.at);
     const runs = (await store.queue.list({ limit: 10_000 }))
       .filter((r) => r.createdAt.getTime() >= measuredFrom);
     const result = { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) };
+    // Where the time went: the runs of the medallion lane and of the warehouse lane.
+    const durations = (lane: typeof runs) =>
+      lane.filter((r) => r.claimedAt && r.finishedAt)
+        .map((r) => (r.finishedAt!.getTime() - r.claimedAt!.getTime()) / 1000);
+    const medallion = durations(runs.filter((r) => !("warehouse" in r.tags)));
+    const warehouse = durations(runs.filter((r) => "warehouse" in r.tags));
+    console.log(
+      `    runs: medallion ${medallion.length} (median ${median(medallion).toFixed(1)} s, ` +
+        `max ${Math.max(0, ...medallion).toFixed(1)} s), warehouse lane ${warehouse.length} ` +
+        `(median ${median(warehouse).toFixed(1)} s, max ${Math.max(0, ...warehouse).toFixed(1)} s)`,
+    );
     console.log(
       `  ${rate} events/s: ${events} events in ${produceSeconds.toFixed(1)} s, ` +
         `${orders.length} orders, ${coverage.length} gold.revenue_daily commits, ` +
         `${runs.length} requests (${runs.filter((r) => r.status === "failed").length} failed): ` +
         `produce → first fresh gold partition containing it p50 ${ms(result.p50)}, ` +
-        `p95 ${ms(result.p95)}, max ${ms(Math.max(...latencies))}`,
+        `p95 ${ms(result.p95)}, max ${ms(Math.max(...latencies))}; of which produce → bronze ` +
+        `(the ingester) p50 ${ms(quantile(ingestLatencies, 0.5))}, ` +
+        `p95 ${ms(quantile(ingestLatencies, 0.95))}`,
     );
     return result;
   } finally {
