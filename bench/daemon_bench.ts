@@ -14,17 +14,16 @@
 // Usage: deno run -A bench/daemon_bench.ts [--rates 50,5000] [--seconds 60] [--runs 3]
 //        [--ticks 60] [--claims 1500] [--skip-kafka] [--skip-ticks] [--skip-claims]
 import { parseArgs } from "node:util";
-import type { KafkaMessage } from "kafkajs";
-import type { AssetKey } from "../runtime/definitions/asset_key.ts";
-import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
-import type {
-  DaemonId,
-  MaterializationRecord,
-  MetadataStore,
-} from "../runtime/store/metadata_store.ts";
-import { openKafka } from "../resources/kafka/kafka_client.ts";
+import type { DaemonId } from "../runtime/store/metadata_store.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
 import { ROOT } from "../tests/support/deno_script.ts";
+import {
+  bronzeCoverage,
+  covers,
+  firstHolding,
+  goldCoverage,
+  readOrders,
+} from "../tests/support/order_lineage.ts";
 import { createFreshDatabase, requireTestVariable } from "../tests/support/services.ts";
 
 const { values } = parseArgs({
@@ -110,78 +109,6 @@ console.log(
 
 // ---- 1. Kafka → gold freshness ------------------------------------------------------------
 
-interface Coverage {
-  readonly committedAt: number;
-  /** Kafka partition of the orders topic → offsets below this are in it. */
-  readonly below: ReadonlyMap<number, bigint>;
-}
-
-async function history(store: MetadataStore, key: string, day: string) {
-  const all = await store.partitions.listMaterializations(
-    key as AssetKey,
-    day as PartitionKey,
-    100_000,
-  );
-  return [...all].reverse(); // oldest first
-}
-
-/** For each bronze.orders commit of `day` (the ingester's appends), the offsets it holds. */
-async function bronzeCoverage(store: MetadataStore, day: string): Promise<Coverage[]> {
-  const running = new Map<number, bigint>();
-  return (await history(store, "bronze.orders", day)).map((m) => {
-    const partition = m.metadata.kafka_partition;
-    const end = m.metadata.end_offset;
-    if (typeof partition === "number" && typeof end === "string") {
-      const previous = running.get(partition) ?? 0n;
-      running.set(partition, BigInt(end) > previous ? BigInt(end) : previous);
-    }
-    return { committedAt: m.committedAt.getTime(), below: new Map(running) };
-  });
-}
-
-/** For each gold.revenue_daily commit of `day`, the order offsets its lineage contains. */
-async function goldCoverage(store: MetadataStore, day: string): Promise<Coverage[]> {
-  const gold = await history(store, "gold.revenue_daily", day);
-  const silver = await history(store, "silver.orders_enriched", day);
-  const staging = await history(store, "staging.orders", day);
-  const bronze = await history(store, "bronze.orders", day);
-  const firstByVersion = (mats: MaterializationRecord[]) => {
-    const map = new Map<string, MaterializationRecord>();
-    for (const m of mats) if (!map.has(m.dataVersion)) map.set(m.dataVersion, m);
-    return map;
-  };
-  const silverBy = firstByVersion(silver);
-  const stagingBy = firstByVersion(staging);
-  // Bronze versions are part sets: a version holds every append up to its first commit.
-  const bronzeBelow = new Map<string, Map<number, bigint>>();
-  const running = new Map<number, bigint>();
-  for (const m of bronze) {
-    const partition = m.metadata.kafka_partition;
-    const end = m.metadata.end_offset;
-    if (typeof partition === "number" && typeof end === "string") {
-      running.set(
-        partition,
-        BigInt(end) > (running.get(partition) ?? 0n) ? BigInt(end) : running.get(partition)!,
-      );
-    }
-    if (!bronzeBelow.has(m.dataVersion)) bronzeBelow.set(m.dataVersion, new Map(running));
-  }
-  const inputOf = (m: MaterializationRecord | undefined, key: string) =>
-    m?.inputs.find((i) => i.assetKey === key && i.partition === day)?.dataVersion;
-  return gold.map((g) => {
-    const silverMat = silverBy.get(inputOf(g, "silver.orders_enriched") ?? "");
-    const stagingMat = stagingBy.get(inputOf(silverMat, "staging.orders") ?? "");
-    const below = bronzeBelow.get(inputOf(stagingMat, "bronze.orders") ?? "") ?? new Map();
-    return { committedAt: g.committedAt.getTime(), below };
-  });
-}
-
-/** Whether the newest gold commit holds every one of `orders`. */
-function covers(coverage: readonly Coverage[], orders: readonly { p: number; o: bigint }[]) {
-  const newest = coverage.at(-1);
-  return newest !== undefined && orders.every((r) => r.o < (newest.below.get(r.p) ?? 0n));
-}
-
 /** `generate --kafka` with these flags, to completion. */
 async function runGenerator(env: Record<string, string>, flags: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {
@@ -193,34 +120,6 @@ async function runGenerator(env: Record<string, string>, flags: string[]) {
     stderr: "piped",
   }).output();
   return { success: output.success, stderr: new TextDecoder().decode(output.stderr) };
-}
-
-/** The order records appended from `from` on: Kafka partition, offset, append time. */
-async function readOrders(
-  prefix: string,
-  from: number,
-): Promise<{ p: number; o: bigint; at: number }[]> {
-  const kafka = openKafka({
-    brokers: brokers.split(","),
-    clientId: "bench",
-    topicPrefix: prefix,
-    retentionHours: 1,
-  });
-  const consumer = kafka.consumer({ groupId: `${prefix}bench-reader-${from}` });
-  const records: { p: number; o: bigint; at: number }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: `${prefix}orders`, fromBeginning: true });
-  let last = Date.now();
-  await consumer.run({
-    eachMessage: ({ partition, message }: { partition: number; message: KafkaMessage }) => {
-      records.push({ p: partition, o: BigInt(message.offset), at: Number(message.timestamp) });
-      last = Date.now();
-      return Promise.resolve();
-    },
-  });
-  while (Date.now() - last < 8_000) await sleep(500);
-  await consumer.disconnect();
-  return records.filter((record) => record.at >= from);
 }
 
 interface Freshness {
@@ -250,7 +149,7 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
     // measured stream meets a day under way, as in steady operation, not its first seconds.
     const warm = await runGenerator(env, ["--events", "3000", "--seed", "7", "--start", day]);
     if (!warm.success) throw new Error(`generate (warm-up) failed: ${warm.stderr}`);
-    const warmOrders = await readOrders(prefix, 0);
+    const warmOrders = await readOrders(brokers.split(","), prefix, 0);
     await waitFor(
       "gold to contain the warm-up",
       600_000,
@@ -272,19 +171,17 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
     ]);
     if (!measured.success) throw new Error(`generate failed: ${measured.stderr}`);
     const produceSeconds = (performance.now() - began) / 1000;
-    const orders = await readOrders(prefix, measuredFrom);
+    const orders = await readOrders(brokers.split(","), prefix, measuredFrom);
     await waitFor(
       "gold to contain every order",
       600_000,
       async () => covers(await goldCoverage(store, day), orders),
     );
     const coverage = (await goldCoverage(store, day)).filter((c) => c.committedAt >= measuredFrom);
-    const firstIn = (commits: readonly Coverage[], record: { p: number; o: bigint }) =>
-      commits.find((c) => record.o < (c.below.get(record.p) ?? 0n))!.committedAt;
-    const latencies = orders.map((record) => firstIn(coverage, record) - record.at);
+    const latencies = orders.map((record) => firstHolding(coverage, record) - record.at);
     // The ingester's share: from the produce time to the bronze append that holds the record.
     const bronze = await bronzeCoverage(store, day);
-    const ingestLatencies = orders.map((record) => firstIn(bronze, record) - record.at);
+    const ingestLatencies = orders.map((record) => firstHolding(bronze, record) - record.at);
     const runs = (await store.queue.list({ limit: 10_000 }))
       .filter((r) => r.createdAt.getTime() >= measuredFrom);
     const result = { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) };
