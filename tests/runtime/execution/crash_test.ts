@@ -180,3 +180,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "kill -9 before a promoting version's commit leaves the pointer and the alias as they were (Postgres)",
+  ...needsPostgres(),
+  fn: () =>
+    withFreshDatabase(async (url) => {
+      const target: StoreTarget = {
+        env: { STORE_URL: url },
+        open: () => openMetadataStore({ databaseUrl: url }),
+      };
+      const lake = await Deno.makeTempDir({ prefix: "sluice-crash-lake-" });
+      const marker = `${lake}/../${crypto.randomUUID()}.marker`;
+      const champion = async () => {
+        const store = await target.open();
+        try {
+          const alias = await store.aliases.current(KEY, "champion");
+          const pointer = await loadPointer(store.partitions, KEY, ALL);
+          const moves = await store.aliases.history(KEY, "champion", 10);
+          return {
+            data: await readFsData(alias!.location),
+            pointer: await readFsData(pointer!.location!),
+            moves: moves.map((m) => m.reason),
+          };
+        } finally {
+          await store.close();
+        }
+      };
+      try {
+        const first = await runApp(target, lake, { VALUE: "v1", PROMOTE: "1" });
+        assert.equal(
+          new TextDecoder().decode(first.stdout).trim(),
+          "succeeded",
+          new TextDecoder().decode(first.stderr),
+        );
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", APP],
+          env: { ...target.env, LAKE_DIR: lake, VALUE: "v2", PROMOTE: "1", CRASH_MARKER: marker },
+          stdout: "null",
+          stderr: "null",
+        }).spawn();
+        await waitForFile(marker, 30_000);
+        child.kill("SIGKILL");
+        await child.status;
+        assert.deepEqual(await champion(), { data: "v1", pointer: "v1", moves: ["v1"] });
+        // Once the dead run's lease expired, a new run commits v2 and its promotion together.
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        const retry = await runApp(target, lake, { VALUE: "v2", PROMOTE: "1" });
+        assert.equal(
+          new TextDecoder().decode(retry.stdout).trim(),
+          "succeeded",
+          new TextDecoder().decode(retry.stderr),
+        );
+        assert.deepEqual(await champion(), { data: "v2", pointer: "v2", moves: ["v2", "v1"] });
+      } finally {
+        await Deno.remove(lake, { recursive: true }).catch(() => {});
+        await Deno.remove(marker).catch(() => {});
+      }
+    }),
+});
