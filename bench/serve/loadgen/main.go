@@ -193,37 +193,53 @@ func (c *conn) roundTrip(raw []byte) (int, error) {
 	return status, err
 }
 
-// pool keeps idle connections for the open loop, dialing more when all are busy.
+// pool keeps idle connections for the open loop, dialing more when all are busy, up to a cap:
+// past it a request waits for a connection, and that wait counts in its latency.
 type pool struct {
 	address string
 	idle    chan *conn
+	slots   chan struct{}
+}
+
+func newPool(address string, max int) *pool {
+	return &pool{address: address, idle: make(chan *conn, max), slots: make(chan struct{}, max)}
+}
+
+func (p *pool) get() (*conn, error) {
+	select {
+	case c := <-p.idle:
+		return c, nil
+	default:
+	}
+	select {
+	case c := <-p.idle:
+		return c, nil
+	case p.slots <- struct{}{}:
+		c, err := dial(p.address)
+		if err != nil {
+			<-p.slots
+		}
+		return c, err
+	}
 }
 
 func (p *pool) roundTrip(raw []byte) (int, error) {
-	var c *conn
-	select {
-	case c = <-p.idle:
-	default:
-		var err error
-		if c, err = dial(p.address); err != nil {
-			return 0, err
-		}
+	c, err := p.get()
+	if err != nil {
+		return 0, err
 	}
 	status, err := c.roundTrip(raw)
 	if err != nil {
 		c.Close()
+		<-p.slots
 		return 0, err
 	}
-	select {
-	case p.idle <- c:
-	default:
-		c.Close()
-	}
+	p.idle <- c
 	return status, nil
 }
 
 func openLoop(target target, rate int, duration time.Duration) result {
-	p := &pool{address: target.address, idle: make(chan *conn, 1024)}
+	p := newPool(target.address, 1024)
 	rec := &recorder{}
 	interval := time.Second / time.Duration(rate)
 	total := int64(duration / interval)
