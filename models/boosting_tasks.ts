@@ -1,7 +1,7 @@
-// The work a boosting round splits into shares, one per thread: gradients by row chunks;
-// histograms and the split search by features; row partitioning by slices of each node's rows.
-// A share's result depends on the share alone, never on the thread that ran it, so one thread
-// or two (or a thread doing another's share) produce the same numbers bit for bit.
+// The work a boosting round splits into units that any thread may claim: gradients by row
+// chunks; bins by feature; histograms and the split search by groups of features (and by node);
+// row partitioning by slices of each node's rows. A unit's result depends on the unit alone,
+// never on the thread that ran it, so one thread or two produce the same numbers bit for bit.
 import { binColumn, learnFeatureCuts, MISSING_BIN } from "./binning.ts";
 import { buildHistogram, buildHistogramAllRows, subtractHistogram } from "./histogram.ts";
 import { logisticGradients } from "./logistic_gradients.ts";
@@ -16,72 +16,98 @@ import {
   RULES,
   TaskKind,
   type TrainingArena,
+  UNIT_SIZE,
 } from "./training_arena.ts";
 
-/** Runs share `share` of the task the control block names, on thread `thread`'s scratch. */
-export function runTask(arena: TrainingArena, share: number, thread: number): void {
-  switch (arena.control[CONTROL.kind]) {
-    case TaskKind.bin:
-      return binTask(arena, share);
-    case TaskKind.gradients:
-      return gradientsTask(arena, share);
-    case TaskKind.root:
-      return rootTask(arena, share, thread);
-    case TaskKind.partition:
-      return partitionTask(arena, share);
-    case TaskKind.level:
-      return levelTask(arena, share, thread);
-  }
-}
-
 /**
- * Features share, share + shares, ... (every other one, so each share gets some of the costly
- * continuous ones): their cuts learned from the raw rows, then their codes.
+ * Claims and runs units of task `generation` until none is left, then returns. A thread the
+ * scheduler keeps waiting is not waited for: the others take the units it did not claim.
  */
-function binTask(arena: TrainingArena, share: number): void {
-  const { raw, rows, featureCount } = arena;
-  const maxBins = arena.rules[RULES.maxBins];
-  const keys = new Uint32Array(rows);
-  for (let feature = share; feature < featureCount; feature += arena.threads) {
-    const cuts = Float32Array.from(
-      learnFeatureCuts(raw, rows, featureCount, feature, maxBins, keys),
-    );
-    arena.cuts.set(cuts, feature * MAX_CUTS);
-    arena.valueBins[feature] = cuts.length + 1;
-    binColumn(raw, rows, featureCount, feature, cuts, arena.codes);
+export function workUnits(arena: TrainingArena, generation: number, thread: number): void {
+  const { control } = arena;
+  for (;;) {
+    const unit = claimUnit(arena, generation);
+    if (unit < 0) return;
+    try {
+      runUnit(arena, unit, thread, generation);
+    } catch (error) {
+      // The first failure is the one reported; the training thread throws it after the task.
+      if (Atomics.compareExchange(control, CONTROL.failed, 0, 1) === 0) {
+        const message = error instanceof Error ? error.message : String(error);
+        arena.writeFailure(`unit ${unit} of task ${control[CONTROL.kind]}: ${message}`);
+      }
+    }
+    if (Atomics.add(control, CONTROL.done, 1) + 1 === Atomics.load(control, CONTROL.units)) {
+      Atomics.notify(control, CONTROL.done);
+    }
   }
 }
 
-/** Chunks share, share + shares, ...: each chunk's loss into lossParts[chunk]. */
-function gradientsTask(arena: TrainingArena, share: number): void {
-  const chunks = Math.ceil(arena.rows / GRADIENT_CHUNK);
-  for (let chunk = share; chunk < chunks; chunk += arena.threads) {
-    const begin = chunk * GRADIENT_CHUNK;
-    const end = Math.min(arena.rows, begin + GRADIENT_CHUNK);
-    arena.lossParts[chunk] = logisticGradients(
-      arena.margins,
-      arena.labels,
-      arena.weights,
-      arena.grad,
-      arena.hess,
-      begin,
-      end,
-    );
+/** The next unclaimed unit of task `generation`, or -1 when there is none (or a newer task). */
+function claimUnit(arena: TrainingArena, generation: number): number {
+  const units = BigInt(Atomics.load(arena.control, CONTROL.units));
+  const task = BigInt(generation) << 32n;
+  for (;;) {
+    const claim = Atomics.load(arena.claim, 0);
+    if ((claim & ~0xffffffffn) !== task) return -1;
+    const unit = claim & 0xffffffffn;
+    if (unit >= units) return -1;
+    if (Atomics.compareExchange(arena.claim, 0, claim, claim + 1n) === claim) return Number(unit);
   }
 }
 
-/** The slice of the tree's features a share builds histograms for and searches. */
-function featureShare(arena: TrainingArena, share: number): [number, number] {
-  const count = arena.control[CONTROL.featureCount];
-  return [
-    Math.floor((share * count) / arena.threads),
-    Math.floor(((share + 1) * count) / arena.threads),
+/** Runs one unit of the task the control block names, on thread `thread`'s scratch. */
+function runUnit(arena: TrainingArena, unit: number, thread: number, generation: number): void {
+  const at = unit * UNIT_SIZE;
+  const [a, b, c, d] = [
+    arena.units[at],
+    arena.units[at + 1],
+    arena.units[at + 2],
+    arena.units[at + 3],
   ];
+  switch (Atomics.load(arena.control, CONTROL.kind)) {
+    case TaskKind.bin:
+      return binUnit(arena, a);
+    case TaskKind.gradients:
+      return gradientUnit(arena, a);
+    case TaskKind.root:
+      return rootUnit(arena, a, b, c, thread);
+    case TaskKind.partition:
+      return partitionUnit(arena, unit, a, b, c);
+    case TaskKind.level:
+      return levelUnit(arena, a, b, c, d, thread, generation);
+  }
 }
 
-/** The root's histogram over the share's features, then its best split among them. */
-function rootTask(arena: TrainingArena, share: number, thread: number): void {
-  const [from, to] = featureShare(arena, share);
+/** One feature's cuts, learned from the raw rows, then its codes. */
+function binUnit(arena: TrainingArena, feature: number): void {
+  const { raw, rows, featureCount } = arena;
+  const keys = new Uint32Array(rows);
+  const cuts = Float32Array.from(
+    learnFeatureCuts(raw, rows, featureCount, feature, arena.rules[RULES.maxBins], keys),
+  );
+  arena.cuts.set(cuts, feature * MAX_CUTS);
+  arena.valueBins[feature] = cuts.length + 1;
+  binColumn(raw, rows, featureCount, feature, cuts, arena.codes);
+}
+
+/** One chunk's gradients and hessians; its loss into lossParts[chunk]. */
+function gradientUnit(arena: TrainingArena, chunk: number): void {
+  const begin = chunk * GRADIENT_CHUNK;
+  const end = Math.min(arena.rows, begin + GRADIENT_CHUNK);
+  arena.lossParts[chunk] = logisticGradients(
+    arena.margins,
+    arena.labels,
+    arena.weights,
+    arena.grad,
+    arena.hess,
+    begin,
+    end,
+  );
+}
+
+/** The root's histogram over features[from..to), then its best split among them. */
+function rootUnit(arena: TrainingArena, from: number, to: number, group: number, thread: number) {
   const hist = arena.histogram(arena.control[CONTROL.histogram]);
   if (arena.control[CONTROL.allRows] === 1) {
     buildHistogramAllRows(
@@ -105,55 +131,72 @@ function rootTask(arena: TrainingArena, share: number, thread: number): void {
       to,
       arena.order,
       0,
-      arena.control[CONTROL.count],
+      arena.control[CONTROL.sampled],
       arena.grad,
       arena.hess,
       gathered.grad,
       gathered.hess,
+      true,
     );
   }
-  searchSplit(arena, share, 0, hist, from, to);
+  searchSplit(arena, group, 0, hist, from, to);
 }
 
+/** Which entry of which task (of which arena) this thread's gathered buffers hold. */
+let gatheredFor: { buffer?: SharedArrayBuffer; generation: number; entry: number } = {
+  generation: -1,
+  entry: -1,
+};
+
 /**
- * For each entry: the smaller child's histogram, the parent's minus it (the larger child's),
- * then both children's best splits over the share's features.
+ * For one entry and features[from..to): the smaller child's histogram, the parent's minus it
+ * (the larger child's), then both children's best splits among those features.
  */
-function levelTask(arena: TrainingArena, share: number, thread: number): void {
-  const [from, to] = featureShare(arena, share);
+function levelUnit(
+  arena: TrainingArena,
+  entry: number,
+  from: number,
+  to: number,
+  group: number,
+  thread: number,
+  generation: number,
+): void {
+  const at = entry * LEVEL_ENTRY;
+  const small = arena.histogram(arena.levelTasks[at + 2]);
+  const large = arena.histogram(arena.levelTasks[at + 3]);
   const gathered = arena.gathered(thread);
-  const entries = arena.control[CONTROL.count];
-  for (let e = 0; e < entries; e++) {
-    const at = e * LEVEL_ENTRY;
-    const small = arena.histogram(arena.levelTasks[at + 2]);
-    const large = arena.histogram(arena.levelTasks[at + 3]);
-    buildHistogram(
-      small,
-      arena.codes,
-      arena.rows,
-      arena.features,
-      from,
-      to,
-      arena.order,
-      arena.levelTasks[at],
-      arena.levelTasks[at + 1],
-      arena.grad,
-      arena.hess,
-      gathered.grad,
-      gathered.hess,
-    );
-    subtractHistogram(large, large, small, arena.features, from, to);
-    searchSplit(arena, share, arena.levelTasks[at + 4], small, from, to);
-    searchSplit(arena, share, arena.levelTasks[at + 5], large, from, to);
-  }
+  // Units of one entry often run on the same thread: its rows' gradients are gathered once.
+  const buffer = arena.buffers.gathered;
+  const gather = gatheredFor.buffer !== buffer || gatheredFor.generation !== generation ||
+    gatheredFor.entry !== entry;
+  gatheredFor = { buffer, generation, entry };
+  buildHistogram(
+    small,
+    arena.codes,
+    arena.rows,
+    arena.features,
+    from,
+    to,
+    arena.order,
+    arena.levelTasks[at],
+    arena.levelTasks[at + 1],
+    arena.grad,
+    arena.hess,
+    gathered.grad,
+    gathered.hess,
+    gather,
+  );
+  subtractHistogram(large, large, small, arena.features, from, to);
+  searchSplit(arena, group, arena.levelTasks[at + 4], small, from, to);
+  searchSplit(arena, group, arena.levelTasks[at + 5], large, from, to);
 }
 
 const best: SplitCandidate = emptyCandidate();
 
-/** Writes a share's best split of `node` (over features[from..to)) to its candidate slot. */
+/** Writes the best split of `node` over features[from..to) to the group's candidate slot. */
 function searchSplit(
   arena: TrainingArena,
-  share: number,
+  group: number,
   node: number,
   hist: Float64Array,
   from: number,
@@ -172,7 +215,7 @@ function searchSplit(
   if (hess >= 2 * rules.minChildWeight) {
     findBestSplit(hist, grad, hess, arena.features, from, to, arena.valueBins, rules, best);
   }
-  const at = (share * arena.nodes + node) * CANDIDATE_SIZE;
+  const at = (group * arena.nodes + node) * CANDIDATE_SIZE;
   arena.candidates[at] = best.gain;
   arena.candidates[at + 1] = best.feature;
   arena.candidates[at + 2] = best.bin;
@@ -184,69 +227,34 @@ function searchSplit(
 const goesLeft = new Uint8Array(MISSING_BIN + 1);
 
 /**
- * Each entry's rows split into one slice per share; a share partitions its slice stably: rows
- * going left to the slice's start in `order`, rows going right to the same positions in
- * `spill`. The training thread then joins the slices (see joinPartition).
+ * One slice [from, to) of an entry's rows, partitioned stably: rows going left to the slice's
+ * start in `order`, rows going right to the same positions in `spill`. The training thread
+ * then joins the slices (see joinPartition).
  */
-function partitionTask(arena: TrainingArena, share: number): void {
+function partitionUnit(
+  arena: TrainingArena,
+  unit: number,
+  entry: number,
+  from: number,
+  to: number,
+): void {
   const { codes, order, spill, rows } = arena;
-  const entries = arena.control[CONTROL.count];
-  for (let e = 0; e < entries; e++) {
-    const at = e * PARTITION_ENTRY;
-    const begin = arena.partitionTasks[at];
-    const end = arena.partitionTasks[at + 1];
-    const column = arena.partitionTasks[at + 2] * rows;
-    const bin = arena.partitionTasks[at + 3];
-    const [from, to] = sliceOf(begin, end, share, arena.threads);
-    // A lookup table and unconditional writes: which side a row goes is unpredictable, and a
-    // branch on it mispredicts about every other row.
-    for (let code = 0; code < MISSING_BIN; code++) goesLeft[code] = code <= bin ? 1 : 0;
-    goesLeft[MISSING_BIN] = arena.partitionTasks[at + 4];
-    let kept = from;
-    let spilled = from;
-    for (let j = from; j < to; j++) {
-      const row = order[j];
-      const left = goesLeft[codes[column + row]];
-      order[kept] = row;
-      spill[spilled] = row;
-      kept += left;
-      spilled += 1 - left;
-    }
-    arena.partitionLefts[e * arena.threads + share] = kept - from;
+  const at = entry * PARTITION_ENTRY;
+  const column = arena.partitionTasks[at] * rows;
+  const bin = arena.partitionTasks[at + 1];
+  // A lookup table and unconditional writes: which side a row goes is unpredictable, and a
+  // branch on it mispredicts about every other row.
+  for (let code = 0; code < MISSING_BIN; code++) goesLeft[code] = code <= bin ? 1 : 0;
+  goesLeft[MISSING_BIN] = arena.partitionTasks[at + 2];
+  let kept = from;
+  let spilled = from;
+  for (let j = from; j < to; j++) {
+    const row = order[j];
+    const left = goesLeft[codes[column + row]];
+    order[kept] = row;
+    spill[spilled] = row;
+    kept += left;
+    spilled += 1 - left;
   }
-}
-
-/** Share `share` of `shares` of rows [begin, end). */
-export function sliceOf(begin: number, end: number, share: number, shares: number) {
-  const length = end - begin;
-  return [
-    begin + Math.floor((share * length) / shares),
-    begin + Math.floor(((share + 1) * length) / shares),
-  ] as const;
-}
-
-/**
- * Claims and runs unclaimed shares of task `generation`, own share first, then any other:
- * a thread the scheduler left waiting is not waited for, its share is done by another.
- * Returns when no share is left to claim.
- */
-export function workShares(arena: TrainingArena, generation: number, thread: number): void {
-  const { claims, control, threads } = arena;
-  for (let k = 0; k < threads; k++) {
-    const share = (thread + k) % threads;
-    const last = Atomics.load(claims, share);
-    if (last >= generation) continue;
-    if (Atomics.compareExchange(claims, share, last, generation) !== last) continue;
-    try {
-      runTask(arena, share, thread);
-    } catch (error) {
-      // The first failure is the one reported; the training thread throws it after the task.
-      if (Atomics.compareExchange(control, CONTROL.failed, 0, 1) === 0) {
-        const message = error instanceof Error ? error.message : String(error);
-        arena.writeFailure(`share ${share} of task ${control[CONTROL.kind]}: ${message}`);
-      }
-    }
-    Atomics.add(control, CONTROL.done, 1);
-    Atomics.notify(control, CONTROL.done);
-  }
+  arena.partitionLefts[unit] = kept - from;
 }

@@ -1,8 +1,8 @@
 // A histogram helper thread: receives the arena's buffers once, then, each time the training
-// thread publishes a task, claims and runs the shares still unclaimed, until told to exit. It
-// blocks on Atomics, not on messages.
+// thread publishes a task, claims and runs its units until none is left, until told to exit.
+// It blocks on Atomics, not on messages.
 /// <reference lib="deno.worker" />
-import { workShares } from "./boosting_tasks.ts";
+import { workUnits } from "./boosting_tasks.ts";
 import { type ArenaBuffers, CONTROL, TaskKind, TrainingArena } from "./training_arena.ts";
 
 /** The one message a helper receives. */
@@ -19,9 +19,9 @@ self.onmessage = (event: MessageEvent<HelperStart>) => {
   for (;;) {
     Atomics.wait(control, CONTROL.generation, seen);
     seen = Atomics.load(control, CONTROL.generation);
-    if (control[CONTROL.kind] === TaskKind.exit) break;
-    // A helper that wakes late finds the shares claimed (or a newer task) and waits again.
-    workShares(arena, seen, event.data.thread);
+    if (Atomics.load(control, CONTROL.kind) === TaskKind.exit) break;
+    // A helper that wakes late finds the units claimed (or a newer task) and waits again.
+    workUnits(arena, seen, event.data.thread);
   }
   Atomics.add(control, CONTROL.exited, 1);
   Atomics.notify(control, CONTROL.exited);

@@ -1,7 +1,7 @@
 // The training thread's handle on its histogram helpers: starts them with the arena, and runs
-// a task by publishing it and working through its shares alongside them, taking over any share
-// no helper has claimed yet; one thread means no helper at all.
-import { workShares } from "./boosting_tasks.ts";
+// a task by publishing its units and claiming them alongside the helpers, so a helper the
+// scheduler leaves waiting costs at most the unit it holds; one thread means no helper at all.
+import { workUnits } from "./boosting_tasks.ts";
 import type { HelperStart } from "./boosting_thread_worker.ts";
 import { CONTROL, TaskKind, type TrainingArena } from "./training_arena.ts";
 
@@ -46,17 +46,24 @@ export class BoostingThreads {
   }
 
   /**
-   * Runs task `kind` (its parameters already in the arena) and returns when every share is
-   * done, by whichever thread claimed it.
+   * Runs task `kind` over `units` units (written to the arena before) and returns when every
+   * unit is done, by whichever thread claimed it.
    */
-  run(kind: number): void {
-    const { control, threads } = this.#arena;
-    control[CONTROL.kind] = kind;
+  run(kind: number, units: number): void {
+    const { control, claim } = this.#arena;
+    if (units === 0) return;
+    const generation = control[CONTROL.generation] + 1;
+    // Order matters: the claim moves to the new task first, so a helper still looping on the
+    // previous one can never claim a unit with the new count; the generation goes last, so a
+    // helper that sees it sees the task's kind and count too.
     Atomics.store(control, CONTROL.done, 0);
-    const generation = Atomics.add(control, CONTROL.generation, 1) + 1;
+    Atomics.store(claim, 0, BigInt(generation) << 32n);
+    Atomics.store(control, CONTROL.units, units);
+    Atomics.store(control, CONTROL.kind, kind);
+    Atomics.store(control, CONTROL.generation, generation);
     if (this.#helpers.length > 0) Atomics.notify(control, CONTROL.generation);
-    workShares(this.#arena, generation, 0);
-    waitFor(control, CONTROL.done, threads);
+    workUnits(this.#arena, generation, 0);
+    waitFor(control, CONTROL.done, units);
     if (Atomics.load(control, CONTROL.failed) === 1) {
       throw new Error(`A boosting thread failed in ${this.#arena.readFailure()}`);
     }
@@ -66,7 +73,7 @@ export class BoostingThreads {
   close(): void {
     if (this.#helpers.length === 0) return;
     const { control } = this.#arena;
-    control[CONTROL.kind] = TaskKind.exit;
+    Atomics.store(control, CONTROL.kind, TaskKind.exit);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
     waitFor(control, CONTROL.exited, this.#helpers.length);

@@ -164,7 +164,8 @@ function prepareArena(train: TrainingData, params: GbdtParams) {
 
 /** Each thread learns and codes its share of the features; returns every feature's cuts. */
 function learnBins(arena: TrainingArena, threads: BoostingThreads) {
-  threads.run(TaskKind.bin);
+  for (let f = 0; f < arena.featureCount; f++) arena.setUnit(f, f);
+  threads.run(TaskKind.bin, arena.featureCount);
   const cuts: Float32Array[] = [];
   for (let f = 0; f < arena.featureCount; f++) {
     const at = f * MAX_CUTS;
@@ -271,9 +272,10 @@ function computeGradients(
   threads: BoostingThreads,
   weightSum: number,
 ): number {
-  threads.run(TaskKind.gradients);
-  let loss = 0;
   const chunks = Math.ceil(arena.rows / GRADIENT_CHUNK);
+  for (let chunk = 0; chunk < chunks; chunk++) arena.setUnit(chunk, chunk);
+  threads.run(TaskKind.gradients, chunks);
+  let loss = 0;
   for (let chunk = 0; chunk < chunks; chunk++) loss += arena.lossParts[chunk];
   return loss / weightSum;
 }

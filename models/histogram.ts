@@ -21,7 +21,8 @@ export const MISSING_SLOT = MISSING_BIN << 1;
 
 /**
  * Fills `hist` for `features[from..to)` from the rows `order[begin..end)`: their gradients are
- * gathered into contiguous buffers once, then the features' codes columns are read row by row.
+ * gathered into contiguous buffers (unless `gather` is false: the buffers already hold these
+ * rows'), then the features' codes columns are read row by row.
  */
 export function buildHistogram(
   hist: Float64Array,
@@ -37,13 +38,16 @@ export function buildHistogram(
   hess: Float32Array,
   gatheredGrad: Float32Array,
   gatheredHess: Float32Array,
+  gather = true,
 ): void {
   if (from >= to) return;
   const count = end - begin;
-  for (let j = 0; j < count; j++) {
-    const row = order[begin + j];
-    gatheredGrad[j] = grad[row];
-    gatheredHess[j] = hess[row];
+  if (gather) {
+    for (let j = 0; j < count; j++) {
+      const row = order[begin + j];
+      gatheredGrad[j] = grad[row];
+      gatheredHess[j] = hess[row];
+    }
   }
   for (let k = from; k < to; k++) clearFeature(hist, features[k]);
   let k = from;

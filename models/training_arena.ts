@@ -9,23 +9,29 @@ import { FEATURE_SLOTS } from "./histogram.ts";
  */
 export const GRADIENT_CHUNK = 16_384;
 
+/** Rows per partition unit: a large node's rows are partitioned in slices of this size. */
+export const PARTITION_SLICE = 16_384;
+
+/** Features per histogram unit at most: the kernels read four features per pass. */
+export const FEATURE_GROUP = 4;
+
 /** Control slots (Int32) shared by the threads. */
 export const CONTROL = {
-  /** Incremented by the training thread to start a task. */
+  /** The current task's number, incremented by the training thread to start one. */
   generation: 0,
-  /** Helpers that finished the current task. */
+  /** Units of the current task done. */
   done: 1,
   /** The task's kind (TaskKind). */
   kind: 2,
-  /** How many features this tree uses (the first entries of `features`). */
-  featureCount: 3,
-  /** Root task: rows sampled; partition and level tasks: number of entries. */
-  count: 4,
+  /** Units of the current task (entries of `units`). */
+  units: 3,
+  /** Root task: rows sampled. */
+  sampled: 4,
   /** Root task: 1 when order is every row in row order. */
   allRows: 5,
   /** Root task: the histogram to fill. */
   histogram: 6,
-  /** Set by a thread whose share of a task threw. */
+  /** Set by a thread whose unit of a task threw. */
   failed: 7,
   /** Helpers that have left their loop (after an exit task). */
   exited: 8,
@@ -44,8 +50,17 @@ export const TaskKind = {
 /** Cut slots per feature in `cuts`: a byte of codes holds 255 value bins, so 254 cuts. */
 export const MAX_CUTS = 254;
 
-/** A partition entry: begin, end, feature, bin (0..bin go left), missing goes left (0/1). */
-export const PARTITION_ENTRY = 5;
+/**
+ * A unit of work, four Int32 whose meaning depends on the task:
+ * - bin: the feature; gradients: the chunk;
+ * - root: first and end position in `features`, candidate group;
+ * - partition: entry, first and end position in `order`;
+ * - level: entry, first and end position in `features`, candidate group.
+ */
+export const UNIT_SIZE = 4;
+
+/** A partition entry: feature, bin (0..bin go left), missing goes left (0/1). */
+export const PARTITION_ENTRY = 3;
 
 /**
  * A level entry: begin and end of the smaller child's rows, its histogram, the parent's (which
@@ -66,6 +81,8 @@ export interface ArenaBuffers {
   readonly threads: number;
   /** Node slots of the deepest tree: 2^(maxDepth + 1) - 1. */
   readonly nodes: number;
+  /** Candidate groups per node: one per FEATURE_GROUP features. */
+  readonly groups: number;
   /** The training rows' features, row-major float32 (read by the bin task only). */
   readonly raw: SharedArrayBuffer;
   readonly cuts: SharedArrayBuffer;
@@ -81,12 +98,13 @@ export interface ArenaBuffers {
   readonly gathered: SharedArrayBuffer;
   readonly histograms: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
-  /** Per share of a task, the last generation it was claimed for. */
-  readonly claims: SharedArrayBuffer;
+  /** The next unit to claim, with the task's generation: (generation << 32) | unit. */
+  readonly claim: SharedArrayBuffer;
   /** The first failure's message, UTF-8, NUL-padded. */
   readonly failure: SharedArrayBuffer;
   readonly rules: SharedArrayBuffer;
   readonly features: SharedArrayBuffer;
+  readonly units: SharedArrayBuffer;
   readonly partitionTasks: SharedArrayBuffer;
   readonly partitionLefts: SharedArrayBuffer;
   readonly levelTasks: SharedArrayBuffer;
@@ -115,11 +133,20 @@ export function allocateArena(
   const maxHistograms = 2 ** (maxDepth - 1);
   const widestLevel = 2 ** maxDepth;
   const nodes = 2 ** (maxDepth + 1) - 1;
+  const groups = Math.ceil(featureCount / FEATURE_GROUP);
+  const chunks = Math.ceil(rows / GRADIENT_CHUNK);
+  const maxUnits = Math.max(
+    featureCount,
+    chunks,
+    Math.ceil(rows / PARTITION_SLICE) + widestLevel,
+    groups * widestLevel,
+  );
   return {
     rows,
     featureCount,
     threads,
     nodes,
+    groups,
     raw: shared(rows * featureCount * 4),
     cuts: shared(featureCount * MAX_CUTS * 4),
     codes: shared(rows * featureCount),
@@ -136,16 +163,17 @@ export function allocateArena(
       maxByteLength: perHistogram * maxHistograms,
     }),
     control: shared(CONTROL.size * 4),
-    claims: shared(threads * 4),
+    claim: shared(8),
     failure: shared(FAILURE_BYTES),
     rules: shared(RULES.size * 8),
     features: shared(featureCount * 4),
+    units: shared(maxUnits * UNIT_SIZE * 4),
     partitionTasks: shared(widestLevel * PARTITION_ENTRY * 4),
-    partitionLefts: shared(widestLevel * threads * 4),
+    partitionLefts: shared(maxUnits * 4),
     levelTasks: shared(widestLevel * LEVEL_ENTRY * 4),
     nodeSums: shared(nodes * 2 * 8),
-    candidates: shared(threads * nodes * CANDIDATE_SIZE * 8),
-    lossParts: shared(Math.ceil(rows / GRADIENT_CHUNK) * 8),
+    candidates: shared(groups * nodes * CANDIDATE_SIZE * 8),
+    lossParts: shared(chunks * 8),
   };
 }
 
@@ -155,6 +183,7 @@ export class TrainingArena {
   readonly featureCount: number;
   readonly threads: number;
   readonly nodes: number;
+  readonly groups: number;
   readonly raw: Float32Array;
   /** Feature f's cuts are cuts[f * MAX_CUTS .. f * MAX_CUTS + valueBins[f] - 1). */
   readonly cuts: Float32Array;
@@ -168,16 +197,17 @@ export class TrainingArena {
   readonly order: Uint32Array;
   readonly spill: Uint32Array;
   readonly control: Int32Array;
-  readonly claims: Int32Array;
+  readonly claim: BigInt64Array;
   readonly rules: Float64Array;
   readonly features: Int32Array;
+  readonly units: Int32Array;
   readonly partitionTasks: Int32Array;
-  /** Rows each thread's slice of each partition entry sent left: [entry * threads + thread]. */
+  /** Rows each partition unit sent left. */
   readonly partitionLefts: Int32Array;
   readonly levelTasks: Int32Array;
   /** Gradient and hessian sums per node: [2 * node], [2 * node + 1]. */
   readonly nodeSums: Float64Array;
-  /** Each thread's best split per node over its features: [(thread * nodes + node) * 6]. */
+  /** The best split per candidate group and node: [(group * nodes + node) * 6]. */
   readonly candidates: Float64Array;
   readonly lossParts: Float64Array;
   readonly buffers: ArenaBuffers;
@@ -190,6 +220,7 @@ export class TrainingArena {
     this.featureCount = buffers.featureCount;
     this.threads = buffers.threads;
     this.nodes = buffers.nodes;
+    this.groups = buffers.groups;
     this.raw = new Float32Array(buffers.raw, 0, buffers.rows * buffers.featureCount);
     this.cuts = new Float32Array(buffers.cuts, 0, buffers.featureCount * MAX_CUTS);
     this.codes = new Uint8Array(buffers.codes, 0, buffers.rows * buffers.featureCount);
@@ -202,9 +233,10 @@ export class TrainingArena {
     this.order = new Uint32Array(buffers.order, 0, buffers.rows);
     this.spill = new Uint32Array(buffers.spill, 0, buffers.rows);
     this.control = new Int32Array(buffers.control);
-    this.claims = new Int32Array(buffers.claims, 0, buffers.threads);
+    this.claim = new BigInt64Array(buffers.claim);
     this.rules = new Float64Array(buffers.rules);
     this.features = new Int32Array(buffers.features, 0, buffers.featureCount);
+    this.units = new Int32Array(buffers.units);
     this.partitionTasks = new Int32Array(buffers.partitionTasks);
     this.partitionLefts = new Int32Array(buffers.partitionLefts);
     this.levelTasks = new Int32Array(buffers.levelTasks);
@@ -212,6 +244,15 @@ export class TrainingArena {
     this.candidates = new Float64Array(buffers.candidates);
     this.lossParts = new Float64Array(buffers.lossParts);
     this.#histogramLength = buffers.featureCount * FEATURE_SLOTS;
+  }
+
+  /** Writes unit `unit`'s four numbers. */
+  setUnit(unit: number, a: number, b = 0, c = 0, d = 0): void {
+    const at = unit * UNIT_SIZE;
+    this.units[at] = a;
+    this.units[at + 1] = b;
+    this.units[at + 2] = c;
+    this.units[at + 3] = d;
   }
 
   /** Keeps a failure's message for the training thread to throw. */

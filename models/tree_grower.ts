@@ -1,17 +1,19 @@
 // Grows one regression tree depth-wise on binned rows. Per level: the training thread picks
-// each node's best split from the threads' candidates, the threads partition the rows, and
-// then build the smaller child's histogram, take the larger one's from the parent by
-// subtraction and search both children's splits, each over its share of the features.
+// each node's best split from the candidates of its feature groups, the threads partition the
+// rows in slices, then build each smaller child's histogram, take the larger one's from the
+// parent by subtraction and search both children's splits, unit by unit.
 import { MISSING_BIN } from "./binning.ts";
-import { sliceOf } from "./boosting_tasks.ts";
 import type { BoostingThreads } from "./boosting_threads.ts";
 import {
   CANDIDATE_SIZE,
   CONTROL,
+  FEATURE_GROUP,
   LEVEL_ENTRY,
   PARTITION_ENTRY,
+  PARTITION_SLICE,
   TaskKind,
   type TrainingArena,
+  UNIT_SIZE,
 } from "./training_arena.ts";
 import type { Tree } from "./tree_model.ts";
 
@@ -84,6 +86,9 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
   const begin = new Int32Array(capacity);
   const end = new Int32Array(capacity);
   const histogramOf = new Int32Array(capacity).fill(-1);
+  // How many candidate groups searched each node (its features in groups, or all in one).
+  const groupsOf = new Int32Array(capacity);
+  const allGroups = Math.ceil(input.featureCount / FEATURE_GROUP);
   let nodes = 1;
 
   let rootGrad = 0;
@@ -97,11 +102,15 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
   nodeSums[1] = rootHess;
   end[0] = input.sampled;
   histogramOf[0] = pool.acquire();
-  control[CONTROL.featureCount] = input.featureCount;
   control[CONTROL.histogram] = histogramOf[0];
-  control[CONTROL.count] = input.sampled;
+  control[CONTROL.sampled] = input.sampled;
   control[CONTROL.allRows] = input.allRows ? 1 : 0;
-  input.threads.run(TaskKind.root);
+  for (let group = 0; group < allGroups; group++) {
+    const [from, to] = groupFeatures(group, allGroups, input.featureCount);
+    arena.setUnit(group, from, to, group);
+  }
+  groupsOf[0] = allGroups;
+  input.threads.run(TaskKind.root, allGroups);
 
   const releaseHistogram = (node: number) => {
     if (histogramOf[node] >= 0) pool.release(histogramOf[node]);
@@ -109,11 +118,11 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
   };
   let level = [0];
   for (let depth = 0; depth < input.maxDepth && level.length > 0; depth++) {
-    // Splits: the best of the threads' candidates (ties to the lower thread, so the lower
-    // feature, as one thread scanning them all in order would choose).
+    // Splits: the best of the groups' candidates (ties to the lower group, so the lower
+    // feature, as one scan over all the features in order would choose).
     const splitting: number[] = [];
     for (const node of level) {
-      const chosen = bestCandidate(arena, node);
+      const chosen = bestCandidate(arena, node, groupsOf[node]);
       if (chosen < 0) {
         releaseHistogram(node);
         continue;
@@ -135,20 +144,24 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
     }
     if (splitting.length === 0) break;
 
-    // Rows: each thread partitions its slice of every splitting node, then the slices join.
+    // Rows: each splitting node's rows partitioned in slices, then the slices joined.
+    const firstUnit: number[] = [];
+    let units = 0;
     splitting.forEach((node, e) => {
       const at = e * PARTITION_ENTRY;
-      arena.partitionTasks[at] = begin[node];
-      arena.partitionTasks[at + 1] = end[node];
-      arena.partitionTasks[at + 2] = nodeFeature[node];
-      arena.partitionTasks[at + 3] = splitBin[node];
-      arena.partitionTasks[at + 4] = missingLeft[node];
+      arena.partitionTasks[at] = nodeFeature[node];
+      arena.partitionTasks[at + 1] = splitBin[node];
+      arena.partitionTasks[at + 2] = missingLeft[node];
+      firstUnit.push(units);
+      for (let from = begin[node]; from < end[node]; from += PARTITION_SLICE) {
+        arena.setUnit(units++, e, from, Math.min(end[node], from + PARTITION_SLICE));
+      }
     });
-    control[CONTROL.count] = splitting.length;
-    input.threads.run(TaskKind.partition);
+    firstUnit.push(units);
+    input.threads.run(TaskKind.partition, units);
     const next: number[] = [];
     splitting.forEach((node, e) => {
-      const middle = joinPartition(arena, e, begin[node], end[node]);
+      const middle = joinPartition(arena, firstUnit[e], firstUnit[e + 1], begin[node]);
       begin[left[node]] = begin[node];
       end[left[node]] = middle;
       begin[right[node]] = middle;
@@ -156,8 +169,11 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
       next.push(left[node], right[node]);
     });
 
-    // Histograms and split candidates of the children, unless they can only be leaves.
+    // Histograms and split candidates of the children, unless they can only be leaves. Few
+    // entries are cut in feature groups, so every thread has units to take.
     if (depth + 1 < input.maxDepth) {
+      const groups = splitting.length >= SPLIT_BY_NODES ? 1 : allGroups;
+      let levelUnits = 0;
       splitting.forEach((node, e) => {
         const l = left[node];
         const r = right[node];
@@ -166,6 +182,8 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
         histogramOf[smaller] = pool.acquire();
         histogramOf[larger] = histogramOf[node];
         histogramOf[node] = -1;
+        groupsOf[l] = groups;
+        groupsOf[r] = groups;
         const at = e * LEVEL_ENTRY;
         arena.levelTasks[at] = begin[smaller];
         arena.levelTasks[at + 1] = end[smaller];
@@ -173,9 +191,12 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
         arena.levelTasks[at + 3] = histogramOf[larger];
         arena.levelTasks[at + 4] = smaller;
         arena.levelTasks[at + 5] = larger;
+        for (let group = 0; group < groups; group++) {
+          const [from, to] = groupFeatures(group, groups, input.featureCount);
+          arena.setUnit(levelUnits++, e, from, to, group);
+        }
       });
-      control[CONTROL.count] = splitting.length;
-      input.threads.run(TaskKind.level);
+      input.threads.run(TaskKind.level, levelUnits);
     } else {
       for (const node of splitting) releaseHistogram(node);
     }
@@ -197,12 +218,21 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
   };
 }
 
-/** The candidates offset (thread * nodes * CANDIDATE_SIZE) of the node's best split; -1: none. */
-function bestCandidate(arena: TrainingArena, node: number): number {
+/** From this many splitting nodes on, a level's units are whole nodes, not feature groups. */
+const SPLIT_BY_NODES = 8;
+
+/** Group `group` of `groups` over features[0..count): FEATURE_GROUP each, or all for one. */
+function groupFeatures(group: number, groups: number, count: number): [number, number] {
+  if (groups === 1) return [0, count];
+  return [group * FEATURE_GROUP, Math.min(count, (group + 1) * FEATURE_GROUP)];
+}
+
+/** The candidates offset (group * nodes * CANDIDATE_SIZE) of the node's best split; -1: none. */
+function bestCandidate(arena: TrainingArena, node: number, groups: number): number {
   let chosen = -1;
   let bestGain = -Infinity;
-  for (let thread = 0; thread < arena.threads; thread++) {
-    const offset = thread * arena.nodes * CANDIDATE_SIZE;
+  for (let group = 0; group < groups; group++) {
+    const offset = group * arena.nodes * CANDIDATE_SIZE;
     const at = offset + node * CANDIDATE_SIZE;
     if (arena.candidates[at + 1] >= 0 && arena.candidates[at] > bestGain) {
       bestGain = arena.candidates[at];
@@ -213,24 +243,25 @@ function bestCandidate(arena: TrainingArena, node: number): number {
 }
 
 /**
- * Joins the threads' partitioned slices of entry `e` into order[begin..end): every slice's
- * left rows in slice order, then every slice's right rows (from spill). Returns where the
- * right child's rows begin. Both sides keep the rows' order, as a one-thread partition does.
+ * Joins the partitioned slices of units [first, last) (one node's rows, from `begin` on) into
+ * order: every slice's left rows in slice order, then every slice's right rows (from spill).
+ * Returns where the right child's rows begin. Both sides keep the rows' order, as one
+ * partition over all the rows would.
  */
-function joinPartition(arena: TrainingArena, e: number, begin: number, end: number): number {
-  const { order, spill, threads } = arena;
+function joinPartition(arena: TrainingArena, first: number, last: number, begin: number): number {
+  const { order, spill, units, partitionLefts } = arena;
   let at = begin;
-  for (let thread = 0; thread < threads; thread++) {
-    const [from] = sliceOf(begin, end, thread, threads);
-    const lefts = arena.partitionLefts[e * threads + thread];
+  for (let unit = first; unit < last; unit++) {
+    const from = units[unit * UNIT_SIZE + 1];
+    const lefts = partitionLefts[unit];
     if (at !== from) order.copyWithin(at, from, from + lefts);
     at += lefts;
   }
   const middle = at;
-  for (let thread = 0; thread < threads; thread++) {
-    const [from, to] = sliceOf(begin, end, thread, threads);
-    const lefts = arena.partitionLefts[e * threads + thread];
-    const rights = to - from - lefts;
+  for (let unit = first; unit < last; unit++) {
+    const from = units[unit * UNIT_SIZE + 1];
+    const to = units[unit * UNIT_SIZE + 2];
+    const rights = to - from - partitionLefts[unit];
     order.set(spill.subarray(from, from + rights), at);
     at += rights;
   }
