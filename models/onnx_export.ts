@@ -1,6 +1,6 @@
 // ONNX export: a TreeModel as one ai.onnx.ml TreeEnsembleClassifier (BRANCH_LT on the float32
-// bin thresholds, learned missing directions, LOGISTIC), and the parity check that holds
-// onnxruntime's probabilities to the trainer's own.
+// bin thresholds, learned missing directions, LOGISTIC) that onnxruntime-node runs; the check
+// that its probabilities equal the trainer's is models/onnx_parity.ts.
 import onnxProto from "onnx-proto";
 import { ModelInputError } from "./model_errors.ts";
 import type { Tree, TreeModel } from "./tree_model.ts";
