@@ -20,6 +20,7 @@ import { ROOT } from "../tests/support/deno_script.ts";
 import {
   bronzeCoverage,
   covers,
+  deletePrefixedTopics,
   firstHolding,
   goldCoverage,
   readOrders,
@@ -213,6 +214,7 @@ async function kafkaFreshness(rate: number, seconds: number): Promise<Freshness>
     await store.close();
     await database.drop();
     await Deno.remove(home, { recursive: true });
+    await deletePrefixedTopics(brokers.split(","), prefix);
   }
 }
 

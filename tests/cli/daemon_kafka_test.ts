@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import { finish, runScript, scriptCommand } from "../support/deno_script.ts";
-import { covers, goldCoverage, readOrders } from "../support/order_lineage.ts";
+import {
+  covers,
+  deletePrefixedTopics,
+  goldCoverage,
+  readOrders,
+} from "../support/order_lineage.ts";
 import {
   createFreshDatabase,
   needsKafka,
@@ -83,6 +88,7 @@ Deno.test({
       await store.close();
       await database.drop();
       await Deno.remove(home, { recursive: true });
+      await deletePrefixedTopics(brokers.split(","), prefix);
       assert.equal(stoppedDaemon.code, 0, stoppedDaemon.stderr.slice(-2000));
       assert.equal(stoppedIngest.code, 130, stoppedIngest.stderr.slice(-2000));
     }

@@ -120,3 +120,23 @@ export async function readOrders(
   await consumer.disconnect();
   return records.filter((record) => record.at >= from);
 }
+
+/** Deletes every topic named `<prefix>…` (a test's or a bench run's own), so runs leave none. */
+export async function deletePrefixedTopics(brokers: readonly string[], prefix: string) {
+  const kafka = openKafka({
+    brokers,
+    clientId: "sluice-test",
+    topicPrefix: prefix,
+    retentionHours: 1,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch {
+    // Cleanup only: a broker that went away keeps them.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
