@@ -4,18 +4,20 @@ group: silver
 description: One row per order of the day with its payment, device, geo and profile context, the 25 model features of models/features.ts and the fraud label.
 partitions: { daily: { start: "2026-01-01" } }
 deps:
-  staging.orders: { mapping: window, days: 31 }
-  staging.payments: { mapping: window, days: 31 }
-  staging.devices: { mapping: window, days: 31 }
-  staging.geo_events: { mapping: window, days: 31 }
-  staging.refunds: { mapping: window, days: 31 }
-  staging.users: { mapping: window, days: 31 }
+  staging.devices: { mapping: window, days: 2 }
+  staging.geo_events: { mapping: window, days: 2 }
   silver.users: { mapping: window, days: 2 }
+  silver.user_activity: { mapping: window, days: 31 }
 */
--- Point in time: every history feature is a window over the user's timeline that ends just
--- before the order (EXCLUDE GROUP drops the order and anything at the same instant), so a later
--- event can never reach an earlier order. 31 upstream days cover a full 30x24h look-back.
--- Outcome columns (payment_status, refunds) are as of the end of the day and are not features.
+-- Point in time: every history feature counts the user's events in a window that ends just
+-- before the order (an event at the order's instant is left out), so a later event can never
+-- reach an earlier order. The history comes from silver.user_activity, one compact row per user
+-- and day, not from 30 days of staging: a window of 30x24h before an order of day D covers days
+-- D-29..D-1 whole, the part of D-30 after the order's time of day and the part of D before it,
+-- so whole days are summed and the two partial days are filtered by time, with the same result
+-- as a window over the raw events. Sessions last minutes, so the session's device and geo
+-- context comes from the day and the day before. Outcome columns (payment_status, refunds) are
+-- as of the end of the day and are not features.
 WITH
 orders AS (
   SELECT
@@ -41,35 +43,28 @@ orders AS (
   -- An order delivered twice is one order: keep its first copy.
   QUALIFY row_number() OVER (PARTITION BY j.order_id ORDER BY _topic, _partition, _offset) = 1
 ),
-orders_usd AS (
+day_orders AS (
   SELECT o.*, round(CAST(o.amount AS DOUBLE) / CAST(fx.units_per_usd AS DOUBLE), 4) AS amount_usd
   FROM orders o
   JOIN {{ ref('seeds.fx_rates') }} fx USING (currency)
-),
--- The day's orders, and the users they belong to: history is computed for these users only
--- (each window is per user, so nobody else's events can change a feature).
-day_orders AS (
-  SELECT * FROM orders_usd
-  WHERE order_ts >= TIMESTAMPTZ '{{ partition_start }}'
-    AND order_ts < TIMESTAMPTZ '{{ partition_end }}'
+  WHERE o.order_ts >= TIMESTAMPTZ '{{ partition_start }}'
+    AND o.order_ts < TIMESTAMPTZ '{{ partition_end }}'
 ),
 day_users AS (
   SELECT DISTINCT user_id FROM day_orders
 ),
+-- An order's payment and refund events follow it, on its day or later; the day sees its own.
 payments AS (
   SELECT DISTINCT ON (j.event_id)
     j.event_id AS event_id,
     CAST(j.event_time AS TIMESTAMPTZ) AS ts,
     j.order_id AS order_id,
-    j.user_id AS user_id,
-    j.status AS status,
     j.card_bin AS card_bin,
     j.is_3ds_authenticated AS is_3ds_authenticated,
-    j.provider_risk_score AS provider_risk_score
-  FROM (
-    SELECT j
-    FROM {{ ref('staging.payments') }}
-  )
+    j.provider_risk_score AS provider_risk_score,
+    j.status AS status
+  FROM {{ ref('staging.payments') }}
+  WHERE j.order_id IN (SELECT order_id FROM day_orders)
 ),
 -- The checkout attempt carries the provider's verdict; the last event carries the outcome.
 payment_of_order AS (
@@ -80,40 +75,35 @@ payment_of_order AS (
     arg_min(card_bin, (ts, event_id)) AS card_bin,
     arg_max(status, (ts, event_id)) AS payment_status
   FROM payments
-  WHERE order_id IN (SELECT order_id FROM day_orders)
   GROUP BY order_id
-),
-refunds AS (
-  SELECT DISTINCT ON (j.event_id)
-    j.event_id AS event_id,
-    CAST(j.event_time AS TIMESTAMPTZ) AS ts,
-    j.order_id AS order_id,
-    j.user_id AS user_id,
-    CAST(j.amount AS DECIMAL(18, 2)) AS amount,
-    j.reason AS reason,
-    j.status AS status
-  FROM (
-    SELECT j
-    FROM {{ ref('staging.refunds') }}
-  )
 ),
 refunds_of_order AS (
   SELECT order_id, sum(amount) AS refunded_amount, count(*) AS refund_count
-  FROM refunds
-  WHERE status <> 'REJECTED' AND order_id IN (SELECT order_id FROM day_orders)
+  FROM (
+    SELECT DISTINCT ON (j.event_id)
+      j.order_id AS order_id,
+      CAST(j.amount AS DECIMAL(18, 2)) AS amount,
+      j.status AS status
+    FROM {{ ref('staging.refunds') }}
+    WHERE j.order_id IN (SELECT order_id FROM day_orders)
+  )
+  WHERE status <> 'REJECTED'
   GROUP BY order_id
 ),
+-- Device sightings of the day's sessions; copies of one event are alike, so any one serves.
 devices AS (
-  SELECT DISTINCT ON (j.event_id)
+  SELECT
     CAST(j.event_time AS TIMESTAMPTZ) AS ts,
-    j.user_id AS user_id,
     j.session_id AS session_id,
-    j.device_id AS device_id,
     j.is_bot OR j.is_emulator OR j.bot_score >= 0.8 AS bot_detected
-  FROM (
-    SELECT j
-    FROM {{ ref('staging.devices') }}
-  )
+  FROM {{ ref('staging.devices') }}
+  WHERE j.session_id IN (SELECT session_id FROM day_orders)
+),
+-- The day's users' activity over the 31 days: D-30..D-1 as history, D for the day itself.
+activity AS (
+  SELECT * FROM {{ ref('silver.user_activity') }}
+  WHERE user_id IN (SELECT user_id FROM day_users)
+    AND activity_date BETWEEN DATE '{{ partition }}' - 30 AND DATE '{{ partition }}'
 ),
 geo AS (
   SELECT DISTINCT ON (j.event_id)
@@ -127,10 +117,15 @@ geo AS (
     j.is_vpn AS is_vpn,
     j.is_proxy AS is_proxy,
     j.is_tor AS is_tor
-  FROM (
-    SELECT j
-    FROM {{ ref('staging.geo_events') }}
-  )
+  FROM {{ ref('staging.geo_events') }}
+  WHERE j.user_id IN (SELECT user_id FROM day_users)
+),
+-- The user's last geo event before yesterday, where yesterday's first one travelled from.
+geo_before AS (
+  SELECT user_id, arg_max(last_geo, (last_geo.ts, last_geo.event_id)) AS g
+  FROM activity
+  WHERE activity_date <= DATE '{{ partition }}' - 2 AND last_geo IS NOT NULL
+  GROUP BY user_id
 ),
 -- Each geo event against the user's previous one: great-circle distance and implied speed.
 geo_travel AS (
@@ -145,25 +140,30 @@ geo_travel AS (
     greatest(epoch(g.ts) - epoch(g.prev_ts), 1) / 3600.0 AS travel_hours
   FROM (
     SELECT
-      *,
-      lag(latitude) OVER w AS prev_latitude,
-      lag(longitude) OVER w AS prev_longitude,
-      lag(ts) OVER w AS prev_ts
+      geo.*,
+      CASE WHEN row_number() OVER w = 1 THEN b.g.latitude ELSE lag(latitude) OVER w END
+        AS prev_latitude,
+      CASE WHEN row_number() OVER w = 1 THEN b.g.longitude ELSE lag(longitude) OVER w END
+        AS prev_longitude,
+      CASE WHEN row_number() OVER w = 1 THEN b.g.ts ELSE lag(ts) OVER w END AS prev_ts
     FROM geo
-    WHERE user_id IN (SELECT user_id FROM day_users)
+    LEFT JOIN geo_before b USING (user_id)
     WINDOW w AS (PARTITION BY user_id ORDER BY ts, event_id)
   ) g
 ),
+-- The day's profile events, and the last one of each earlier day in the 31.
 profiles AS (
   SELECT DISTINCT ON (j.event_id)
     CAST(j.event_time AS TIMESTAMPTZ) AS ts,
     j.user_id AS user_id,
     CAST(j.account_created_at AS TIMESTAMPTZ) AS account_created_at,
     j.email_domain AS email_domain
-  FROM (
-    SELECT j
-    FROM {{ ref('staging.users') }}
-  )
+  FROM {{ ref('staging.users') }}
+  WHERE j.user_id IN (SELECT user_id FROM day_users)
+  UNION ALL
+  SELECT last_profile.ts, user_id, last_profile.account_created_at, last_profile.email_domain
+  FROM activity
+  WHERE activity_date < DATE '{{ partition }}' AND last_profile IS NOT NULL
 ),
 -- Yesterday's snapshot holds users whose last profile event is older than the window above.
 known_users AS (
@@ -172,49 +172,167 @@ known_users AS (
   WHERE as_of_date < DATE '{{ partition }}'
   QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY as_of_date DESC) = 1
 ),
--- One timeline per user: orders, chargebacks, refunds and device sightings.
-timeline AS (
-  SELECT * FROM (
-    SELECT user_id, order_ts AS ts, 'order' AS kind, order_id, amount_usd, device_id,
-           NULL AS refund_reason
-    FROM orders_usd
-    UNION ALL
-    SELECT user_id, ts, 'chargeback', NULL, NULL, NULL, NULL FROM payments
-    WHERE status = 'CHARGEBACK'
-    UNION ALL
-    SELECT user_id, ts, 'refund', NULL, NULL, NULL, reason FROM refunds
-    UNION ALL
-    SELECT user_id, ts, 'device', NULL, NULL, device_id, NULL FROM devices
-  )
-  WHERE user_id IN (SELECT user_id FROM day_users)
-    AND ts < TIMESTAMPTZ '{{ partition_end }}'
+-- Per user: whole days summed, the partial days' events as lists of times to filter per order.
+user_days AS (
+  SELECT
+    user_id,
+    CAST(sum(order_count) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS BIGINT)
+      AS orders_29d,
+    CAST(sum(order_count) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 6
+      AND activity_date < DATE '{{ partition }}') AS BIGINT)
+      AS orders_6d,
+    sum(order_usd_sum) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS usd_sum_29d,
+    flatten(list(order_usd) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}')) AS usd_29d,
+    CAST(sum(len(chargeback_ts)) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS BIGINT)
+      AS chargebacks_29d,
+    CAST(sum(len(refund_ts)) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS BIGINT)
+      AS refunds_29d,
+    CAST(sum(len(fraud_refund_ts)) FILTER (WHERE activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS BIGINT)
+      AS fraud_refunds_29d,
+    any_value(order_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 1) AS d1_order_ts,
+    any_value(order_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 7) AS d7_order_ts,
+    any_value(order_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30)
+      AS d30_order_ts,
+    any_value(order_usd) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30)
+      AS d30_order_usd,
+    any_value(chargeback_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30)
+      AS d30_chargeback_ts,
+    any_value(refund_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30)
+      AS d30_refund_ts,
+    any_value(fraud_refund_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30)
+      AS d30_fraud_refund_ts,
+    any_value(order_ts) FILTER (WHERE activity_date = DATE '{{ partition }}') AS own_order_ts,
+    any_value(order_usd) FILTER (WHERE activity_date = DATE '{{ partition }}') AS own_order_usd,
+    any_value(chargeback_ts) FILTER (WHERE activity_date = DATE '{{ partition }}')
+      AS own_chargeback_ts,
+    any_value(refund_ts) FILTER (WHERE activity_date = DATE '{{ partition }}') AS own_refund_ts,
+    any_value(fraud_refund_ts) FILTER (WHERE activity_date = DATE '{{ partition }}')
+      AS own_fraud_refund_ts
+  FROM activity
+  GROUP BY user_id
+),
+-- The p95 of a window of n amounts interpolates between its (n - floor(0.95 (n - 1)))-th and
+-- (n - ceil(0.95 (n - 1)))-th largest; the most an order of the day can need from the whole
+-- days is their top (n_max - floor(0.95 (n_max - 1))), n_max counting every amount it might see.
+user_history AS (
+  SELECT
+    u.*,
+    list_slice(
+      list_sort(coalesce(usd_29d, []), 'DESC'),
+      1,
+      n_max - CAST(floor(CAST(greatest(n_max - 1, 0) AS DOUBLE) * CAST(0.95 AS DOUBLE)) AS BIGINT)
+    ) AS top_usd_29d
+  FROM (
+    SELECT
+      *,
+      coalesce(orders_29d, 0) + coalesce(len(d30_order_ts), 0) + coalesce(len(own_order_ts), 0)
+        AS n_max
+    FROM user_days
+  ) u
+),
+-- Devices over the 31 days: one seen on a whole day counts for every order of the day; one
+-- seen only on D-30 or D counts while its last D-30 sighting is within 30 days or once its
+-- first sighting of D is past.
+device_days AS (
+  SELECT
+    user_id,
+    device.device_id AS device_id,
+    bool_or(activity_date >= DATE '{{ partition }}' - 29
+      AND activity_date < DATE '{{ partition }}') AS whole_window,
+    max(device.last_ts) FILTER (WHERE activity_date = DATE '{{ partition }}' - 30) AS last_d30,
+    min(device.first_ts) FILTER (WHERE activity_date = DATE '{{ partition }}') AS first_own
+  FROM (SELECT user_id, activity_date, unnest(devices) AS device FROM activity)
+  GROUP BY user_id, device.device_id
+),
+user_devices AS (
+  SELECT
+    user_id,
+    count(*) FILTER (WHERE whole_window) AS devices_29d,
+    list({'last_d30': last_d30, 'first_own': first_own}) FILTER (WHERE NOT whole_window)
+      AS edge_devices
+  FROM device_days
+  GROUP BY user_id
 ),
 history AS (
   SELECT
     order_id,
-    count(*) FILTER (WHERE kind = 'order') OVER w1h AS velocity_1h,
-    count(*) FILTER (WHERE kind = 'order') OVER w24h AS velocity_24h,
-    count(*) FILTER (WHERE kind = 'order') OVER w7d AS velocity_7d,
-    count(*) FILTER (WHERE kind = 'order') OVER w30d AS prior_orders_30d,
-    avg(amount_usd) FILTER (WHERE kind = 'order') OVER w30d AS user_avg_usd,
-    quantile_cont(amount_usd, 0.95) FILTER (WHERE kind = 'order') OVER w30d AS user_p95_usd,
-    count(*) FILTER (WHERE kind = 'chargeback') OVER w30d AS chargeback_count,
-    count(*) FILTER (WHERE kind = 'refund') OVER w30d AS refund_count_30d,
-    count(*) FILTER (
-      WHERE kind = 'refund' AND refund_reason IN ('item_not_received', 'not_as_described')
-    ) OVER w30d AS fraud_refund_count,
-    count(DISTINCT device_id) OVER w30d AS device_count_30d,
-    kind
-  FROM timeline
-  WINDOW
-    w1h AS (PARTITION BY user_id ORDER BY ts
-      RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-    w24h AS (PARTITION BY user_id ORDER BY ts
-      RANGE BETWEEN INTERVAL 24 HOURS PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-    w7d AS (PARTITION BY user_id ORDER BY ts
-      RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-    w30d AS (PARTITION BY user_id ORDER BY ts
-      RANGE BETWEEN INTERVAL 30 DAYS PRECEDING AND CURRENT ROW EXCLUDE GROUP)
+    velocity_1h,
+    velocity_24h,
+    velocity_7d,
+    prior_orders_30d,
+    CASE WHEN prior_orders_30d > 0 THEN CAST(usd_sum_30d AS DOUBLE) / prior_orders_30d END
+      AS user_avg_usd,
+    CASE
+      WHEN prior_orders_30d = 0 THEN NULL
+      WHEN p95_rn = floor(p95_rn) THEN p95_desc[prior_orders_30d - CAST(floor(p95_rn) AS BIGINT)]
+      ELSE p95_desc[prior_orders_30d - CAST(floor(p95_rn) AS BIGINT)] + (
+        p95_desc[prior_orders_30d - CAST(ceil(p95_rn) AS BIGINT)] -
+        p95_desc[prior_orders_30d - CAST(floor(p95_rn) AS BIGINT)]
+      ) * (p95_rn - floor(p95_rn))
+    END AS user_p95_usd,
+    chargeback_count,
+    refund_count_30d,
+    fraud_refund_count,
+    device_count_30d
+  FROM (
+    SELECT
+      *,
+      CAST(greatest(prior_orders_30d - 1, 0) AS DOUBLE) * CAST(0.95 AS DOUBLE) AS p95_rn,
+      list_sort(list_concat(
+        top_usd_29d,
+        list_filter(coalesce(d30_order_usd, []), (x, i) -> d30_order_ts[i] >= since_30d),
+        list_filter(coalesce(own_order_usd, []), (x, i) -> own_order_ts[i] < order_ts)
+      ), 'DESC') AS p95_desc
+    FROM (
+      SELECT
+        o.order_id,
+        o.order_ts,
+        o.order_ts - INTERVAL 30 DAYS AS since_30d,
+        h.*,
+        len(list_filter(coalesce(h.d1_order_ts, []), x -> x >= o.order_ts - INTERVAL 1 HOUR)) +
+          len(list_filter(coalesce(h.own_order_ts, []),
+            x -> x >= o.order_ts - INTERVAL 1 HOUR AND x < o.order_ts)) AS velocity_1h,
+        len(list_filter(coalesce(h.d1_order_ts, []), x -> x >= o.order_ts - INTERVAL 24 HOURS)) +
+          len(list_filter(coalesce(h.own_order_ts, []), x -> x < o.order_ts)) AS velocity_24h,
+        len(list_filter(coalesce(h.d7_order_ts, []), x -> x >= o.order_ts - INTERVAL 7 DAYS)) +
+          coalesce(h.orders_6d, 0) +
+          len(list_filter(coalesce(h.own_order_ts, []), x -> x < o.order_ts)) AS velocity_7d,
+        len(list_filter(coalesce(h.d30_order_ts, []), x -> x >= o.order_ts - INTERVAL 30 DAYS)) +
+          coalesce(h.orders_29d, 0) +
+          len(list_filter(coalesce(h.own_order_ts, []), x -> x < o.order_ts)) AS prior_orders_30d,
+        coalesce(list_sum(list_transform(
+          list_filter(coalesce(h.d30_order_usd, []),
+            (x, i) -> h.d30_order_ts[i] >= o.order_ts - INTERVAL 30 DAYS),
+          x -> CAST(x AS DECIMAL(18, 4))
+        )), 0) + coalesce(h.usd_sum_29d, 0) + coalesce(list_sum(list_transform(
+          list_filter(coalesce(h.own_order_usd, []), (x, i) -> h.own_order_ts[i] < o.order_ts),
+          x -> CAST(x AS DECIMAL(18, 4))
+        )), 0) AS usd_sum_30d,
+        len(list_filter(coalesce(h.d30_chargeback_ts, []),
+          x -> x >= o.order_ts - INTERVAL 30 DAYS)) + coalesce(h.chargebacks_29d, 0) +
+          len(list_filter(coalesce(h.own_chargeback_ts, []), x -> x < o.order_ts))
+          AS chargeback_count,
+        len(list_filter(coalesce(h.d30_refund_ts, []), x -> x >= o.order_ts - INTERVAL 30 DAYS)) +
+          coalesce(h.refunds_29d, 0) +
+          len(list_filter(coalesce(h.own_refund_ts, []), x -> x < o.order_ts)) AS refund_count_30d,
+        len(list_filter(coalesce(h.d30_fraud_refund_ts, []),
+          x -> x >= o.order_ts - INTERVAL 30 DAYS)) + coalesce(h.fraud_refunds_29d, 0) +
+          len(list_filter(coalesce(h.own_fraud_refund_ts, []), x -> x < o.order_ts))
+          AS fraud_refund_count,
+        coalesce(d.devices_29d, 0) + len(list_filter(coalesce(d.edge_devices, []),
+          x -> x.last_d30 >= o.order_ts - INTERVAL 30 DAYS OR x.first_own < o.order_ts))
+          AS device_count_30d
+      FROM day_orders o
+      LEFT JOIN user_history h USING (user_id)
+      LEFT JOIN user_devices d USING (user_id)
+    )
+  )
 ),
 country_risk AS (
   SELECT country, risk_score, is_high_risk FROM {{ ref('seeds.country_risk') }}
@@ -257,7 +375,7 @@ scored AS (
     ) AS country_risk_score,
     coalesce(ship.is_high_risk, false) OR coalesce(ip.is_high_risk, false) AS high_risk_country
   FROM with_profile w
-  JOIN history h ON h.order_id = w.order_id AND h.kind = 'order'
+  JOIN history h ON h.order_id = w.order_id
   LEFT JOIN payment_of_order pay ON pay.order_id = w.order_id
   LEFT JOIN refunds_of_order r ON r.order_id = w.order_id
   LEFT JOIN country_risk bill ON bill.country = w.billing_country

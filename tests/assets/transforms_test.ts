@@ -20,6 +20,7 @@ Deno.test("loadTransforms() loads seeds, staging, silver and gold with daily par
     "staging.users",
     "silver.orders_enriched",
     "silver.payments",
+    "silver.user_activity",
     "silver.users",
     "gold.fraud_alerts",
     "gold.fraud_summary",
@@ -41,5 +42,11 @@ Deno.test("silver.orders_enriched runs the feature contract check and keeps its 
     "error",
   ]]);
   assert.equal(silver.codeVersion, codeVersionOf(silver.sql!));
-  assert.equal(silver.deps.find((d) => d.key === "staging.orders")?.mapping?.name, "window(31d)");
+  // History comes from the per-user day state, the order rows from the day itself.
+  assert.equal(
+    silver.deps.find((d) => d.key === "silver.user_activity")?.mapping?.name,
+    "window(31d)",
+  );
+  // No mapping declared: the same day.
+  assert.equal(silver.deps.find((d) => d.key === "staging.orders")?.mapping, undefined);
 });
