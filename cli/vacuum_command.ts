@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../runtime/clock.ts";
 import { RequestError } from "../runtime/errors.ts";
+import { trimAutomation } from "../runtime/automation/automation_trim.ts";
 import { reapDeadRuns } from "../runtime/execution/dead_runs.ts";
 import { retentionCutoff, vacuum } from "../runtime/execution/vacuum.ts";
 import { type Command, instanceCommand } from "./command.ts";
@@ -53,7 +54,12 @@ async function runVacuum(instance: Instance, args: string[]): Promise<ExitCode> 
       `young to judge, ${verb} ${report.removed.length}`,
   );
   for (const uri of report.removed) console.log(`  ${uri}`);
-  const trimmed = Object.entries({ ...report.trimmed, ...appTrimmed })
+  const automationTrimmed = await trimAutomation(
+    instance.store,
+    retentionCutoff(options),
+    options.dryRun,
+  );
+  const trimmed = Object.entries({ ...report.trimmed, ...appTrimmed, ...automationTrimmed })
     .map(([table, n]) => `${n} ${table}`).join(", ");
   console.log(
     `metadata older than ${retainDays} days: ${

@@ -9,6 +9,7 @@ import type { ListableLake } from "../definitions/lake.ts";
 import { NO_RESOURCES, type Resources } from "../definitions/resources.ts";
 import { errorMessage, RequestError } from "../errors.ts";
 import { reapDeadRuns } from "../execution/dead_runs.ts";
+import { trimAutomation } from "./automation_trim.ts";
 import { materialize, newRunId } from "../execution/materialize.ts";
 import { retentionCutoff, vacuum } from "../execution/vacuum.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
@@ -207,9 +208,11 @@ async function runVacuum(
     false,
     activeRuns,
   );
+  const automationTrimmed = await trimAutomation(env.store, retentionCutoff(options), false);
   const message = `removed ${report.removed.length} of ${report.locations} lake locations; ` +
     `trimmed ${
-      Object.entries({ ...report.trimmed, ...appTrimmed }).map(([t, n]) => `${n} ${t}`).join(", ")
+      Object.entries({ ...report.trimmed, ...appTrimmed, ...automationTrimmed })
+        .map(([t, n]) => `${n} ${t}`).join(", ")
     }`;
   await env.store.runs.finishRun(runId, "succeeded", {
     removed: report.removed.length,

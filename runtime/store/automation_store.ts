@@ -160,4 +160,15 @@ export interface AutomationStore {
   claimAlerts(limit: number, claimMs: number): Promise<readonly PendingAlert[]>;
   /** Marks an alert delivered, or records why delivery failed (it is retried). */
   settleAlert(key: string, error: string | undefined): Promise<void>;
+
+  /**
+   * Deletes schedule ticks older than `cutoff` (each schedule keeps its latest, which `schedules`
+   * shows) and alerts delivered before it; with `dryRun` counts them and changes nothing.
+   */
+  trim(cutoff: Date, dryRun: boolean): Promise<AutomationTrim>;
+}
+
+export interface AutomationTrim {
+  readonly schedule_ticks: number;
+  readonly alerts: number;
 }

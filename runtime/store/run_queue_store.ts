@@ -182,4 +182,14 @@ export interface RunQueueStore {
   ): Promise<boolean>;
   /** Puts a running request back in the queue (its daemon is shutting down). */
   release(id: RunRequestId, claimedBy: string, message: string): Promise<boolean>;
+  /**
+   * Deletes requests that ended before `cutoff`, and daemons stopped or dead before it that no
+   * remaining request names; with `dryRun` counts them and changes nothing.
+   */
+  trim(cutoff: Date, dryRun: boolean): Promise<QueueTrim>;
+}
+
+export interface QueueTrim {
+  readonly run_requests: number;
+  readonly daemons: number;
 }

@@ -10,6 +10,7 @@ import type {
   AutomationKind,
   AutomationState,
   AutomationStore,
+  AutomationTrim,
   EndedRun,
   PendingAlert,
   ScheduleEvaluation,
@@ -286,6 +287,30 @@ export class SqlAutomationStore implements AutomationStore {
         createdAt: row.created_at,
         attempts: row.attempts,
       }));
+  }
+
+  trim(cutoff: Date, dryRun: boolean): Promise<AutomationTrim> {
+    const ticks = `from platform.schedule_ticks t where t.tick_at < $1::timestamptz
+      and t.tick_at < (select max(l.tick_at) from platform.schedule_ticks l
+                       where l.schedule_name = t.schedule_name)`;
+    const alerts = "from platform.alerts a where a.delivered_at < $1::timestamptz";
+    return this.sql.transaction(async (tx) => {
+      const count = async (sql: string) => (await tx.query<{ n: number }>(sql, [cutoff]))[0].n;
+      if (dryRun) {
+        return {
+          schedule_ticks: await count(`select count(*)::int as n ${ticks}`),
+          alerts: await count(`select count(*)::int as n ${alerts}`),
+        };
+      }
+      return {
+        schedule_ticks: await count(
+          `with gone as (delete ${ticks} returning 1) select count(*)::int as n from gone`,
+        ),
+        alerts: await count(
+          `with gone as (delete ${alerts} returning 1) select count(*)::int as n from gone`,
+        ),
+      };
+    });
   }
 
   async settleAlert(key: string, error: string | undefined): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   NewDaemon,
   NewRunRequest,
   QueueDepth,
+  QueueTrim,
   ReapedRequest,
   RunQueueStore,
   RunRequestFilter,
@@ -246,6 +247,36 @@ export class SqlRunQueueStore implements RunQueueStore {
       [id, claimedBy, status, message ?? null],
     );
     return rows.length > 0;
+  }
+
+  trim(cutoff: Date, dryRun: boolean): Promise<QueueTrim> {
+    return this.sql.transaction(async (tx) => {
+      const ended = (r: string) =>
+        `${r}.status in ('succeeded', 'failed', 'cancelled') and ${r}.finished_at < $1::timestamptz`;
+      // A daemon goes once no request that stays names it.
+      const unused = `d.status in ('stopped', 'dead')
+        and coalesce(d.stopped_at, d.heartbeat_at) < $1::timestamptz
+        and not exists (select 1 from platform.run_requests r
+                        where r.daemon_id = d.id and not (${ended("r")}))`;
+      const count = async (sql: string) => (await tx.query<{ n: number }>(sql, [cutoff]))[0].n;
+      if (dryRun) {
+        return {
+          run_requests: await count(
+            `select count(*)::int as n from platform.run_requests q where ${ended("q")}`,
+          ),
+          daemons: await count(`select count(*)::int as n from platform.daemons d where ${unused}`),
+        };
+      }
+      const runRequests = await count(
+        `with gone as (delete from platform.run_requests q where ${ended("q")} returning 1)
+         select count(*)::int as n from gone`,
+      );
+      const daemons = await count(
+        `with gone as (delete from platform.daemons d where ${unused} returning 1)
+         select count(*)::int as n from gone`,
+      );
+      return { run_requests: runRequests, daemons };
+    });
   }
 
   async release(id: RunRequestId, claimedBy: string, message: string): Promise<boolean> {

@@ -232,6 +232,30 @@ export function automationStoreContract(test: StoreTest): void {
     assert.deepEqual(await store.automation.claimAlerts(10, 0), []);
   });
 
+  test("trim() keeps each schedule's latest tick and undelivered alerts", async (store) => {
+    await store.automation.ensureStates("schedule", [{ name: "s", enabled: true }], T0);
+    const upTo = at(5 * MINUTE);
+    await store.automation.evaluateSchedule("s", D1, upTo, everyMinuteUpTo(upTo));
+    await sensorOn(store, "alerts");
+    const claim = await store.automation.claimSensor("alerts", D1, at(0), 0, 60_000);
+    await store.automation.commitSensor(claim!, {
+      cursor: undefined,
+      requests: [],
+      skipReason: "x",
+      alerts: [
+        { key: "a1", message: "one", payload: {} },
+        { key: "a2", message: "two", payload: {} },
+      ],
+    }, at(0));
+    await store.automation.claimAlerts(1, 60_000);
+    await store.automation.settleAlert("a1", undefined);
+    const cutoff = new Date(Date.now() + 60_000);
+    assert.deepEqual(await store.automation.trim(cutoff, true), { schedule_ticks: 4, alerts: 1 });
+    assert.deepEqual(await store.automation.trim(cutoff, false), { schedule_ticks: 4, alerts: 1 });
+    assert.deepEqual((await store.automation.listTicks("s", 10)).map((t) => t.tickAt), [minute(5)]);
+    assert.deepEqual((await store.automation.claimAlerts(10, 60_000)).map((a) => a.key), ["a2"]);
+  });
+
   test("runsEndedAfter() pages through ended runs of the given statuses in the order they ended", async (store) => {
     for (
       const [id, status, ms] of [["r1", "failed", 300], ["r2", "succeeded", 100], [

@@ -297,6 +297,26 @@ export function runQueueStoreContract(test: StoreTest): void {
     assert.equal((await store.queue.get(second))?.status, "queued");
   });
 
+  test("trim() drops requests that ended before the cutoff and the stopped daemons nothing names", async (store) => {
+    await store.queue.registerDaemon(daemon(D1));
+    await store.queue.registerDaemon(daemon(D2));
+    const [done, running, queued] = await store.queue.enqueue([request(), request(), request()]);
+    await store.queue.claim(D1, []);
+    await store.queue.finish(done, D1, "succeeded", "ok");
+    await store.queue.claim(D2, []);
+    await store.queue.setDaemonStatus(D1, "stopped", "SIGTERM");
+    await store.queue.setDaemonStatus(D2, "stopped", "SIGTERM");
+    await sleep(20);
+    const cutoff = new Date(Date.now() + 60_000);
+    // D2's request is still running (a daemon that stopped badly): it and D2 stay.
+    assert.deepEqual(await store.queue.trim(cutoff, true), { run_requests: 1, daemons: 1 });
+    assert.equal((await store.queue.list({})).length, 3);
+    assert.deepEqual(await store.queue.trim(new Date(0), false), { run_requests: 0, daemons: 0 });
+    assert.deepEqual(await store.queue.trim(cutoff, false), { run_requests: 1, daemons: 1 });
+    assert.deepEqual((await store.queue.list({})).map((r) => r.id), [queued, running]);
+    assert.deepEqual((await store.queue.listDaemons(10)).map((d) => d.id), [D2]);
+  });
+
   test("setDaemonStatus() stops a daemon: it is no longer live and nothing is reaped from it", async (store) => {
     await store.queue.registerDaemon(daemon(D1));
     await store.queue.setDaemonStatus(D1, "stopping");
