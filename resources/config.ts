@@ -51,12 +51,29 @@ const schema = z.object({
   KAFKA_TOPIC_RETENTION_HOURS: positiveInt("a positive whole number of hours").default(168),
   HOST: z.string().regex(/^\S+$/, "expected a host name or address to listen on, e.g. 127.0.0.1")
     .default("127.0.0.1"),
+  // No default here: each command that listens has its own (ui 3000, serve 8000).
   PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 to 65535").transform(Number)
-    .refine((n) => n <= 65535, "expected a port number from 0 to 65535").default(3000),
+    .refine((n) => n <= 65535, "expected a port number from 0 to 65535").optional(),
   SLUICE_UI_TOKEN: z.string().regex(
     /^\S{16,}$/,
     "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
   ).optional(),
+  SLUICE_SERVE_TOKEN: z.string().regex(
+    /^\S{16,}$/,
+    "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
+  ).optional(),
+  SLUICE_SERVE_THREADS: z.string().regex(/^\d+$/, "expected a whole number of threads, 1 to 64")
+    .transform(Number).refine(
+      (n) => n >= 1 && n <= 64,
+      "expected a whole number of threads, 1 to 64",
+    ).default(1),
+  SLUICE_SERVE_POLL_MS: z.string().regex(
+    /^\d+$/,
+    "expected a whole number of milliseconds, 100 to 3600000",
+  ).transform(Number).refine(
+    (n) => n >= 100 && n <= 3_600_000,
+    "expected a whole number of milliseconds, 100 to 3600000",
+  ).default(1000),
   SLUICE_DAEMON_PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 (off) to 65535")
     .transform(Number).refine((n) => n <= 65535, "expected a port number from 0 (off) to 65535")
     .default(3001),
@@ -127,6 +144,8 @@ export interface Config {
   readonly kafka: KafkaConfig | undefined;
   /** `deno task ui`. */
   readonly ui: UiConfig;
+  /** `deno task serve`. */
+  readonly serve: ServeConfig;
   /** `deno task daemon`. */
   readonly daemon: DaemonConfig;
 }
@@ -159,6 +178,25 @@ export interface UiConfig {
   readonly port: number;
   /** SLUICE_UI_TOKEN: the login token, required when `host` is not loopback. */
   readonly token: string | undefined;
+}
+
+/** The port each listening command takes when PORT is unset. */
+export const DEFAULT_PORTS = { ui: 3000, serve: 8000 } as const;
+
+export interface ServeConfig {
+  /** HOST: the address to listen on. */
+  readonly host: string;
+  /** PORT (default 8000); 0 picks a free port. */
+  readonly port: number;
+  /** SLUICE_SERVE_TOKEN: bearer token of POST /v1/model/reload; unset, reload answers 403. */
+  readonly token: string | undefined;
+  /** SLUICE_SERVE_THREADS: onnxruntime intra-op threads per model session. */
+  readonly threads: number;
+  /**
+   * SLUICE_SERVE_POLL_MS: how often serve re-reads the champion without a notification (on
+   * Postgres, besides LISTEN) or a model file for a change (--model).
+   */
+  readonly pollMs: number;
 }
 
 export interface S3LakeConfig {
@@ -219,7 +257,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       retentionHours: value.KAFKA_TOPIC_RETENTION_HOURS,
     },
-    ui: { host: value.HOST, port: value.PORT, token: value.SLUICE_UI_TOKEN },
+    ui: { host: value.HOST, port: value.PORT ?? DEFAULT_PORTS.ui, token: value.SLUICE_UI_TOKEN },
+    serve: {
+      host: value.HOST,
+      port: value.PORT ?? DEFAULT_PORTS.serve,
+      token: value.SLUICE_SERVE_TOKEN,
+      threads: value.SLUICE_SERVE_THREADS,
+      pollMs: value.SLUICE_SERVE_POLL_MS,
+    },
     daemon: {
       port: value.SLUICE_DAEMON_PORT,
       maxRuns: value.SLUICE_DAEMON_MAX_RUNS,

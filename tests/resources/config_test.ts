@@ -67,3 +67,50 @@ Deno.test("an unknown lake scheme is refused with what is accepted", () => {
   const error = configError({ SLUICE_LAKE: "gs://bucket/lake" });
   assert.match(error.message, /SLUICE_LAKE="gs:\/\/bucket\/lake": expected a local directory/);
 });
+
+Deno.test("PORT is shared by ui and serve, each with its own default when it is unset", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.ui.port, 3000);
+  assert.equal(defaults.serve.port, 8000);
+  assert.equal(defaults.serve.host, "127.0.0.1");
+  const set = loadConfig({ HOST: "0.0.0.0", PORT: "9100" });
+  assert.deepEqual([set.ui.host, set.ui.port, set.serve.host, set.serve.port], [
+    "0.0.0.0",
+    9100,
+    "0.0.0.0",
+    9100,
+  ]);
+});
+
+Deno.test("serve's settings default to no reload token, one onnxruntime thread and a 1 s poll", () => {
+  assert.deepEqual(loadConfig({}).serve, {
+    host: "127.0.0.1",
+    port: 8000,
+    token: undefined,
+    threads: 1,
+    pollMs: 1000,
+  });
+  const config = loadConfig({
+    SLUICE_SERVE_TOKEN: "abcdefghijklmnop",
+    SLUICE_SERVE_THREADS: "2",
+    SLUICE_SERVE_POLL_MS: "250",
+  });
+  assert.deepEqual(
+    [config.serve.token, config.serve.threads, config.serve.pollMs],
+    ["abcdefghijklmnop", 2, 250],
+  );
+});
+
+Deno.test("a bad serve setting names its variable, and the reload token is never echoed", () => {
+  const token = configError({ SLUICE_SERVE_TOKEN: "short secret" });
+  assert.equal(token.variable, "SLUICE_SERVE_TOKEN");
+  assert.doesNotMatch(token.message, /short secret/);
+  assert.equal(
+    configError({ SLUICE_SERVE_THREADS: "0" }).message,
+    'Invalid configuration: SLUICE_SERVE_THREADS="0": expected a whole number of threads, 1 to 64',
+  );
+  assert.equal(
+    configError({ SLUICE_SERVE_POLL_MS: "50" }).message,
+    'Invalid configuration: SLUICE_SERVE_POLL_MS="50": expected a whole number of milliseconds, 100 to 3600000',
+  );
+});
