@@ -18,6 +18,14 @@ const count = (name: string, description: string): ColumnSpec => ({
   description,
 });
 
+// A code or calendar field: an integer that only takes the values from `min` to `max`.
+const code = (name: string, description: string, min: number, max: number): ColumnSpec => ({
+  name,
+  sqlType: "INTEGER",
+  schema: z.int().min(min).max(max),
+  description,
+});
+
 // Flags are 0/1 integers, not booleans: models and ONNX tensors take numbers.
 const flag = (name: string, description: string): ColumnSpec => ({
   name,
@@ -30,6 +38,14 @@ const measure = (name: string, description: string, min = 0): ColumnSpec => ({
   name,
   sqlType: "DOUBLE",
   schema: z.number().min(min),
+  description,
+});
+
+// A score from 0 to 1, such as a provider's or a country's risk.
+const score = (name: string, description: string): ColumnSpec => ({
+  name,
+  sqlType: "DOUBLE",
+  schema: z.number().min(0).max(1),
   description,
 });
 
@@ -72,12 +88,12 @@ export const FEATURES: readonly ColumnSpec[] = [
   count("device_count_30d", "Distinct devices the user was seen on in the prior 30 days."),
   flag("geo_mismatch", "Billing country differs from the shipping country or the IP country."),
   flag("is_high_risk_country", "Shipping or IP country is on the high-risk list."),
-  measure("country_risk_score", "Highest risk score of the billing, shipping and IP countries."),
-  measure("payment_risk_score", "The payment provider's risk score for the first attempt."),
+  score("country_risk_score", "Highest risk score of the billing, shipping and IP countries."),
+  score("payment_risk_score", "The payment provider's risk score for the first attempt."),
   flag("is_3ds_authenticated", "The payment passed 3-D Secure."),
-  count("risk_tier_encoded", "0 low, 1 medium, 2 high: max(payment, country risk) bucketed."),
-  count("hour_of_day", "UTC hour of the order, 0-23."),
-  count("day_of_week", "ISO day of week of the order, 1 (Monday) to 7 (Sunday)."),
+  code("risk_tier_encoded", "0 low, 1 medium, 2 high: max(payment, country risk) bucketed.", 0, 2),
+  code("hour_of_day", "UTC hour of the order, 0-23.", 0, 23),
+  code("day_of_week", "ISO day of week of the order, 1 (Monday) to 7 (Sunday).", 1, 7),
   flag("is_weekend", "The order was placed on a Saturday or Sunday (UTC)."),
 ];
 

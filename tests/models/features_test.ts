@@ -26,11 +26,34 @@ Deno.test("the contract has 25 unique, described features and keeps the label ou
 });
 
 Deno.test("FeatureVectorSchema accepts a full vector and rejects a missing or extra feature", () => {
-  const vector = Object.fromEntries(FEATURE_NAMES.map((name) => [name, 0]));
+  const vector: Record<string, number> = {
+    ...Object.fromEntries(FEATURE_NAMES.map((name) => [name, 0])),
+    day_of_week: 1,
+  };
   assert.ok(FeatureVectorSchema.safeParse(vector).success);
   const { velocity_1h: _, ...missing } = vector;
   assert.ok(!FeatureVectorSchema.safeParse(missing).success);
   assert.ok(!FeatureVectorSchema.safeParse({ ...vector, is_fraud: 1 }).success);
+});
+
+Deno.test("the contract bounds the calendar, the risk tier and the risk scores above as well as below", () => {
+  const vector = { ...Object.fromEntries(FEATURE_NAMES.map((name) => [name, 0])), day_of_week: 1 };
+  const accepts = (change: Record<string, number>) =>
+    FeatureVectorSchema.safeParse({ ...vector, ...change }).success;
+  const edges: [string, number, number][] = [
+    ["hour_of_day", 0, 23],
+    ["day_of_week", 1, 7],
+    ["risk_tier_encoded", 0, 2],
+    ["country_risk_score", 0, 1],
+    ["payment_risk_score", 0, 1],
+  ];
+  for (const [name, low, high] of edges) {
+    assert.ok(accepts({ [name]: low }) && accepts({ [name]: high }), `${name} ${low}..${high}`);
+    assert.ok(!accepts({ [name]: high + 1 }), `${name} above ${high}`);
+    assert.ok(!accepts({ [name]: low - 1 }), `${name} below ${low}`);
+  }
+  assert.ok(accepts({ payment_risk_score: 0.35 }), "a score is a real number");
+  assert.ok(!accepts({ hour_of_day: 2.5 }), "an hour is an integer");
 });
 
 /** Runs the contract check on a Parquet file written from `select`. */

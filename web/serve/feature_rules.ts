@@ -147,11 +147,13 @@ function constantsOf(property: JsonSchema): number[] | undefined {
 
 function describe(rule: Omit<FeatureRule, "expected">): string {
   const parts = [rule.integer ? "an integer" : "a number"];
-  if (rule.minimum > -Infinity) parts.push(`>= ${rule.minimum}`);
-  if (rule.exclusiveMinimum > -Infinity) parts.push(`> ${rule.exclusiveMinimum}`);
   // The safe-integer and float32 ceilings are implied by "an integer" and "a number".
   const implied = rule.integer ? Number.MAX_SAFE_INTEGER : FLOAT32_MAX;
-  if (rule.maximum < implied) parts.push(`<= ${rule.maximum}`);
+  const bounded = rule.minimum > -Infinity && rule.maximum < implied;
+  if (bounded) parts.push(`from ${rule.minimum} to ${rule.maximum}`);
+  else if (rule.minimum > -Infinity) parts.push(`>= ${rule.minimum}`);
+  if (rule.exclusiveMinimum > -Infinity) parts.push(`> ${rule.exclusiveMinimum}`);
+  if (!bounded && rule.maximum < implied) parts.push(`<= ${rule.maximum}`);
   if (rule.exclusiveMaximum < Infinity) parts.push(`< ${rule.exclusiveMaximum}`);
   return parts.join(" ");
 }

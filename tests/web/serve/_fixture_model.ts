@@ -157,17 +157,21 @@ export function randomModel(seed: number, trees = 20, depth = 4): TreeModel {
   return fixtureModel({ trees: Array.from({ length: trees }, grow), baseScore: -3 });
 }
 
-/** Valid random rows: allowed values of flags, counts 0-4, measures in [0, 4) (3 decimals). */
+/**
+ * Valid random rows: allowed values of flags, integers from their minimum up to 4 more (within
+ * their maximum), measures in [minimum, minimum + 4) or up to their maximum (3 decimals).
+ */
 export function randomRows(seed: number, count: number): Record<string, unknown>[] {
   const random = seededRandom(seed);
   const rules = featureRules(PredictRequestSchema, FEATURE_NAMES);
   return Array.from({ length: count }, () =>
     Object.fromEntries(rules.map((rule) => {
+      const span = Math.min(4, rule.maximum - rule.minimum);
       const value = rule.allowed
         ? rule.allowed[Math.floor(random() * rule.allowed.length)]
         : rule.integer
-        ? Math.floor(random() * 5)
-        : Math.round(random() * 4000) / 1000;
+        ? rule.minimum + Math.floor(random() * (span + 1))
+        : rule.minimum + Math.round(random() * span * 1000) / 1000;
       return [rule.name, value];
     })));
 }

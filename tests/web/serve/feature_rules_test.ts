@@ -38,6 +38,19 @@ Deno.test("featureRules() reads counts, measures and flags from the request sche
   assert.equal(rule("vpn_detected").expected, "0 or 1");
 });
 
+Deno.test("featureRules() keeps the contract's upper bounds: calendar, risk tier and risk scores", () => {
+  const bounds = (name: string) => [rule(name).minimum, rule(name).maximum, rule(name).expected];
+  assert.deepEqual(bounds("hour_of_day"), [0, 23, "an integer from 0 to 23"]);
+  assert.deepEqual(bounds("day_of_week"), [1, 7, "an integer from 1 to 7"]);
+  assert.deepEqual(bounds("risk_tier_encoded"), [0, 2, "an integer from 0 to 2"]);
+  assert.deepEqual(bounds("country_risk_score"), [0, 1, "a number from 0 to 1"]);
+  assert.deepEqual(bounds("payment_risk_score"), [0, 1, "a number from 0 to 1"]);
+  assert.equal(satisfies(rule("day_of_week"), 0), false);
+  assert.equal(satisfies(rule("hour_of_day"), 24), false);
+  assert.equal(satisfies(rule("payment_risk_score"), 1.0001), false);
+  assert.equal(satisfies(rule("payment_risk_score"), 1), true);
+});
+
 Deno.test("satisfies() rejects non-finite, fractional counts and values past float32", () => {
   assert.equal(satisfies(rule("velocity_1h"), 3), true);
   assert.equal(satisfies(rule("velocity_1h"), 3.5), false);

@@ -45,7 +45,7 @@ Deno.test("read() lists one error per bad field, features first and unknown keys
     ["colour", "unknown_field", "red"],
   ]);
   assert.equal(result.errors[0].message, "'velocity_1h' must be an integer >= 0: received -1");
-  assert.equal(result.errors[6].message, "Missing 'day_of_week': send an integer >= 0");
+  assert.equal(result.errors[6].message, "Missing 'day_of_week': send an integer from 1 to 7");
   assert.equal(
     result.errors[2].message,
     "'account_age_days' must be a number >= 0 within float32 range (<= 3.4028234663852886e+38): received 1e+39",
