@@ -87,7 +87,7 @@ class PostgresClient implements SqlClient {
 }
 
 /** `127.0.0.1:5433 (DATABASE_URL)`: host and port only, never the password. */
-function describeUrl(url: string, variable: string): string {
+export function describeUrl(url: string, variable: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || "5432"} (${variable})`;
@@ -107,7 +107,8 @@ const REASONS: Readonly<Record<string, string>> = {
   "3D000": "database does not exist",
 };
 
-function reason(error: unknown): string {
+/** A driver error as a few words ("connection refused"), for one-line messages. */
+export function reason(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && REASONS[code]) return REASONS[code];
   const message = error instanceof Error ? error.message : String(error);
