@@ -94,19 +94,20 @@ const LEASE_SELECT = `
          r.host, r.pid, r.process_start, r.process_scope
   from platform.leases l left join platform.runs r on r.id = l.run_id`;
 
-interface LeaseRow {
+export interface LeaseRow {
   asset_key: string;
   partition_key: string;
   run_id: string;
   owner: string;
-  expires_at: Date;
+  /** A Date, or epoch milliseconds from JSON. */
+  expires_at: Date | number;
   host: string | null;
   pid: number | null;
   process_start: string | null;
   process_scope: string | null;
 }
 
-function toLease(row: LeaseRow): Lease {
+export function toLease(row: LeaseRow): Lease {
   return {
     assetKey: row.asset_key as AssetKey,
     partition: row.partition_key as PartitionKey,
@@ -118,6 +119,6 @@ function toLease(row: LeaseRow): Lease {
       start: row.process_start ?? undefined,
       scope: row.process_scope ?? undefined,
     },
-    expiresAt: row.expires_at,
+    expiresAt: new Date(row.expires_at),
   };
 }

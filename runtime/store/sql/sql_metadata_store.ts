@@ -7,12 +7,14 @@ import type { MetadataStore } from "../metadata_store.ts";
 import { migrate } from "./migrate.ts";
 import { SqlAliasStore } from "./sql_alias_store.ts";
 import { SqlAutomationStore } from "./sql_automation_store.ts";
+import { SqlChangeStore } from "./sql_change_store.ts";
 import { SqlCheckStore } from "./sql_check_store.ts";
 import { SqlLeaseStore } from "./sql_lease_store.ts";
 import { SqlMaintenanceStore } from "./sql_maintenance_store.ts";
 import { SqlPartitionStore } from "./sql_partition_store.ts";
 import { SqlRunQueueStore } from "./sql_run_queue_store.ts";
 import { SqlRunStore } from "./sql_run_store.ts";
+import { SqlStepStore } from "./sql_step_store.ts";
 
 export class SqlMetadataStore implements MetadataStore {
   readonly runs: SqlRunStore;
@@ -23,6 +25,8 @@ export class SqlMetadataStore implements MetadataStore {
   readonly aliases: SqlAliasStore;
   readonly queue: SqlRunQueueStore;
   readonly automation: SqlAutomationStore;
+  readonly steps: SqlStepStore;
+  readonly changes: SqlChangeStore;
 
   constructor(readonly database: SqlClient, private readonly migrationsDir?: URL) {
     this.runs = new SqlRunStore(database);
@@ -33,6 +37,8 @@ export class SqlMetadataStore implements MetadataStore {
     this.aliases = new SqlAliasStore(database);
     this.queue = new SqlRunQueueStore(database);
     this.automation = new SqlAutomationStore(database);
+    this.steps = new SqlStepStore(database);
+    this.changes = new SqlChangeStore(database);
   }
 
   async migrate(): Promise<void> {

@@ -2,7 +2,7 @@
 // the materialization history with its lineage, last attempts, and the commits that move them.
 import type { AssetKey } from "../../definitions/asset_key.ts";
 import type { JsonValue } from "../../definitions/context.ts";
-import { type PartitionRef, partitionRefKey } from "../../definitions/partition_ref.ts";
+import type { PartitionRef } from "../../definitions/partition_ref.ts";
 import type {
   CodeVersion,
   ConsumedInput,
@@ -10,11 +10,7 @@ import type {
   InputSignature,
 } from "../../definitions/version.ts";
 import { ConcurrentChangeError, RuntimeInvariantError } from "../../errors.ts";
-import {
-  aliasPartition,
-  displayPartition,
-  type PartitionKey,
-} from "../../partitions/partition_key.ts";
+import { displayPartition, type PartitionKey } from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type {
   CommitOptions,
@@ -24,7 +20,6 @@ import type {
   MaterializationId,
   MaterializationRecord,
   NewMaterialization,
-  PartitionState,
   PartitionStore,
   StateIndex,
   StoreTransaction,
@@ -33,9 +28,11 @@ import type { RunId } from "../run_store.ts";
 import { appTransaction } from "./app_transaction.ts";
 import { moveAliasIn } from "./sql_alias_store.ts";
 import { toJson } from "./json_param.ts";
-import { writeMaterialization } from "./materialization_rows.ts";
-import { assertPackable, LOAD_STATES_SQL, type PackedRow, unpackStates } from "./packed_states.ts";
+import { recordMaterialization, writeMaterialization } from "./materialization_rows.ts";
+import { assertPackable } from "./packed_states.ts";
+import { readStates } from "./sql_change_store.ts";
 import { commitPartSet } from "./part_set_commit.ts";
+import { parsedJson, type PointerJson, refsJson, toPointers } from "./pointer_json.ts";
 import { leaseOf } from "./sql_lease_store.ts";
 
 type Json = Readonly<Record<string, JsonValue>>;
@@ -45,60 +42,16 @@ export class SqlPartitionStore implements PartitionStore {
 
   /** One row per asset, its partitions packed server-side into one string (packed_states.ts). */
   async loadStates(): Promise<StateIndex> {
-    const [rows, aliases] = await Promise.all([
-      this.sql.query<PackedRow>(LOAD_STATES_SQL),
-      this.sql.query<AliasStateRow>(ALIAS_STATES_SQL),
-    ]);
-    const index = new Map<AssetKey, Map<PartitionKey, PartitionState>>();
-    for (const row of rows) index.set(row.asset_key as AssetKey, unpackStates(row));
-    // An alias reads as the partition `@<alias>` of its asset, at the version it points at.
-    for (const row of aliases) {
-      const key = row.asset_key as AssetKey;
-      let partitions = index.get(key);
-      if (!partitions) index.set(key, partitions = new Map());
-      partitions.set(aliasPartition(row.alias), {
-        current: {
-          dataVersion: row.data_version as DataVersion,
-          codeVersion: row.code_version as CodeVersion,
-          inputSignature: undefined,
-          at: new Date(row.at),
-        },
-        lastAttempt: undefined,
-      });
-    }
-    return index;
+    return (await readStates(this.sql, undefined)).states;
   }
 
   async loadPointers(refs: readonly PartitionRef[]): Promise<ReadonlyMap<string, CurrentPointer>> {
-    const pointers = new Map<string, CurrentPointer>();
-    if (refs.length === 0) return pointers;
-    const rows = await this.sql.query<PointerRow>(
-      `select p.asset_key, p.partition_key, p.materialization_id, p.data_version, p.code_version,
-              p.input_signature, p.location, p.rows::float8 as rows, p.current_at_ms::float8 as at
-       from jsonb_to_recordset($1::text::jsonb) as r(k text, p text)
-       join platform.asset_partitions p on p.asset_key = r.k and p.partition_key = r.p
-       where p.data_version is not null
-       union all
-       select a.asset_key, '@' || a.alias, m.id, m.data_version, m.code_version,
-              m.input_signature, m.location, m.rows::float8,
-              (extract(epoch from a.moved_at) * 1000)::float8
-       from jsonb_to_recordset($1::text::jsonb) as r(k text, p text)
-       join platform.aliases a on a.asset_key = r.k and '@' || a.alias = r.p
-       join platform.materializations m on m.id = a.materialization_id`,
-      [JSON.stringify(refs.map((ref) => ({ k: ref.assetKey, p: ref.partition })))],
+    if (refs.length === 0) return new Map();
+    const [{ pointers }] = await this.sql.query<{ pointers: PointerJson[] | string }>(
+      "select platform.pointers_of($1::text::jsonb) as pointers",
+      [refsJson(refs)],
     );
-    for (const row of rows) {
-      pointers.set(partitionRefKey(row.asset_key as AssetKey, row.partition_key as PartitionKey), {
-        materializationId: (row.materialization_id ?? undefined) as MaterializationId | undefined,
-        dataVersion: row.data_version as DataVersion,
-        codeVersion: (row.code_version ?? undefined) as CodeVersion | undefined,
-        inputSignature: (row.input_signature ?? undefined) as InputSignature | undefined,
-        location: row.location ?? undefined,
-        rows: row.rows ?? undefined,
-        at: new Date(row.at),
-      });
-    }
-    return pointers;
+    return toPointers(parsedJson(pointers));
   }
 
   async loadInputs(
@@ -219,6 +172,12 @@ export class SqlPartitionStore implements PartitionStore {
       "code version": m.codeVersion,
       "input signature": m.inputSignature,
     });
+    // Without commit-time work of its own, a commit is one statement (which releases the
+    // lease, proving it was still held, and writes the rows); else one transaction.
+    if (!options.inCommit && !options.moveAlias && !options.expectedCurrent) {
+      if (!await recordMaterialization(this.sql, m, true)) throw await lostLease(this.sql, m);
+      return;
+    }
     await this.sql.transaction(async (tx) => {
       // Deleting our own lease row first both proves we still hold it and locks the partition
       // against a claimer until this transaction ends.
@@ -332,19 +291,6 @@ async function assertUnchanged(
   );
 }
 
-const ALIAS_STATES_SQL = `
-  select a.asset_key, a.alias, m.data_version, m.code_version,
-         (extract(epoch from a.moved_at) * 1000)::float8 as at
-  from platform.aliases a join platform.materializations m on m.id = a.materialization_id`;
-
-interface AliasStateRow {
-  asset_key: string;
-  alias: string;
-  data_version: string;
-  code_version: string;
-  at: number;
-}
-
 interface ConsumerRow {
   asset_key: string;
   partition_key: string;
@@ -358,18 +304,6 @@ interface InputRow {
   upstream_key: string;
   upstream_partition: string;
   data_version: string;
-}
-
-interface PointerRow {
-  asset_key: string;
-  partition_key: string;
-  materialization_id: string | null;
-  data_version: string;
-  code_version: string | null;
-  input_signature: string | null;
-  location: string | null;
-  rows: number | null;
-  at: number;
 }
 
 const MATERIALIZATION_SELECT = `

@@ -5,12 +5,14 @@ import assert from "node:assert/strict";
 import type { MetadataStore, RunId } from "../../../runtime/store/metadata_store.ts";
 import { aliasStoreContract } from "./contract/alias_store_contract.ts";
 import { automationStoreContract } from "./contract/automation_store_contract.ts";
+import { changeStoreContract } from "./contract/change_store_contract.ts";
 import { checkStoreContract } from "./contract/check_store_contract.ts";
 import { leaseStoreContract } from "./contract/lease_store_contract.ts";
 import { maintenanceStoreContract } from "./contract/maintenance_store_contract.ts";
 import { partitionStoreContract } from "./contract/partition_store_contract.ts";
 import { runQueueStoreContract } from "./contract/run_queue_store_contract.ts";
 import { runStoreContract } from "./contract/run_store_contract.ts";
+import { stepStoreContract } from "./contract/step_store_contract.ts";
 import { newRun, type StoreTest } from "./contract/store_contract_harness.ts";
 
 export { closingAlso } from "./contract/store_contract_harness.ts";
@@ -58,4 +60,6 @@ export function metadataStoreContract(
   aliasStoreContract(test);
   runQueueStoreContract(test);
   automationStoreContract(test);
+  stepStoreContract(test);
+  changeStoreContract(test);
 }

@@ -1,0 +1,91 @@
+// StepStore over SQL: each call is one statement running a function of migration 0008
+// (begin_step, finish_step), whose inner statements keep their plans cached in the session. A
+// step's commit is PartitionStore.commitMaterialization (record_materialization).
+import type { AssetKey } from "../../definitions/asset_key.ts";
+import type { PartitionKey } from "../../partitions/partition_key.ts";
+import type { SqlClient } from "../../sql_client.ts";
+import type { AttemptStatus, LastAttempt } from "../partition_store.ts";
+import type { RunId } from "../run_store.ts";
+import type { StepBegin, StepEnd, StepStart, StepStore } from "../step_store.ts";
+import { assertPackable } from "./packed_states.ts";
+import { parsedJson, type PointerJson, refsJson, toPointers } from "./pointer_json.ts";
+import { type LeaseRow, toLease } from "./sql_lease_store.ts";
+
+export class SqlStepStore implements StepStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  async begin(start: StepStart): Promise<StepBegin> {
+    assertPackable(start.assetKey, { partition: start.partition, "run id": start.runId });
+    const [{ result }] = await this.sql.query<{ result: BeginJson | string }>(
+      `select platform.begin_step($1, $2, $3, $4, $5::float8, $6::timestamptz,
+                                  $7::text::jsonb) as result`,
+      [
+        start.assetKey,
+        start.partition,
+        start.runId,
+        start.owner,
+        start.ttlMs,
+        start.at,
+        refsJson(start.reads),
+      ],
+    );
+    const begun = parsedJson(result);
+    if (!begun.claimed) {
+      const where = { asset_key: start.assetKey, partition_key: start.partition };
+      return { claimed: false, heldBy: toLease({ ...begun.holder, ...where }) };
+    }
+    return {
+      claimed: true,
+      pointers: toPointers(begun.pointers),
+      previous: toAttempt(begun.previous),
+    };
+  }
+
+  async finish(
+    assetKey: AssetKey,
+    partition: PartitionKey,
+    runId: RunId,
+    end: StepEnd,
+  ): Promise<boolean> {
+    const set = "attempt" in end ? end.attempt : undefined;
+    const restore = "restore" in end ? end.restore : undefined;
+    const [{ held }] = await this.sql.query<{ held: boolean }>(
+      `select platform.finish_step($1, $2, $3, $4, $5::timestamptz, $6, $7, $8,
+                                   $9::timestamptz, $10) as held`,
+      [
+        assetKey,
+        partition,
+        runId,
+        set?.status ?? null,
+        set?.at ?? null,
+        set?.error ?? null,
+        restore?.runId ?? null,
+        restore?.status ?? null,
+        restore?.at ?? null,
+        restore?.error ?? null,
+      ],
+    );
+    return held;
+  }
+}
+
+type BeginJson =
+  | { claimed: true; previous: AttemptJson | null; pointers: PointerJson[] }
+  | { claimed: false; holder: Omit<LeaseRow, "asset_key" | "partition_key"> };
+
+interface AttemptJson {
+  run: string;
+  status: string;
+  at: number;
+  error: string | null;
+}
+
+function toAttempt(a: AttemptJson | null): LastAttempt | undefined {
+  if (a === null) return undefined;
+  return {
+    runId: a.run as RunId,
+    status: a.status as AttemptStatus,
+    at: new Date(Number(a.at)),
+    error: a.error ?? undefined,
+  };
+}

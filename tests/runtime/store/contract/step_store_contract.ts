@@ -1,0 +1,208 @@
+// The StepStore contract: the cases every backend's store passes.
+import assert from "node:assert/strict";
+import { partitionRefKey } from "../../../../runtime/definitions/partition_ref.ts";
+import type { PartitionKey } from "../../../../runtime/partitions/partition_key.ts";
+import type {
+  MetadataStore,
+  RunId,
+  StepBegin,
+  StepStart,
+} from "../../../../runtime/store/metadata_store.ts";
+import { loadPointer } from "../../../../runtime/store/partition_store.ts";
+import {
+  at,
+  DAY1,
+  DAY2,
+  ENRICHED,
+  HOUR,
+  LONG_TTL,
+  materialize,
+  newMaterialization,
+  newRun,
+  ORDERS,
+  sleep,
+  type StoreTest,
+} from "./store_contract_harness.ts";
+
+function start(runId: string, overrides: Partial<StepStart> = {}): StepStart {
+  return {
+    assetKey: ENRICHED,
+    partition: DAY1,
+    runId: runId as RunId,
+    owner: `${runId}-host:1`,
+    ttlMs: LONG_TTL,
+    at: at(5 * HOUR),
+    reads: [{ assetKey: ENRICHED, partition: DAY1 }, { assetKey: ORDERS, partition: DAY1 }],
+    ...overrides,
+  };
+}
+
+function claimed(begun: StepBegin): Extract<StepBegin, { claimed: true }> {
+  assert.equal(begun.claimed, true, "expected the lease to be taken");
+  return begun as Extract<StepBegin, { claimed: true }>;
+}
+
+async function state(store: MetadataStore, partition: PartitionKey = DAY1) {
+  return (await store.partitions.loadStates()).get(ENRICHED)?.get(partition);
+}
+
+export function stepStoreContract(test: StoreTest): void {
+  test("begin() takes the lease, reads the pointers and marks the attempt running", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    const orders = newMaterialization("m-orders", "run-1", { assetKey: ORDERS });
+    await materialize(store, orders);
+    const before = newMaterialization("m-1", "run-1");
+    await materialize(store, before);
+
+    const begun = claimed(await store.steps.begin(start("run-2")));
+    assert.deepEqual(begun.pointers, await store.partitions.loadPointers(start("run-2").reads));
+    assert.equal(begun.pointers.get(partitionRefKey(ORDERS, DAY1))?.materializationId, "m-orders");
+    assert.deepEqual(begun.previous, {
+      runId: "run-1",
+      status: "succeeded",
+      at: before.committedAt,
+      error: undefined,
+    });
+    assert.deepEqual((await state(store))?.lastAttempt, {
+      runId: "run-2",
+      status: "running",
+      at: at(5 * HOUR),
+      error: undefined,
+    });
+    assert.deepEqual(
+      (await store.leases.listLeases()).map((lease) => [lease.runId, lease.owner]),
+      [["run-2", "run-2-host:1"]],
+    );
+  });
+
+  test("begin() on a partition never touched returns no pointers and no previous attempt", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    const begun = claimed(await store.steps.begin(start("run-1", { partition: DAY2 })));
+    assert.equal(begun.pointers.size, 0);
+    assert.equal(begun.previous, undefined);
+    assert.equal((await state(store, DAY2))?.lastAttempt?.status, "running");
+  });
+
+  test("begin() refuses a live lease of another run, names its holder and writes nothing", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    claimed(await store.steps.begin(start("run-1")));
+    const lost = await store.steps.begin(start("run-2", { at: at(6 * HOUR) }));
+    assert.equal(lost.claimed, false);
+    if (lost.claimed) return;
+    assert.equal(lost.heldBy.runId, "run-1");
+    assert.equal(lost.heldBy.owner, "run-1-host:1");
+    assert.equal(lost.heldBy.assetKey, ENRICHED);
+    assert.equal(lost.heldBy.partition, DAY1);
+    assert.deepEqual(lost.heldBy.holder, {
+      host: "worker-1",
+      pid: 4242,
+      start: undefined,
+      scope: undefined,
+    });
+    assert.ok(lost.heldBy.expiresAt.getTime() > Date.now() + LONG_TTL / 2);
+    assert.equal((await state(store))?.lastAttempt?.runId, "run-1");
+  });
+
+  test("begin() takes over an expired lease and reads what its last holder committed", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    claimed(await store.steps.begin(start("run-1", { ttlMs: 1 })));
+    await store.partitions.commitMaterialization(newMaterialization("m-1", "run-1"));
+    claimed(await store.steps.begin(start("run-1", { ttlMs: 1 })));
+    await sleep(20);
+    const begun = claimed(await store.steps.begin(start("run-2")));
+    assert.equal(begun.pointers.get(partitionRefKey(ENRICHED, DAY1))?.materializationId, "m-1");
+    assert.equal(begun.previous?.runId, "run-1");
+    assert.equal(begun.previous?.status, "running");
+  });
+
+  test("finish() with an attempt records it and frees the lease", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    claimed(await store.steps.begin(start("run-1")));
+    const failed = {
+      runId: "run-1" as RunId,
+      status: "failed" as const,
+      at: at(6 * HOUR),
+      error: "Timed out after 1000 ms",
+    };
+    assert.equal(
+      await store.steps.finish(ENRICHED, DAY1, "run-1" as RunId, { attempt: failed }),
+      true,
+    );
+    assert.deepEqual((await state(store))?.lastAttempt, failed);
+    assert.deepEqual(await store.leases.listLeases(), []);
+  });
+
+  test("finish() with a restore puts back the attempt begin() replaced, or none", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    const m = newMaterialization("m-1", "run-1");
+    await materialize(store, m);
+    const before = await state(store);
+    const begun = claimed(await store.steps.begin(start("run-2")));
+    await store.steps.finish(ENRICHED, DAY1, "run-2" as RunId, { restore: begun.previous });
+    assert.deepEqual(await state(store), before);
+
+    const fresh = claimed(await store.steps.begin(start("run-2", { partition: DAY2 })));
+    await store.steps.finish(ENRICHED, DAY2, "run-2" as RunId, { restore: fresh.previous });
+    assert.deepEqual(await state(store, DAY2), { current: undefined, lastAttempt: undefined });
+    assert.deepEqual(await store.leases.listLeases(), []);
+  });
+
+  test("finish() by a run that lost the lease writes nothing and says so", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    claimed(await store.steps.begin(start("run-1", { ttlMs: 1 })));
+    await sleep(20);
+    claimed(await store.steps.begin(start("run-2", { at: at(7 * HOUR) })));
+    const failed = {
+      runId: "run-1" as RunId,
+      status: "failed" as const,
+      at: at(8 * HOUR),
+      error: "x",
+    };
+    assert.equal(
+      await store.steps.finish(ENRICHED, DAY1, "run-1" as RunId, { attempt: failed }),
+      false,
+    );
+    assert.deepEqual((await state(store))?.lastAttempt, {
+      runId: "run-2",
+      status: "running",
+      at: at(7 * HOUR),
+      error: undefined,
+    });
+    assert.deepEqual((await store.leases.listLeases()).map((lease) => lease.runId), ["run-2"]);
+  });
+
+  test("a restore does not undo a commit another writer made meanwhile", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    const begun = claimed(await store.steps.begin(start("run-1")));
+    // A part-set appender commits outside the lease, as a stream ingester does.
+    await store.partitions.transact((tx) =>
+      tx.commitPartSet({
+        id: "m-appended" as never,
+        runId: "run-1" as RunId,
+        assetKey: ENRICHED,
+        partition: DAY1,
+        codeVersion: "code-1" as never,
+        startedAt: at(0),
+        committedAt: at(9 * HOUR),
+        change: () => ({
+          parts: ["lake/a"],
+          dataVersion: "d" as never,
+          rows: 1,
+          inputs: [],
+          metadata: {},
+        }),
+      })
+    );
+    await store.steps.finish(ENRICHED, DAY1, "run-1" as RunId, { restore: begun.previous });
+    assert.equal((await state(store))?.lastAttempt?.status, "succeeded");
+    assert.equal(
+      (await loadPointer(store.partitions, ENRICHED, DAY1))?.materializationId,
+      "m-appended",
+    );
+  });
+}
