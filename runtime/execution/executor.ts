@@ -1,6 +1,7 @@
 // Executes a plan: steps in topological order, independent ones in parallel up to a bound; a
 // failed step skips its downstreams with the reason; leases are kept alive by a heartbeat; the
 // run and its step table are recorded in the metadata store. Cancellation is clean.
+import TinyQueue from "tinyqueue";
 import type { Clock } from "../clock.ts";
 import type { JsonValue } from "../definitions/context.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
@@ -112,7 +113,11 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   return { runId, status, steps };
 }
 
-/** Starts steps whose upstream steps are done, at most `concurrency` at a time. */
+/**
+ * Starts steps whose upstream steps are done, at most `concurrency` at a time, earliest in the
+ * plan first. Each step's count of unfinished upstream steps makes the work per step constant,
+ * however long the plan.
+ */
 async function schedule(
   plan: Plan,
   concurrency: number,
@@ -120,24 +125,41 @@ async function schedule(
   signal: AbortSignal,
   run: (step: PlanStep) => Promise<StepOutcome>,
 ): Promise<void> {
-  const pending = [...plan.steps];
-  const running = new Map<string, Promise<void>>();
-  while (pending.length > 0 || running.size > 0) {
-    for (let i = 0; i < pending.length && running.size < concurrency;) {
-      const step = pending[i];
-      const upstream = step.upstreamSteps.map((id) => outcomes.get(id));
-      if (upstream.some((o) => o === undefined)) {
-        i++;
-        continue;
-      }
-      pending.splice(i, 1);
-      const blocker = step.upstreamSteps.find((id) => blocksDownstream(outcomes.get(id)!));
+  const { steps } = plan;
+  const indexOf = new Map(steps.map((step, i) => [step.id, i]));
+  const unfinished = steps.map(() => 0);
+  const downstream: number[][] = steps.map(() => []);
+  steps.forEach((step, i) => {
+    for (const id of new Set(step.upstreamSteps)) {
+      const up = indexOf.get(id);
+      if (up === undefined) continue;
+      downstream[up].push(i);
+      unfinished[i]++;
+    }
+  });
+  const ready = new TinyQueue<number>(
+    steps.flatMap((_, i) => unfinished[i] === 0 ? [i] : []),
+    (a, b) => a - b,
+  );
+  const done = (i: number, outcome: StepOutcome) => {
+    outcomes.set(steps[i].id, outcome);
+    for (const next of downstream[i]) if (--unfinished[next] === 0) ready.push(next);
+  };
+  const running = new Set<Promise<void>>();
+  while (ready.length > 0 || running.size > 0) {
+    while (ready.length > 0 && running.size < concurrency) {
+      const i = ready.pop()!;
+      const step = steps[i];
+      const blocker = step.upstreamSteps.find((id) => {
+        const outcome = outcomes.get(id);
+        return outcome !== undefined && blocksDownstream(outcome);
+      });
       if (signal.aborted) {
-        outcomes.set(step.id, skippedOutcome(step, "cancelled", "run cancelled"));
+        done(i, skippedOutcome(step, "cancelled", "run cancelled"));
       } else if (blocker) {
         const why = outcomes.get(blocker)!.record.status;
-        outcomes.set(
-          step.id,
+        done(
+          i,
           skippedOutcome(
             step,
             "skipped",
@@ -145,16 +167,14 @@ async function schedule(
           ),
         );
       } else {
-        running.set(
-          step.id,
-          run(step).then((outcome) => {
-            outcomes.set(step.id, outcome);
-            running.delete(step.id);
-          }),
-        );
+        const started: Promise<void> = run(step).then((outcome) => {
+          running.delete(started);
+          done(i, outcome);
+        });
+        running.add(started);
       }
     }
-    if (running.size > 0) await Promise.race(running.values());
+    if (running.size > 0) await Promise.race(running);
   }
 }
 

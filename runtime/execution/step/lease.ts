@@ -1,15 +1,25 @@
 // A step's lease: taken before anything is read, so one run at a time materializes a partition;
-// a step that finds the lease held waits for it, up to the run's lock wait. A lease whose holder
-// is a dead process on this machine is taken over at once, and its run marked abandoned.
+// the same round trip (StepStore.begin) reads the step's inputs after the claim and marks its
+// attempt running. A step that finds the lease held waits for it, up to the run's lock wait. A
+// lease whose holder is a dead process on this machine is taken over at once, and its run marked
+// abandoned.
 import type { Logger } from "../../logger.ts";
 import { describeProcess, probeProcess } from "../../process_identity.ts";
-import type { Lease, RunId } from "../../store/metadata_store.ts";
+import type { LastAttempt, Lease, RunId } from "../../store/metadata_store.ts";
 import { abandonRun } from "../dead_runs.ts";
 import type { PlanStep } from "../plan.ts";
 import type { StepEnvironment } from "./step_environment.ts";
+import { type StepInputs, stepInputs, stepReads } from "./step_inputs.ts";
 
 export type LeaseResult =
-  | { readonly ok: true; readonly waitedFor: RunId | undefined }
+  | {
+    readonly ok: true;
+    readonly waitedFor: RunId | undefined;
+    /** What the step reads, as the store held it once the lease was taken. */
+    readonly inputs: StepInputs;
+    /** The partition's last attempt before this step marked it running. */
+    readonly previous: LastAttempt | undefined;
+  }
   | { readonly ok: false; readonly cancelled: boolean; readonly reason: string };
 
 export async function acquireLease(
@@ -19,29 +29,35 @@ export async function acquireLease(
   log: Logger,
 ): Promise<LeaseResult> {
   const deadline = performance.now() + env.lockWaitMs;
+  const reads = stepReads(env, step);
   let waitedFor: RunId | undefined;
   for (;;) {
-    const claim = await env.store.leases.claim(
-      step.key,
-      step.partition,
-      env.runId,
-      env.owner,
-      env.leaseTtlMs,
-    );
-    if (claim.claimed) return { ok: true, waitedFor };
-    if (await tookOverFromDead(env, claim.heldBy, log)) continue;
+    const begun = await env.store.steps.begin({
+      assetKey: step.key,
+      partition: step.partition,
+      runId: env.runId,
+      owner: env.owner,
+      ttlMs: env.leaseTtlMs,
+      at: env.clock.now(),
+      reads,
+    });
+    if (begun.claimed) {
+      const inputs = stepInputs(reads, begun.pointers);
+      return { ok: true, waitedFor, inputs, previous: begun.previous };
+    }
+    if (await tookOverFromDead(env, begun.heldBy, log)) continue;
     if (waitedFor === undefined) {
       log.info(
-        `waiting: ${step.id} is being materialized by run ${claim.heldBy.runId} (${claim.heldBy.owner})`,
+        `waiting: ${step.id} is being materialized by run ${begun.heldBy.runId} (${begun.heldBy.owner})`,
       );
     }
-    waitedFor = claim.heldBy.runId;
+    waitedFor = begun.heldBy.runId;
     if (performance.now() >= deadline) {
       return {
         ok: false,
         cancelled: false,
         reason:
-          `taken: being materialized by run ${claim.heldBy.runId} (${claim.heldBy.owner}); gave up after waiting ${env.lockWaitMs} ms`,
+          `taken: being materialized by run ${begun.heldBy.runId} (${begun.heldBy.owner}); gave up after waiting ${env.lockWaitMs} ms`,
       };
     }
     try {

@@ -1,17 +1,24 @@
-// Runs one plan step: takes the partition's lease, decides from the store whether it still has
-// to run, then attempts it with retries and backoff until it commits, fails for good or is
-// cancelled. Anything that fails before the commit leaves the previous version current.
+// Runs one plan step: takes the partition's lease (reading its inputs in the same round trip),
+// decides from what the store holds whether it still has to run, then attempts it with retries
+// and backoff until it commits, fails for good or is cancelled. Anything that fails before the
+// commit leaves the previous version current.
 import { errorMessage } from "../../errors.ts";
 import { aliasOfPartition, displayPartition } from "../../partitions/partition_key.ts";
 import { retryDelayMs } from "../../definitions/policies.ts";
 import { isUpToDate } from "../../staleness/staleness.ts";
-import type { MaterializationId, RunId, StepStatus } from "../../store/metadata_store.ts";
+import type {
+  LastAttempt,
+  MaterializationId,
+  RunId,
+  StepEnd,
+  StepStatus,
+} from "../../store/metadata_store.ts";
 import type { PlanStep } from "../plan.ts";
 import { attemptOnce } from "./attempt.ts";
 import { classifyFailure, retries } from "./failure_classifier.ts";
 import { acquireLease } from "./lease.ts";
 import type { SkipKind, StepEnvironment, StepOutcome } from "./step_environment.ts";
-import { readStepInputs, type StepInputs } from "./step_inputs.ts";
+import type { StepInputs } from "./step_inputs.ts";
 
 interface Finish {
   readonly status: StepStatus;
@@ -51,31 +58,41 @@ export async function runStep(
       ? finish({ status: "cancelled", reason: lease.reason })
       : finish({ status: "skipped", reason: lease.reason, skip: "blocked" });
   }
-  let committed = false;
+  // The lease is held and the attempt marked running until the commit or end() frees it.
+  let ended = false;
+  const end = async (how: StepEnd, outcome: Finish): Promise<StepOutcome> => {
+    ended = true;
+    await env.store.steps.finish(step.key, step.partition, env.runId, how);
+    return finish(outcome);
+  };
   try {
-    const inputs = await readStepInputs(env, step);
+    const { inputs } = lease;
+    // A step that does not run puts back the last attempt its running mark replaced.
     const current = alreadyCurrent(env, step, inputs, lease.waitedFor);
     if (current !== undefined) {
-      return finish({ status: "skipped", reason: current, skip: "current" });
+      return await end({ restore: lease.previous }, {
+        status: "skipped",
+        reason: current,
+        skip: "current",
+      });
     }
     // Nothing to read yet (an alias that points nowhere, or no upstream data at all): the step
     // waits, as the plan would have had it; its downstreams go on with what they have.
     const missing = aliasPointingNowhere(step, inputs) ?? missingUpstream(env, step, inputs);
     if (missing !== undefined) {
-      return finish({ status: "skipped", reason: missing, skip: "waiting" });
+      return await end({ restore: lease.previous }, {
+        status: "skipped",
+        reason: missing,
+        skip: "waiting",
+      });
     }
 
-    await env.store.partitions.recordAttempt(step.key, step.partition, {
-      runId: env.runId,
-      status: "running",
-      at: env.clock.now(),
-      error: undefined,
-    });
     const definition = env.graph.definition(step.key);
     for (let attempt = 1;; attempt++) {
       try {
         const done = await attemptOnce(env, definition, step, inputs, attempt, signal, log);
-        committed = true;
+        // The commit released the lease in its own transaction.
+        ended = true;
         log.info(`materialized ${step.id}`, { rows: done.rows, attempt });
         return finish({
           status: "succeeded",
@@ -85,7 +102,7 @@ export async function runStep(
           materializationId: done.id,
         });
       } catch (error) {
-        if (signal.aborted) return await cancelled(env, step, attempt, finish);
+        if (signal.aborted) return await cancelled(env, attempt, end);
         const message = errorMessage(error);
         const maxAttempts = definition.retry.maxAttempts;
         // A failure that would repeat (a SQL or type error, a failed check) is not retried.
@@ -96,21 +113,24 @@ export async function runStep(
         });
         if (!retry) {
           if (attempt < maxAttempts) log.info(`not retried: ${failure.reason} fails again`);
-          await recordLastAttempt(env, step, "failed", message);
-          return finish({ status: "failed", reason: message, attempts: attempt });
+          return await end(
+            { attempt: lastAttempt(env, "failed", message) },
+            { status: "failed", reason: message, attempts: attempt },
+          );
         }
         const delay = retryDelayMs(definition.retry, attempt, env.random);
         log.info(`retrying in ${delay} ms`);
         try {
           await env.clock.sleep(delay, signal);
         } catch {
-          return await cancelled(env, step, attempt, finish);
+          return await cancelled(env, attempt, end);
         }
       }
     }
   } finally {
-    // A commit releases the lease in its own transaction; every other path releases it here.
-    if (!committed) await env.store.leases.release(step.key, step.partition, env.runId);
+    // Something failed before the step could say how it ended (the store, say): free the
+    // lease and leave the running mark, which then reads as an abandoned attempt.
+    if (!ended) await env.store.leases.release(step.key, step.partition, env.runId);
   }
 }
 
@@ -168,26 +188,21 @@ function missingUpstream(
   }) ${what}; select +${step.key} to include it`;
 }
 
-async function cancelled(
+function cancelled(
   env: StepEnvironment,
-  step: PlanStep,
   attempt: number,
-  finish: (f: Finish) => StepOutcome,
+  end: (how: StepEnd, outcome: Finish) => Promise<StepOutcome>,
 ): Promise<StepOutcome> {
-  await recordLastAttempt(env, step, "cancelled", "run cancelled");
-  return finish({ status: "cancelled", reason: "run cancelled", attempts: attempt });
+  return end(
+    { attempt: lastAttempt(env, "cancelled", "run cancelled") },
+    { status: "cancelled", reason: "run cancelled", attempts: attempt },
+  );
 }
 
-async function recordLastAttempt(
+function lastAttempt(
   env: StepEnvironment,
-  step: PlanStep,
   status: "failed" | "cancelled",
   error: string,
-): Promise<void> {
-  await env.store.partitions.recordAttempt(step.key, step.partition, {
-    runId: env.runId,
-    status,
-    at: env.clock.now(),
-    error,
-  });
+): LastAttempt {
+  return { runId: env.runId, status, at: env.clock.now(), error };
 }

@@ -1,6 +1,6 @@
-// What a step reads, read from the store after its lease is taken: the partition's own current
-// pointer and the current pointer of every upstream partition it maps to, in one query. The
-// versions recorded as lineage are these, the files the asset actually sees.
+// What a step reads, read from the store with its lease (StepStore.begin): the partition's own
+// current pointer and the current pointer of every upstream partition it maps to. The versions
+// recorded as lineage are these, the files the asset actually sees.
 import type { UpstreamPartition } from "../../definitions/context.ts";
 import { partitionRefKey } from "../../definitions/partition_ref.ts";
 import type { PartitionRef } from "../../definitions/partition_ref.ts";
@@ -29,8 +29,9 @@ export interface StepInputs {
   readonly signature: InputSignature;
 }
 
-export async function readStepInputs(env: StepEnvironment, step: PlanStep): Promise<StepInputs> {
-  const refs: PartitionRef[] = [];
+/** The partitions a step reads the pointers of: its own first, then every mapped upstream one. */
+export function stepReads(env: StepEnvironment, step: PlanStep): PartitionRef[] {
+  const refs: PartitionRef[] = [{ assetKey: step.key, partition: step.partition }];
   for (
     const { edge, partitions } of env.graph.upstreamPartitions(
       step.key,
@@ -40,10 +41,15 @@ export async function readStepInputs(env: StepEnvironment, step: PlanStep): Prom
   ) {
     for (const partition of partitions) refs.push({ assetKey: edge.upstream, partition });
   }
-  const pointers = await env.store.partitions.loadPointers([
-    { assetKey: step.key, partition: step.partition },
-    ...refs,
-  ]);
+  return refs;
+}
+
+/** The step's inputs from the pointers of `reads` (stepReads()) as the store returned them. */
+export function stepInputs(
+  reads: readonly PartitionRef[],
+  pointers: ReadonlyMap<string, CurrentPointer>,
+): StepInputs {
+  const [own, ...refs] = reads;
   const mapped = refs.map((ref) => ({
     ...ref,
     pointer: pointers.get(partitionRefKey(ref.assetKey, ref.partition)),
@@ -52,7 +58,7 @@ export async function readStepInputs(env: StepEnvironment, step: PlanStep): Prom
     pointer === undefined ? [] : [{ assetKey, partition, dataVersion: pointer.dataVersion }]
   );
   return {
-    own: pointers.get(partitionRefKey(step.key, step.partition)),
+    own: pointers.get(partitionRefKey(own.assetKey, own.partition)),
     mapped,
     consumed,
     signature: inputSignature(consumed),
