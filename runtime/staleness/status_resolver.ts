@@ -1,5 +1,6 @@
 // Resolves statuses for a whole graph from one read of the store: the partition states and the
-// live leases. Everything after that read is pure computation (see staleness.ts).
+// live leases. Everything after that read is pure computation (see staleness.ts), memoized, and
+// carried over to the next read of the same store and graph where no change can reach it.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import { partitionRefKey } from "../definitions/partition_ref.ts";
 import type { AssetGraph, UpstreamPartitions } from "../graph/asset_graph.ts";
@@ -10,6 +11,8 @@ import { FRESH, type PartitionStatus, type Status, type WaitingCause } from "./s
 import { type MissingUpstream, upstreamWithoutData } from "./waiting.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
+import { StateMirror } from "./state_mirror.ts";
+import { invalidated } from "./status_invalidation.ts";
 
 const NO_DATA: PartitionStatus = Object.freeze({
   status: "waiting",
@@ -27,8 +30,12 @@ export interface AssetStatusSummary {
   readonly status: Status;
 }
 
+/** The last resolver per store and graph, which the next load() starts from. */
+const LAST = new WeakMap<MetadataStore, WeakMap<AssetGraph, StatusResolver>>();
+
 export class StatusResolver {
-  readonly #memo = new Map<AssetKey, Map<PartitionKey, PartitionStatus>>();
+  readonly #memo: Map<AssetKey, Map<PartitionKey, PartitionStatus>>;
+  readonly #summaries: Map<AssetKey, AssetStatusSummary>;
   readonly #isSource = (key: AssetKey) => this.graph.get(key).kind === "source";
 
   private constructor(
@@ -36,21 +43,63 @@ export class StatusResolver {
     readonly states: StateIndex,
     readonly leases: ReadonlyMap<string, Lease>,
     readonly now: Date,
-  ) {}
+    previous?: StatusResolver,
+  ) {
+    const invalid = previous && invalidated(previous, this);
+    this.#memo = new Map();
+    this.#summaries = new Map();
+    if (previous === undefined || invalid === undefined) return;
+    // Statuses the changes cannot reach are kept: an asset untouched shares the previous
+    // read's statuses (which it may still add to: they hold for both), and its summary.
+    for (const [key, statuses] of previous.#memo) {
+      const dropped = invalid.get(key);
+      if (dropped === undefined) {
+        this.#memo.set(key, statuses);
+        const summary = previous.#summaries.get(key);
+        if (summary) this.#summaries.set(key, summary);
+      } else if (dropped !== "all") {
+        const kept = new Map(statuses);
+        for (const partition of dropped) kept.delete(partition);
+        this.#memo.set(key, kept);
+      }
+    }
+  }
 
-  /** Reads the store once; statuses are then computed on demand. */
+  /**
+   * Statuses as the store holds them now. The states come from the process's mirror of the
+   * store (state_mirror.ts), which reads only what changed since its last read, and the
+   * statuses of the last load() for the same store and graph that no change can reach are
+   * reused; everything else is computed on demand.
+   */
   static async load(graph: AssetGraph, store: MetadataStore, now: Date): Promise<StatusResolver> {
+    const [states, leases] = await Promise.all([
+      StateMirror.of(store).read(),
+      store.leases.listLeases(),
+    ]);
+    let last = LAST.get(store);
+    if (!last) LAST.set(store, last = new WeakMap());
+    const resolver = new StatusResolver(
+      graph,
+      states,
+      liveLeases(leases, now),
+      now,
+      last.get(graph),
+    );
+    last.set(graph, resolver);
+    return resolver;
+  }
+
+  /** Statuses from a full read of the store, sharing nothing with other reads. */
+  static async loadUncached(
+    graph: AssetGraph,
+    store: MetadataStore,
+    now: Date,
+  ): Promise<StatusResolver> {
     const [states, leases] = await Promise.all([
       store.partitions.loadStates(),
       store.leases.listLeases(),
     ]);
-    const live = new Map<string, Lease>();
-    for (const lease of leases) {
-      if (lease.expiresAt.getTime() > now.getTime()) {
-        live.set(partitionRefKey(lease.assetKey, lease.partition), lease);
-      }
-    }
-    return new StatusResolver(graph, states, live, now);
+    return new StatusResolver(graph, states, liveLeases(leases, now), now);
   }
 
   state(key: AssetKey, partition: PartitionKey): PartitionState | undefined {
@@ -69,6 +118,8 @@ export class StatusResolver {
 
   /** Every partition of `key` that exists now, with its status. */
   asset(key: AssetKey): AssetStatusSummary {
+    const known = this.#summaries.get(key);
+    if (known) return known;
     const counts = emptyCounts();
     const partitions = new Map<PartitionKey, PartitionStatus>();
     for (const partition of this.graph.get(key).partitions.keys(this.now)) {
@@ -76,7 +127,9 @@ export class StatusResolver {
       partitions.set(partition, status);
       counts[status.status]++;
     }
-    return { key, partitions, counts, status: rollupStatus(counts) };
+    const summary = { key, partitions, counts, status: rollupStatus(counts) };
+    this.#summaries.set(key, summary);
+    return summary;
   }
 
   #compute(key: AssetKey, partition: PartitionKey): PartitionStatus {
@@ -165,3 +218,14 @@ export class StatusResolver {
 }
 
 const NO_FAILURES: readonly { upstream: AssetKey; partition: PartitionKey }[] = Object.freeze([]);
+
+/** The leases still live at `now`, keyed by partitionRefKey(). */
+function liveLeases(leases: readonly Lease[], now: Date): Map<string, Lease> {
+  const live = new Map<string, Lease>();
+  for (const lease of leases) {
+    if (lease.expiresAt.getTime() > now.getTime()) {
+      live.set(partitionRefKey(lease.assetKey, lease.partition), lease);
+    }
+  }
+  return live;
+}

@@ -1,0 +1,80 @@
+// Every partition state of one store, kept in memory and brought up to date through the store's
+// change feed: after the first read, a status request reads only the partitions written since the
+// last one. One mirror per store object, shared by everything in the process that reads statuses
+// (materialize's plan, `assets`, the daemon's ticks, the UI).
+import type { AssetKey } from "../definitions/asset_key.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
+import type {
+  ChangeMark,
+  MetadataStore,
+  PartitionState,
+  StateIndex,
+} from "../store/metadata_store.ts";
+
+const MIRRORS = new WeakMap<MetadataStore, StateMirror>();
+
+export class StateMirror {
+  #states: StateIndex = new Map();
+  #mark: ChangeMark | undefined;
+  /** The refresh in flight, or the last one: refreshes run one after another. */
+  #last: Promise<unknown> = Promise.resolve();
+  /** A refresh queued behind the one in flight; callers arriving meanwhile share it. */
+  #queued: Promise<StateIndex> | undefined;
+  #reads = 0;
+
+  private constructor(private readonly store: MetadataStore) {}
+
+  /** The mirror of `store`, made on first use. */
+  static of(store: MetadataStore): StateMirror {
+    let mirror = MIRRORS.get(store);
+    if (!mirror) MIRRORS.set(store, mirror = new StateMirror(store));
+    return mirror;
+  }
+
+  /** How many times the store was read (for tests and the bench). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /**
+   * Every partition state as the store holds it now: the same index as loadStates(), never
+   * changed afterwards (a later read returns a new index sharing the assets that did not
+   * change, and the same index when nothing changed).
+   */
+  read(): Promise<StateIndex> {
+    // A queued refresh has not begun its read, so it sees everything written before this call.
+    if (this.#queued) return this.#queued;
+    const queued = this.#last.then(() => {
+      this.#queued = undefined;
+      return this.#refresh();
+    });
+    this.#queued = queued;
+    this.#last = queued.catch(() => {});
+    return queued;
+  }
+
+  async #refresh(): Promise<StateIndex> {
+    this.#reads++;
+    const changes = await this.store.changes.statesSince(this.#mark);
+    this.#states = this.#mark === undefined ? changes.states : merged(this.#states, changes.states);
+    this.#mark = changes.mark;
+    return this.#states;
+  }
+}
+
+/** `states` with `changes` applied, copying only the assets that changed. */
+function merged(states: StateIndex, changes: StateIndex): StateIndex {
+  if (changes.size === 0) return states;
+  const next = new Map(states);
+  for (const [key, changed] of changes) {
+    const before = states.get(key);
+    if (before === undefined) {
+      next.set(key, changed);
+      continue;
+    }
+    const partitions = new Map<PartitionKey, PartitionState>(before);
+    for (const [partition, state] of changed) partitions.set(partition, state);
+    next.set(key as AssetKey, partitions);
+  }
+  return next;
+}
