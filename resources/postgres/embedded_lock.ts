@@ -79,7 +79,8 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
 }
 
-async function readLock(
+/** The lock file's text and its holder (undefined when unreadable), or undefined when free. */
+export async function readLock(
   path: string,
 ): Promise<{ text: string; holder: LockHolder | undefined } | undefined> {
   let text: string;
