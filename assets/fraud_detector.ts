@@ -34,6 +34,7 @@ import {
 } from "../models/gates.ts";
 import { featureImportance, rocAuc } from "../models/metrics.ts";
 import { MODEL_REPORT_FORMAT, type ModelReport, modelReportOf } from "../models/model_report.ts";
+import { MODEL_FILES } from "../models/model_files.ts";
 import { CHAMPION, FRAUD_DETECTOR_KEY, versionLabel } from "../models/model_versions.ts";
 import { exportOnnx } from "../models/onnx_export.ts";
 import { onnxParity } from "../models/onnx_parity.ts";
@@ -44,17 +45,8 @@ import type { TreeModel } from "../models/tree_model.ts";
 import { predictBatch } from "../models/tree_predict.ts";
 import type {} from "./resources.ts";
 
-/** The files a model version holds, beside each other in its lake location. */
-export const MODEL_FILES = {
-  /** The TreeModel as JSON (what serving and the trainer's scoring read). */
-  model: "model.json",
-  /** The same ensemble as ONNX, for onnxruntime. */
-  onnx: "model.onnx",
-  /** The report (the materialization's metadata) as a file. */
-  report: "report.json",
-  /** Each feature's training distribution, for drift (models/feature_drift.ts). */
-  profile: "feature_profile.json",
-} as const;
+/** The files a model version holds (models/model_files.ts, which serving reads too). */
+export { MODEL_FILES };
 
 /** Days a partition reads from silver: 29 to train on (D-30..D-2) and D-1 to validate on. */
 export const WINDOW_DAYS = 30;

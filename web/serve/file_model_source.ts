@@ -1,37 +1,9 @@
 // A ModelSource over two files: a TreeModel as JSON and its exported ONNX beside it (same name,
 // extension .onnx). The version is derived from both files' bytes, so rewriting either one is a
 // new version; a poll on their size and modification time signals the change.
-import { z } from "zod";
-import { TREE_MODEL_FORMAT, type TreeModel } from "../../models/tree_model.ts";
 import type { ModelSnapshot, ModelSource } from "./model_source.ts";
 import { ModelLoadError } from "./serving_model.ts";
-
-const numbers = z.array(z.number());
-
-const TreeSchema = z.object({
-  feature: z.array(z.int()),
-  threshold: numbers,
-  left: z.array(z.int()),
-  right: z.array(z.int()),
-  missingLeft: z.array(z.boolean()),
-  value: numbers,
-  cover: numbers,
-  gain: numbers,
-}).refine(
-  (tree) =>
-    [tree.threshold, tree.left, tree.right, tree.missingLeft, tree.value, tree.cover, tree.gain]
-      .every((column) => column.length === tree.feature.length) && tree.feature.length > 0,
-  { message: "every node array of a tree must have the same, non-zero length" },
-);
-
-const TreeModelSchema = z.object({
-  format: z.literal(TREE_MODEL_FORMAT),
-  featureNames: z.array(z.string()),
-  baseScore: z.number(),
-  trees: z.array(TreeSchema),
-  threshold: z.number(),
-  binEdges: z.array(numbers),
-});
+import { parseTreeModel } from "./tree_model_json.ts";
 
 export interface FileModelSourceOptions {
   /** Poll period of watch(), in milliseconds. */
@@ -65,7 +37,7 @@ export class FileModelSource implements ModelSource {
           `the file is missing; export it with models/onnx_export.ts`,
       );
     }
-    const model = parseModel(this.modelPath, modelBytes);
+    const model = parseTreeModel(this.modelPath, modelBytes);
     return { version: await versionOf(this.modelPath, modelBytes, onnx), model, onnx };
   }
 
@@ -104,24 +76,6 @@ export class FileModelSource implements ModelSource {
 /** `model.json` -> `model.onnx`; any other name gets `.onnx` appended. */
 export function onnxPathOf(modelPath: string): string {
   return modelPath.endsWith(".json") ? `${modelPath.slice(0, -5)}.onnx` : `${modelPath}.onnx`;
-}
-
-function parseModel(path: string, bytes: Uint8Array): TreeModel {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new ModelLoadError(`Cannot load ${path} as it is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = TreeModelSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelLoadError(
-      `Cannot load ${path} as it must be a ${TREE_MODEL_FORMAT} model: ` +
-        `${issue.path.join(".") || "the document"}: ${issue.message}`,
-    );
-  }
-  return parsed.data as TreeModel;
 }
 
 async function versionOf(path: string, model: Uint8Array, onnx: Uint8Array): Promise<string> {

@@ -1,10 +1,11 @@
 // A ModelSource held in memory: tests and the bench set its snapshot and it tells the watchers,
 // as the store-backed source does when the champion alias moves.
+import { ChangeSignal } from "./change_signal.ts";
 import type { ModelSnapshot, ModelSource } from "./model_source.ts";
 
 export class MemoryModelSource implements ModelSource {
   #snapshot: ModelSnapshot | undefined;
-  readonly #watchers = new Set<() => void>();
+  readonly #changes = new ChangeSignal();
 
   constructor(snapshot?: ModelSnapshot) {
     this.#snapshot = snapshot;
@@ -15,18 +16,16 @@ export class MemoryModelSource implements ModelSource {
   }
 
   watch(onChange: () => void): () => void {
-    const watcher = () => onChange();
-    this.#watchers.add(watcher);
-    return () => this.#watchers.delete(watcher);
+    return this.#changes.watch(onChange);
   }
 
   /** Replaces the snapshot (undefined: no champion) and notifies every watcher. */
   set(snapshot: ModelSnapshot | undefined): void {
     this.#snapshot = snapshot;
-    for (const watcher of [...this.#watchers]) watcher();
+    this.#changes.fire();
   }
 
   get watchers(): number {
-    return this.#watchers.size;
+    return this.#changes.watchers;
   }
 }
