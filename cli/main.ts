@@ -14,6 +14,7 @@ import { modelsCommand } from "./models_command.ts";
 import { runsCommand } from "./runs_command.ts";
 import { schedulesCommand } from "./schedules_command.ts";
 import { sensorsCommand } from "./sensors_command.ts";
+import { serveCommand } from "./serve_command.ts";
 import { uiCommand } from "./ui_command.ts";
 import { vacuumCommand } from "./vacuum_command.ts";
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   ingestCommand,
   generateCommand,
   uiCommand,
+  serveCommand,
   daemonCommand,
   runsCommand,
   schedulesCommand,

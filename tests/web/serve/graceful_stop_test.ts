@@ -1,9 +1,10 @@
+// SIGTERM on a serve process (the real app and graceful server over a gated model): it stops
+// accepting, finishes the request in flight and exits 0. The command's own start and stop are in
+// tests/cli/serve_command_test.ts.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exportOnnx } from "../../../models/onnx_export.ts";
-import { onnxPathOf } from "../../../web/serve/file_model_source.ts";
 import { scriptCommand } from "../../support/deno_script.ts";
-import { featureRow, fixtureModel } from "./_fixture_model.ts";
+import { featureRow } from "./_fixture_model.ts";
 
 /** A spawned script and its stdout as JSON log lines, read as they arrive. */
 class LoggedProcess {
@@ -74,51 +75,6 @@ Deno.test("SIGTERM stops accepting, finishes the request in flight and exits 0",
       "stopping",
       "stopped",
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("main.ts stops with exit code 2 and one line per bad setting", async () => {
-  const { code, stdout, stderr } = await scriptCommand("web/serve/main.ts", [], {
-    PORT: "eighty",
-    SLUICE_SERVE_MODEL: "x.json",
-  }).output();
-  assert.equal(code, 2);
-  assert.equal(new TextDecoder().decode(stdout), "");
-  assert.equal(
-    new TextDecoder().decode(stderr),
-    "Cannot start serve as PORT must be an integer from 0 to 65535: current value is 'eighty'\n",
-  );
-});
-
-Deno.test("main.ts answers 503 until the model file appears, then serves it, and stops on SIGTERM", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice-serve-main-" });
-  const modelPath = join(dir, "champion.json");
-  const server = new LoggedProcess("web/serve/main.ts", {
-    PORT: "0",
-    SLUICE_SERVE_MODEL: modelPath,
-    SLUICE_SERVE_POLL_MS: "100",
-  });
-  try {
-    const { port } = await server.next("listening");
-    await server.next("no_model");
-    const early = await fetch(`http://127.0.0.1:${port}/health/ready`);
-    assert.equal(early.status, 503);
-    await early.body?.cancel();
-    const model = fixtureModel();
-    await Deno.writeFile(onnxPathOf(modelPath), exportOnnx(model));
-    await Deno.writeTextFile(modelPath, JSON.stringify(model));
-    const loaded = await server.next("model_loaded");
-    assert.match(String(loaded.model_version), /^champion@[0-9a-f]{12}$/);
-    const response = await post(port, "/v1/predict", featureRow());
-    assert.equal(response.status, 200);
-    assert.equal((await response.json()).model_version, loaded.model_version);
-    server.child.kill("SIGTERM");
-    const status = await server.child.status;
-    await server.done;
-    assert.equal(status.code, 0, await server.stderr);
-    assert.equal(server.events.at(-1)?.event, "stopped");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
