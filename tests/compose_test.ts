@@ -1,9 +1,23 @@
 // compose.yaml cannot run here (no Docker engine), so it is checked as data: every Sluice service
 // passes the config schema with what compose gives it, points at the right servers, and the
-// ports and names agree with README.
+// ports and names agree with README. The serve service's health check also runs for real,
+// against serve started with compose's settings and the test Postgres and S3.
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { DEPLOYMENT_VARIABLES, loadConfig } from "../resources/config.ts";
+import { openLake } from "../resources/lake/open_lake.ts";
+import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
+import { ServeProcess } from "./cli/_serve_process.ts";
+import { runScript } from "./support/deno_script.ts";
+import {
+  createFreshDatabase,
+  needsPostgres,
+  needsS3,
+  requireTestVariable,
+  testS3Settings,
+} from "./support/services.ts";
+import { commitModelVersion, moveChampion } from "./web/serve/_champion_store.ts";
+import { fixtureModel } from "./web/serve/_fixture_model.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const SLUICE_SERVICES = ["ingest", "daemon", "ui", "serve"];
@@ -159,4 +173,81 @@ Deno.test("compose's daemon service runs the daemon task, publishes /metrics, as
   // Compose kills a container stop_grace_period after SIGTERM: more than the daemon's grace.
   const stopSeconds = Number(/^(\d+)s$/.exec(daemon.stop_grace_period ?? "10s")![1]);
   assert.ok(stopSeconds * 1000 > config.daemon.shutdownGraceMs, `${stopSeconds} s`);
+});
+
+Deno.test("compose's serve service listens on all addresses on 8000, asks `serve --health` and keeps no state in the project volume", async () => {
+  const services = await composeServices();
+  const serve = services.serve;
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
+  const config = loadConfig(environment(serve));
+  assert.deepEqual(serve.command, ["task", "serve"]);
+  assert.match(tasks.serve, /sluice\.ts serve$/);
+  assert.deepEqual([config.serve.host, config.serve.port], ["0.0.0.0", 8000]);
+  assert.deepEqual(serve.ports, ["8000:8000"]);
+  assert.deepEqual(serve.healthcheck!.test, ["CMD", "deno", "task", "serve", "--health"]);
+  assert.ok(config.serve.token, "the reload route is enabled with .env's token");
+  // Replicas share nothing but Postgres and S3: the lake cache stays inside each container.
+  assert.ok(!config.home.startsWith("/app"), `SLUICE_HOME ${config.home} is in the project volume`);
+  assert.ok(config.s3Lake, "the model files come from the S3 lake");
+});
+
+Deno.test({
+  name:
+    "compose's serve settings with the test Postgres and S3: its health check fails before a champion and passes once one is promoted",
+  ...needsPostgres(),
+  ...needsS3(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const services = await composeServices();
+    const home = await Deno.makeTempDir({ prefix: "sluice-compose-serve-" });
+    const database = await createFreshDatabase();
+    const s3 = testS3Settings();
+    // Compose's environment, its servers swapped for the test services and PORT for a free one.
+    const env: Record<string, string> = {
+      ...environment(services.serve),
+      DATABASE_URL: database.url,
+      SLUICE_LAKE: `s3://${requireTestVariable("SLUICE_TEST_S3_BUCKET")}/compose-serve-${
+        crypto.randomUUID().slice(0, 8)
+      }`,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKey,
+      S3_SECRET_ACCESS_KEY: s3.secretKey,
+      SLUICE_HOME: home,
+      PORT: "0",
+    };
+    delete env.KAFKA_BROKERS;
+    const store = await openMetadataStore({ databaseUrl: database.url });
+    const lake = await openLake(loadConfig(env));
+    const written: string[] = [];
+    const serve = ServeProcess.start(env);
+    try {
+      const url = await serve.url();
+      const healthCheck = () => {
+        const [, , ...args] = services.serve.healthcheck!.test as string[];
+        assert.deepEqual(args, ["task", "serve", "--health"]);
+        // `deno task serve` is `sluice.ts serve`; the check runs on the port serve took.
+        return runScript("sluice.ts", ["serve", "--health"], { ...env, PORT: new URL(url).port });
+      };
+      await serve.next("no_model");
+      const before = await healthCheck();
+      assert.equal(before.code, 1, "unhealthy until there is a champion");
+      const version = await commitModelVersion(store, lake, fixtureModel(), "2026-11-20");
+      written.push(version.location);
+      await moveChampion(store, version);
+      await serve.next("model_loaded", (line) => line.model_version === version.label);
+      const after = await healthCheck();
+      assert.equal(after.code, 0, after.stderr);
+      assert.match(after.stdout, new RegExp(`is ready: model ${version.label}\n$`));
+      assert.equal((await serve.stop()).code, 0);
+    } catch (error) {
+      await serve.kill();
+      throw error;
+    } finally {
+      for (const location of written) await lake.remove(location);
+      await store.close();
+      await database.drop();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

@@ -20,6 +20,8 @@ export interface CommittedVersion {
   /** As serve and `deno task models` name it. */
   readonly label: string;
   readonly day: string;
+  /** Its lake location's URI. */
+  readonly location: string;
 }
 
 /** Writes `model` as the version of `day` and commits it; the champion does not move. */
@@ -65,7 +67,7 @@ export async function commitModelVersion(
   });
   await store.leases.release(FRAUD_DETECTOR_KEY, partition, runId);
   await store.runs.finishRun(runId, "succeeded", {}, at);
-  return { id, label: versionLabel(id), day };
+  return { id, label: versionLabel(id), day, location: location.uri };
 }
 
 /** Points the champion at `version`, as a promotion by hand does. */
