@@ -11,8 +11,12 @@ import type {
   SealedLocation,
 } from "../../runtime/definitions/lake.ts";
 import { type PartitionKey, UNPARTITIONED } from "../../runtime/partitions/partition_key.ts";
+import type { PartitionRef } from "../../runtime/definitions/partition_ref.ts";
 import { dataVersion, hashParts } from "../../runtime/definitions/version.ts";
 import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";
+
+/** How many partitions prepare() claims at once. */
+const PREPARE_BATCH = 16;
 
 /** Where the embedded lake lives, relative to the working directory. */
 export const DEFAULT_LAKE_ROOT = ".sluice/lake";
@@ -67,9 +71,33 @@ export class FsLake implements ListableLake {
     return { uri: pathToFileURL(dir).href, dir };
   }
 
+  /**
+   * Claims the directories of many partitions with one round of fsyncs, so a run that makes
+   * them anew pays for one instead of one per partition. A partition it cannot claim is left to
+   * allocate(), which says why.
+   */
+  async prepare(partitions: readonly PartitionRef[]): Promise<void> {
+    const durable = new Set<string>();
+    const mark = async ({ assetKey: key, partition }: PartitionRef) => {
+      try {
+        const keyDir = join(this.root, ...assetKey(key).split("."));
+        const partitionDir = join(keyDir, partitionDirName(key, partition));
+        const marker = await this.#markPartitionDir(key, keyDir, partitionDir);
+        if (marker) { for (const path of this.#withAncestors(marker)) durable.add(path); }
+      } catch {
+        // allocate() meets the same problem and reports it for its step.
+      }
+    };
+    // A few partitions at a time: each is a handful of file system calls, which overlap.
+    for (let i = 0; i < partitions.length; i += PREPARE_BATCH) {
+      await Promise.all(partitions.slice(i, i + PREPARE_BATCH).map(mark));
+    }
+    await Promise.all([...durable].map(syncPath));
+  }
+
   async seal(location: LakeLocation): Promise<SealedLocation> {
     const dir = this.#locationDir(location.uri, "seal");
-    if (await statOrNull(dir) === null) {
+    if (statSyncOrNull(dir) === null) {
       throw new RuntimeInvariantError(
         `Cannot seal lake location '${dir}' (${this.#describe(dir)}): it does not exist; ` +
           `allocate a location before writing and sealing it`,
@@ -85,9 +113,10 @@ export class FsLake implements ListableLake {
     // Every fsync at once: nothing points at the location until all of them are done, so their
     // order does not matter, and the file system commits concurrent ones together (one journal
     // commit instead of one per file and directory, which was most of a small step's time).
+    // The directories to sync are those holding the files (the digest covers files only).
     const [digests] = await Promise.all([
       Promise.all(files.map((file) => syncAndDigest(join(dir, file)))),
-      listSubdirs(dir).then((subdirs) => Promise.all(subdirs.map((s) => syncPath(join(dir, s))))),
+      Promise.all(subdirsOf(files).map((subdir) => syncPath(join(dir, subdir)))),
       this.#syncAncestors(dir),
     ]);
     const parts: string[] = ["sluice-lake-location-v1"];
@@ -99,9 +128,10 @@ export class FsLake implements ListableLake {
     return { dataVersion: dataVersion(hashParts(parts)), bytes, files: files.length };
   }
 
+  // deno-lint-ignore require-await -- a stat is quicker without a trip to the thread pool
   async open(uri: string): Promise<LakeLocation> {
     const dir = this.#locationDir(uri, "open");
-    const info = await statOrNull(dir);
+    const info = statSyncOrNull(dir);
     if (info === null || !info.isDirectory) {
       throw new RuntimeInvariantError(
         `Cannot open lake location '${uri}': no such directory; ` +
@@ -155,10 +185,26 @@ export class FsLake implements ListableLake {
     }
   }
 
-  /** Creates the partition directory and its marker, refusing a path another asset owns. */
+  /** Creates the partition directory and its marker, durably, refusing a path another owns. */
   async #claimPartitionDir(key: AssetKey, keyDir: string, partitionDir: string): Promise<void> {
+    const marker = await this.#markPartitionDir(key, keyDir, partitionDir);
+    // The marker must survive a crash, or this partition's locations would become unlisted.
+    if (marker) await Promise.all(this.#withAncestors(marker).map(syncPath));
+  }
+
+  /**
+   * Creates the partition directory and its marker, refusing a path another asset owns; the
+   * marker's path when it wrote one (not yet fsync'd), undefined when it was there.
+   */
+  async #markPartitionDir(
+    key: AssetKey,
+    keyDir: string,
+    partitionDir: string,
+  ): Promise<string | undefined> {
+    // Metadata calls on hot directories are synchronous: a trip to the thread pool cost more
+    // than the call itself, and a step made several.
     for (let dir = keyDir; isInside(this.root, dir); dir = dirname(dir)) {
-      if (await statOrNull(join(dir, PARTITION_MARKER)) !== null) {
+      if (statSyncOrNull(join(dir, PARTITION_MARKER)) !== null) {
         throw new RuntimeInvariantError(
           `Cannot allocate a lake location for asset '${key}': its directory '${keyDir}' lies ` +
             `inside the partition directory '${dir}' of another asset; rename one of the two assets`,
@@ -167,9 +213,9 @@ export class FsLake implements ListableLake {
       }
     }
     const marker = join(partitionDir, PARTITION_MARKER);
-    if (await statOrNull(marker) !== null) return;
+    if (statSyncOrNull(marker) !== null) return undefined;
     // An empty unmarked directory is our own claim cut short by a crash, not another asset's.
-    if (await statOrNull(partitionDir) !== null && !await isEmptyDir(partitionDir)) {
+    if (statSyncOrNull(partitionDir) !== null && !await isEmptyDir(partitionDir)) {
       throw new RuntimeInvariantError(
         `Cannot allocate a lake location for asset '${key}': '${partitionDir}' already holds ` +
           `the directories of another asset; rename one of the two assets`,
@@ -177,9 +223,8 @@ export class FsLake implements ListableLake {
       );
     }
     await Deno.mkdir(partitionDir, { recursive: true });
-    // The marker must survive a crash, or this partition's locations would become unlisted.
     await Deno.writeFile(marker, new Uint8Array());
-    await Promise.all([syncPath(marker), this.#syncAncestors(marker)]);
+    return marker;
   }
 
   /** The local directory of a `file://` URI under the root, or a clear error for anything else. */
@@ -204,9 +249,14 @@ export class FsLake implements ListableLake {
 
   /** Fsyncs every directory from `path`'s parent up to the root, so new entries survive a crash. */
   async #syncAncestors(path: string): Promise<void> {
-    const dirs = [this.root];
-    for (let dir = dirname(path); isInside(this.root, dir); dir = dirname(dir)) dirs.push(dir);
-    await Promise.all(dirs.map(syncPath));
+    await Promise.all(this.#withAncestors(path).slice(1).map(syncPath));
+  }
+
+  /** `path` and every directory from its parent up to the root. */
+  #withAncestors(path: string): string[] {
+    const paths = [path, this.root];
+    for (let dir = dirname(path); isInside(this.root, dir); dir = dirname(dir)) paths.push(dir);
+    return paths;
   }
 
   /** "asset 'a.b' partition 'p'" for a location directory, for error messages. */
@@ -250,26 +300,32 @@ async function childDirs(dir: string): Promise<string[]> {
   return names;
 }
 
-/** Relative paths of every directory under `dir`, deepest first. */
-async function listSubdirs(dir: string): Promise<string[]> {
-  const dirs: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isDirectory) continue;
-    for (const nested of await listSubdirs(join(dir, entry.name))) {
-      dirs.push(`${entry.name}/${nested}`);
-    }
-    dirs.push(entry.name);
-  }
-  return dirs;
-}
-
 async function syncPath(path: string): Promise<void> {
-  const handle = await Deno.open(path, { read: true });
+  // Opening is quick and synchronous; only the fsync waits for the disk.
+  const handle = Deno.openSync(path, { read: true });
   try {
     await handle.sync();
   } finally {
     handle.close();
   }
+}
+
+function statSyncOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** Every directory holding one of `files` (relative paths), deepest first. */
+function subdirsOf(files: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const file of files) {
+    for (let dir = dirname(file); dir !== "."; dir = dirname(dir)) dirs.add(dir);
+  }
+  return [...dirs].sort((a, b) => b.length - a.length);
 }
 
 async function isEmptyDir(path: string): Promise<boolean> {

@@ -3,6 +3,7 @@
 import type { AssetKey } from "./asset_key.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { DataVersion } from "./version.ts";
+import type { PartitionRef } from "./partition_ref.ts";
 
 /** A location in the lake: its durable URI and a local directory holding its files. */
 export interface LakeLocation {
@@ -29,6 +30,12 @@ export interface Lake {
   open(uri: string): Promise<LakeLocation>;
   /** Deletes a location that no pointer references any more. */
   remove(uri: string): Promise<void>;
+  /**
+   * Optional: readies the places of the partitions a run is about to materialize all at once
+   * (a filesystem lake claims their directories with one round of fsyncs instead of one per
+   * partition). Best effort: what it cannot ready, allocate() reports.
+   */
+  prepare?(partitions: readonly PartitionRef[]): Promise<void>;
 }
 
 /** A location found in the lake, with when it was last written (for vacuum's grace period). */

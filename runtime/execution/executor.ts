@@ -74,6 +74,10 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   const outcomes = new Map<string, StepOutcome>();
   try {
     log.info(`run ${runId} started: ${plan.steps.length} steps`);
+    // New partitions' places in the lake made durable together, not one step at a time.
+    await options.lake.prepare?.(
+      plan.steps.map((step) => ({ assetKey: step.key, partition: step.partition })),
+    );
     await schedule(plan, options.concurrency, outcomes, cancel.signal, (step) =>
       runStep(
         {

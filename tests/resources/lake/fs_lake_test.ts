@@ -79,6 +79,46 @@ Deno.test("FsLake.allocate() refuses an asset nested inside another asset's part
   });
 });
 
+Deno.test("FsLake.prepare() claims partition directories up front, and leaves what it cannot claim to allocate()", async () => {
+  await withLake(async (lake) => {
+    const day2 = partitionKey("2026-11-02");
+    await lake.allocate(assetKey("bronze"), partitionKey("orders"), "m0");
+    await lake.prepare([
+      { assetKey: assetKey("silver.users"), partition: DAY },
+      { assetKey: assetKey("silver.users"), partition: day2 },
+      { assetKey: ORDERS, partition: DAY },
+    ]);
+    for (const day of ["2026-11-01", "2026-11-02"]) {
+      const marker = join(lake.root, "silver", "users", day, PARTITION_MARKER);
+      assert.ok((await Deno.stat(marker)).isFile, `${marker} was not written`);
+    }
+    // bronze.orders lies inside bronze's partition 'orders': prepare() skipped it, and
+    // allocate() says why.
+    await assert.rejects(
+      () => lake.allocate(ORDERS, DAY, "m1"),
+      /inside the partition directory/,
+    );
+    const location = await lake.allocate(assetKey("silver.users"), day2, "m2");
+    await Deno.writeTextFile(join(location.dir, "data"), "x");
+    assert.equal((await lake.seal(location)).files, 1);
+  });
+});
+
+Deno.test("FsLake.seal() digests files in subdirectories as well", async () => {
+  await withLake(async (lake) => {
+    const flat = await lake.allocate(ORDERS, DAY, "m1");
+    await Deno.writeTextFile(join(flat.dir, "a"), "1");
+    const nested = await lake.allocate(ORDERS, DAY, "m2");
+    await Deno.mkdir(join(nested.dir, "x", "y"), { recursive: true });
+    await Deno.writeTextFile(join(nested.dir, "x", "y", "a"), "1");
+    const sealedFlat = await lake.seal(flat);
+    const sealedNested = await lake.seal(nested);
+    assert.equal(sealedNested.files, 1);
+    assert.equal(sealedNested.bytes, 1);
+    assert.notEqual(sealedNested.dataVersion, sealedFlat.dataVersion);
+  });
+});
+
 Deno.test("FsLake.seal() of an empty location names the asset and partition", async () => {
   await withLake(async (lake) => {
     const location = await lake.allocate(ORDERS, DAY, "m1");
