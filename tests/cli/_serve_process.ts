@@ -27,7 +27,10 @@ export class ServeProcess {
     this.#url = this.next("listening").then((line) => `http://127.0.0.1:${line.port}`);
   }
 
-  /** Starts serve with `env` over the test's own environment (PORT=0 unless set). */
+  /**
+   * Starts serve with `env` over the test's own environment (PORT=0 unless set). Its log must
+   * stay at info or below (SLUICE_LOG_LEVEL): the port is read from the `listening` event.
+   */
   static start(env: Record<string, string>, args: readonly string[] = []): ServeProcess {
     return new ServeProcess(env, args);
   }
