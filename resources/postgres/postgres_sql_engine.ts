@@ -128,7 +128,7 @@ async function buildMart(
   const tag = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   const stageName = `${source.key.slice(source.key.indexOf(".") + 1)}__stage_${tag}`;
   const stage = `${quoteIdent(schemaOf(source.key))}.${quoteIdent(stageName)}`;
-  await db.exec(`create schema if not exists ${quoteIdent(schemaOf(source.key))}`);
+  await ensureSchema(db, schemaOf(source.key));
   // A mart is a pure function of its inputs: its version is the SQL plus what it read.
   const upstreams = [...new Set(source.refs.map((ref) => resolve(ref.key)))].sort();
   const inputs = upstreams.flatMap((key) =>
@@ -330,6 +330,25 @@ async function ensureIndexes(
       })`,
     );
   }
+}
+
+/**
+ * Creates the mart's schema unless it exists. Marts of one schema build side by side, and two
+ * concurrent `create schema if not exists` of a new schema race on Postgres (the loser fails
+ * with a unique violation on pg_namespace): the creation holds the same DDL lock as the
+ * warehouse's publish (resources/warehouse/publish_partition.ts), so one creates it and the
+ * others see it.
+ */
+async function ensureSchema(db: SqlClient, schema: string): Promise<void> {
+  const [{ found }] = await db.query<{ found: boolean }>(
+    "select exists (select 1 from pg_namespace where nspname = $1) as found",
+    [schema],
+  );
+  if (found) return;
+  await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`sluice.ddl:${schema}`]);
+    await tx.exec(`create schema if not exists ${quoteIdent(schema)}`);
+  });
 }
 
 async function relationExists(db: SqlClient, key: AssetKey): Promise<boolean> {
