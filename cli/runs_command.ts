@@ -1,21 +1,22 @@
-// `sluice runs`: the run queue and its history (each request with its run's status), one request
-// in detail (`runs show ID`: its run's steps and log), `runs cancel ID`, `runs enqueue` (a range
+// `sluice runs`: the run queue and its history (each request with its run's status, and the runs
+// no request started: `materialize`, `ingest`), one request or run in detail (`runs show ID` or
+// `runs ID`: its run's steps and log), `runs cancel ID`, `runs enqueue` (a range
 // of days split into requests several daemons share) and `runs daemons`. `--json` prints the
 // shapes the UI serves.
 import { parseArgs } from "node:util";
 import { splitBackfill } from "../runtime/automation/backfill.ts";
-import { daemonView } from "../runtime/automation/automation_views.ts";
-import { runDocument, runsDocument } from "../runtime/automation/run_documents.ts";
+import { daemonView, runReason } from "../runtime/automation/automation_views.ts";
+import {
+  runDocument,
+  RUNS_STATUSES,
+  runsDocument,
+  type RunsStatus,
+} from "../runtime/automation/run_documents.ts";
 import { RequestError } from "../runtime/errors.ts";
 import { resolveSelection } from "../runtime/graph/selection.ts";
 import { displayPartition } from "../runtime/partitions/partition_key.ts";
 import { parsePartitionSelection } from "../runtime/partitions/partition_selection.ts";
-import type {
-  MetadataStore,
-  RunRequestId,
-  RunRequestStatus,
-} from "../runtime/store/metadata_store.ts";
-import { RUN_REQUEST_STATUSES } from "../runtime/store/run_queue_store.ts";
+import type { MetadataStore, RunRequestId } from "../runtime/store/metadata_store.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -23,15 +24,17 @@ import { formatDuration, renderTable } from "./table.ts";
 import { clip, formatWhen } from "./time_text.ts";
 
 export const RUNS_USAGE = `Usage: sluice runs [--status S,S] [--limit N] [--json]
-       sluice runs show ID [--json]
+       sluice runs [show] ID [--json]
        sluice runs cancel ID
        sluice runs enqueue [SELECTION...] [--partition P | A..B] [--force] [--chunk-days N]
                            [--tag KEY=VALUE]... [--json]
        sluice runs daemons [--json]
 
-The run queue, newest first: each request (from a schedule, a sensor, automation, the UI or
-the CLI) with its status and its run's. 'show' prints a request with its run's steps and log
-(an ID that is a run id shows that run). 'cancel' ends a queued request or asks the daemon
+The run queue and its history, newest first: each request (from a schedule, a sensor,
+automation, the UI or the CLI) with its status and its run's, then the runs no request started
+(\`deno task materialize\`, \`ingest\`: running, succeeded, failed, cancelled, or abandoned
+with the reason). 'show' prints a request with its run's steps and log (an ID that is a run id
+shows that run). 'cancel' ends a queued request or asks the daemon
 running it to stop. 'enqueue' queues a materialization for the daemons; a range of days is
 split into requests of --chunk-days days (default 1), so several daemons share a backfill.
 'daemons' lists the live daemons.`;
@@ -75,6 +78,10 @@ async function runRuns(instance: Instance, args: string[]): Promise<ExitCode> {
         tags: parseTags(values.tag ?? []),
       });
     default:
+      // `runs 42` or `runs 20261201-020000-1a2b3c4d`: an id alone is `runs show ID`.
+      if (rest.length === 0 && /^\d[\w-]*$/.test(action)) {
+        return await showRequest(instance.store, action, json);
+      }
       throw new RequestError(
         `Cannot read 'runs ${positionals.join(" ")}': expected 'runs', 'runs show ID', ` +
           "'runs cancel ID', 'runs enqueue SELECTION' or 'runs daemons'",
@@ -84,7 +91,7 @@ async function runRuns(instance: Instance, args: string[]): Promise<ExitCode> {
 
 async function listRequests(
   store: MetadataStore,
-  options: { json: boolean; statuses: RunRequestStatus[] | undefined; limit: number },
+  options: { json: boolean; statuses: RunsStatus[] | undefined; limit: number },
 ): Promise<ExitCode> {
   const document = await runsDocument(store, {
     statuses: options.statuses,
@@ -94,11 +101,15 @@ async function listRequests(
     console.log(JSON.stringify(document, null, 2));
     return EXIT.ok;
   }
-  const { requests: views, daemons, queued, running } = document;
+  const { requests: views, runs, daemons, queued, running } = document;
   const depth = { queued, running };
   const now = new Date();
   if (views.length === 0) {
-    console.log("The run queue is empty: `deno task runs enqueue SELECTION` queues a run.");
+    console.log(
+      options.statuses === undefined
+        ? "The run queue is empty: `deno task runs enqueue SELECTION` queues a run."
+        : `No request is ${options.statuses.join(" or ")}.`,
+    );
   } else {
     console.log(renderTable(
       ["ID", "STATUS", "ORIGIN", "SELECTION", "PARTITIONS", "RUN", "CREATED", "MESSAGE"],
@@ -111,6 +122,22 @@ async function listRequests(
         v.run ? `${v.run.id} ${v.run.status}` : "-",
         formatWhen(v.created_at, now),
         clip(v.message, 60),
+      ]),
+    ));
+  }
+  if (runs.length > 0) {
+    console.log("\nRuns no request started:");
+    console.log(renderTable(
+      ["RUN", "STATUS", "ORIGIN", "SELECTION", "PARTITIONS", "STARTED", "ENDED", "REASON"],
+      runs.map((r) => [
+        r.id,
+        r.status,
+        r.origin,
+        clip(r.selection || "*", 36),
+        r.partitions,
+        formatWhen(r.started_at, now),
+        formatWhen(r.finished_at, now),
+        clip(r.reason, 60),
       ]),
     ));
   }
@@ -157,8 +184,14 @@ async function showRequest(store: MetadataStore, id: string, json: boolean): Pro
   }
   if (run !== null) {
     console.log(
-      `\nRun ${run.id} ${run.status} (${run.command}), started ${formatWhen(run.startedAt, now)}`,
+      `${view === null ? "" : "\n"}Run ${run.id} ${run.status} (${run.command}), started ${
+        formatWhen(run.startedAt, now)
+      }, ended ${formatWhen(run.finishedAt, now)}`,
     );
+    const reason = runReason(run);
+    if (reason !== null) {
+      console.log(`${run.status === "abandoned" ? "Abandoned" : "Reason"}: ${reason}`);
+    }
     if (steps.length > 0) {
       console.log(renderTable(
         ["ASSET", "PARTITION", "STATUS", "ROWS", "DURATION", "REASON"],
@@ -287,17 +320,17 @@ function single(rest: readonly string[], action: string): string {
   return rest[0];
 }
 
-function parseStatuses(text: string | undefined): RunRequestStatus[] | undefined {
+function parseStatuses(text: string | undefined): RunsStatus[] | undefined {
   if (text === undefined) return undefined;
   const statuses = text.split(",").map((s) => s.trim());
   for (const status of statuses) {
-    if (!(RUN_REQUEST_STATUSES as readonly string[]).includes(status)) {
+    if (!(RUNS_STATUSES as readonly string[]).includes(status)) {
       throw new RequestError(
-        `Cannot use --status ${status}: expected ${RUN_REQUEST_STATUSES.join(", ")}`,
+        `Cannot use --status ${status}: expected ${RUNS_STATUSES.join(", ")}`,
       );
     }
   }
-  return statuses as RunRequestStatus[];
+  return statuses as RunsStatus[];
 }
 
 function parseTags(entries: readonly string[]): Record<string, string> {

@@ -166,6 +166,46 @@ export function runRequestView(
   };
 }
 
+/** A run no request started (`deno task materialize`, `ingest`), as `runs --json` lists it. */
+export interface RunView {
+  readonly id: string;
+  readonly status: string;
+  /** The command that started it: `materialize`, `ingest`, `vacuum`. */
+  readonly origin: string;
+  readonly selection: string;
+  readonly partitions: string;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly host: string;
+  readonly pid: number;
+  /** Why it ended as it did, when its summary says (an abandoned run: who noticed its death). */
+  readonly reason: string | null;
+}
+
+export function runView(run: RunRecord): RunView {
+  return {
+    id: run.id,
+    status: run.status,
+    origin: run.command,
+    selection: run.selection,
+    partitions: run.partitions,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    host: run.host,
+    pid: run.pid,
+    reason: runReason(run),
+  };
+}
+
+/** The reason a run's summary records (`reason` of an abandoned run, `error` of a failed one). */
+export function runReason(run: RunRecord): string | null {
+  for (const field of ["reason", "error"]) {
+    const value = run.summary[field];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return null;
+}
+
 export interface DaemonView {
   readonly id: string;
   readonly status: string;

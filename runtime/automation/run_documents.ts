@@ -5,16 +5,20 @@ import type {
   MetadataStore,
   RunId,
   RunRecord,
-  RunRequestFilter,
   RunRequestId,
   RunRequestRecord,
+  RunRequestStatus,
+  RunStatus,
   StepRecord,
 } from "../store/metadata_store.ts";
+import { RUN_REQUEST_STATUSES, RUN_STATUSES } from "../store/run_queue_store.ts";
 import {
   type DaemonView,
   daemonView,
   type RunRequestView,
   runRequestView,
+  type RunView,
+  runView,
 } from "./automation_views.ts";
 
 /** The log lines `runs show --json` includes: the run's last ones. */
@@ -25,15 +29,42 @@ export interface RunsDocument {
   readonly running: number;
   /** Newest first, each with its latest run's status. */
   readonly requests: readonly RunRequestView[];
+  /** The history beside the queue: runs no request started (`materialize`, `ingest`), newest first. */
+  readonly runs: readonly RunView[];
   readonly daemons: readonly DaemonView[];
+}
+
+/** A request's status or a run's (`abandoned` is only a run's, `queued` only a request's). */
+export type RunsStatus = RunRequestStatus | RunStatus;
+
+export const RUNS_STATUSES: readonly RunsStatus[] = [
+  ...new Set<RunsStatus>([...RUN_REQUEST_STATUSES, ...RUN_STATUSES]),
+];
+
+export interface RunsFilter {
+  /** Requests and runs with one of these statuses; all when absent. */
+  readonly statuses?: readonly RunsStatus[];
+  /** Of each list, newest first. */
+  readonly limit: number;
 }
 
 export async function runsDocument(
   store: MetadataStore,
-  filter: RunRequestFilter,
+  filter: RunsFilter,
 ): Promise<RunsDocument> {
-  const [requests, daemons, depth] = await Promise.all([
-    store.queue.list(filter),
+  const requestStatuses = filter.statuses?.filter((s): s is RunRequestStatus =>
+    (RUN_REQUEST_STATUSES as readonly string[]).includes(s)
+  );
+  const runStatuses = filter.statuses?.filter((s): s is RunStatus =>
+    (RUN_STATUSES as readonly string[]).includes(s)
+  );
+  const [requests, runs, daemons, depth] = await Promise.all([
+    requestStatuses?.length === 0
+      ? []
+      : store.queue.list({ statuses: requestStatuses, limit: filter.limit }),
+    runStatuses?.length === 0
+      ? []
+      : store.queue.listRunsOutsideQueue({ statuses: runStatuses, limit: filter.limit }),
     store.queue.liveDaemons(),
     store.queue.depth(),
   ]);
@@ -41,6 +72,7 @@ export async function runsDocument(
     queued: depth.queued,
     running: depth.running,
     requests: await Promise.all(requests.map((request) => requestWithRun(store, request))),
+    runs: runs.map(runView),
     daemons: daemons.map(daemonView),
   };
 }

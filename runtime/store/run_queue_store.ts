@@ -2,6 +2,7 @@
 // daemons that claim and run them, and what happens to a dead daemon's requests. Any number of
 // daemons share it; a request is claimed by one (FOR UPDATE SKIP LOCKED).
 import type { RunId } from "./ids.ts";
+import type { RunRecord, RunStatus } from "./run_store.ts";
 
 /** The queue's id of a request, a decimal number (`runs cancel 42`). */
 export type RunRequestId = string & { readonly __brand: "RunRequestId" };
@@ -20,6 +21,15 @@ export const RUN_REQUEST_STATUSES: readonly RunRequestStatus[] = [
   "succeeded",
   "failed",
   "cancelled",
+];
+
+/** Every status a run in the store can have (a request's run, or one no request started). */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "abandoned",
 ];
 
 export interface NewRunRequest {
@@ -73,6 +83,13 @@ export interface RunRequestFilter {
   readonly origin?: RunOrigin;
   readonly originName?: string;
   readonly daemonId?: DaemonId;
+  /** Newest first; 50 by default. */
+  readonly limit?: number;
+}
+
+/** Which runs outside the queue to list. */
+export interface OutsideRunFilter {
+  readonly statuses?: readonly RunStatus[];
   /** Newest first; 50 by default. */
   readonly limit?: number;
 }
@@ -135,6 +152,11 @@ export interface RunQueueStore {
   get(id: RunRequestId): Promise<RunRequestRecord | undefined>;
   list(filter?: RunRequestFilter): Promise<readonly RunRequestRecord[]>;
   depth(): Promise<QueueDepth>;
+  /**
+   * The queue's history beside it: runs recorded in the store that no request started (a
+   * `deno task materialize`, an `ingest`), newest first.
+   */
+  listRunsOutsideQueue(filter?: OutsideRunFilter): Promise<readonly RunRecord[]>;
   /**
    * Queued → cancelled at once; running → cancel requested, and the process running it aborts
    * it. False when the request had already ended (or was already being cancelled).

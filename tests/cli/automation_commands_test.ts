@@ -2,18 +2,24 @@
 // schedules/), on a fresh Postgres: tables, --json shapes, on/off, enqueue, cancel, show, and
 // bad input as one line with exit 2.
 import assert from "node:assert/strict";
+import { openPostgresClient } from "../../resources/postgres/postgres_client.ts";
+import type { RunId } from "../../runtime/store/metadata_store.ts";
+import { SqlMetadataStore } from "../../runtime/store/sql/sql_metadata_store.ts";
 import { runScript } from "../support/deno_script.ts";
 import { createFreshDatabase, needsPostgres } from "../support/services.ts";
 
 async function withCli(
-  fn: (sluice: (...args: string[]) => ReturnType<typeof runScript>) => Promise<void>,
+  fn: (
+    sluice: (...args: string[]) => ReturnType<typeof runScript>,
+    databaseUrl: string,
+  ) => Promise<void>,
 ): Promise<void> {
   const database = await createFreshDatabase();
   const home = await Deno.makeTempDir({ prefix: "sluice-automation-cli-" });
   const env = { ...Deno.env.toObject(), DATABASE_URL: database.url, SLUICE_HOME: home };
   delete (env as Record<string, string | undefined>).KAFKA_BROKERS;
   try {
-    await fn((...args) => runScript("sluice.ts", args, env));
+    await fn((...args) => runScript("sluice.ts", args, env), database.url);
   } finally {
     await database.drop();
     await Deno.remove(home, { recursive: true });
@@ -151,8 +157,8 @@ Deno.test({
       assert.equal(again.code, 2);
       assert.equal(again.stderr.trim(), "error: Request 2 already cancelled: nothing to cancel");
       const show = await sluice("runs", "show", "2");
-      assert.match(show.stdout, /^request    2 cancelled$/m);
-      assert.match(show.stdout, /^message    cancelled before it started$/m);
+      assert.match(show.stdout, /^request {4}2 cancelled$/m);
+      assert.match(show.stdout, /^message {4}cancelled before it started$/m);
       const table = await sluice("runs");
       assert.match(table.stdout, /^2 +cancelled +cli +group:gold +2026-11-03\.\.2026-11-04 +- /m);
       assert.match(table.stdout, /^2 queued, 0 running; 0 live daemons$/m);
@@ -170,8 +176,134 @@ Deno.test({
       assert.equal(status.code, 2);
       assert.equal(
         status.stderr.trim(),
-        "error: Cannot use --status done: expected queued, running, succeeded, failed, cancelled",
+        "error: Cannot use --status done: expected queued, running, succeeded, failed, cancelled, abandoned",
       );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "runs lists the runs no request started beside the queue, an abandoned one with its reason, and shows either kind by id",
+  ...options,
+  async fn() {
+    await withCli(async (sluice, databaseUrl) => {
+      const queued = await sluice("runs", "enqueue", "group:gold", "--partition", "2026-11-01");
+      assert.equal(queued.code, 0, queued.stderr);
+      // What `deno task materialize` and `ingest` record, one of them killed and noticed.
+      const store = new SqlMetadataStore(await openPostgresClient(databaseUrl));
+      try {
+        await store.migrate();
+        const run = (id: string, command: string, minute: number) => ({
+          id: id as RunId,
+          command,
+          selection: command === "ingest" ? "*" : "+gold.fraud_summary",
+          partitions: "partition 2026-11-01",
+          host: "worker-1",
+          pid: 4242,
+          startedAt: new Date(`2026-12-01T01:0${minute}:00Z`),
+        });
+        await store.runs.startRun(run("20261201-010000-aaaaaaaa", "materialize", 0));
+        await store.runs.finishRun(
+          "20261201-010000-aaaaaaaa" as RunId,
+          "succeeded",
+          {},
+          new Date("2026-12-01T01:01:00Z"),
+        );
+        await store.runs.startRun(run("20261201-010200-bbbbbbbb", "ingest", 2));
+        await store.runs.startRun(run("20261201-010300-cccccccc", "materialize", 3));
+        await store.runs.abandonRun(
+          "20261201-010300-cccccccc" as RunId,
+          "its process worker-1:4242 is gone (noticed by daemon d-1)",
+          new Date("2026-12-01T01:04:00Z"),
+        );
+      } finally {
+        await store.close();
+      }
+
+      const json = JSON.parse((await sluice("runs", "--json")).stdout);
+      assert.deepEqual(json.requests.map((r: { id: string }) => r.id), ["1"]);
+      assert.deepEqual(json.runs, [
+        {
+          id: "20261201-010300-cccccccc",
+          status: "abandoned",
+          origin: "materialize",
+          selection: "+gold.fraud_summary",
+          partitions: "partition 2026-11-01",
+          started_at: "2026-12-01T01:03:00.000Z",
+          finished_at: "2026-12-01T01:04:00.000Z",
+          host: "worker-1",
+          pid: 4242,
+          reason: "its process worker-1:4242 is gone (noticed by daemon d-1)",
+        },
+        {
+          id: "20261201-010200-bbbbbbbb",
+          status: "running",
+          origin: "ingest",
+          selection: "*",
+          partitions: "partition 2026-11-01",
+          started_at: "2026-12-01T01:02:00.000Z",
+          finished_at: null,
+          host: "worker-1",
+          pid: 4242,
+          reason: null,
+        },
+        {
+          id: "20261201-010000-aaaaaaaa",
+          status: "succeeded",
+          origin: "materialize",
+          selection: "+gold.fraud_summary",
+          partitions: "partition 2026-11-01",
+          started_at: "2026-12-01T01:00:00.000Z",
+          finished_at: "2026-12-01T01:01:00.000Z",
+          host: "worker-1",
+          pid: 4242,
+          reason: null,
+        },
+      ]);
+
+      const abandoned = JSON.parse(
+        (await sluice("runs", "--status", "abandoned", "--json")).stdout,
+      );
+      assert.deepEqual(abandoned.requests, []);
+      assert.deepEqual(abandoned.runs.map((r: { id: string }) => r.id), [
+        "20261201-010300-cccccccc",
+      ]);
+      const queuedOnly = JSON.parse((await sluice("runs", "--status", "queued", "--json")).stdout);
+      assert.deepEqual(queuedOnly.requests.map((r: { id: string }) => r.id), ["1"]);
+      assert.deepEqual(queuedOnly.runs, []);
+
+      const table = await sluice("runs");
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /^Runs no request started:$/m);
+      assert.match(
+        table.stdout,
+        /^RUN +STATUS +ORIGIN +SELECTION +PARTITIONS +STARTED +ENDED +REASON$/m,
+      );
+      assert.match(
+        table.stdout,
+        /^20261201-010300-cccccccc +abandoned +materialize +\+gold\.fraud_summary +partition 2026-11-01 +.+ its process worker-1:4242 is gone/m,
+      );
+      assert.match(table.stdout, /^20261201-010200-bbbbbbbb +running +ingest +\* /m);
+
+      const shown = await sluice("runs", "20261201-010300-cccccccc");
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(
+        shown.stdout,
+        /^Run 20261201-010300-cccccccc abandoned \(materialize\), started /,
+      );
+      assert.match(
+        shown.stdout,
+        /^Abandoned: its process worker-1:4242 is gone \(noticed by daemon d-1\)$/m,
+      );
+      const request = await sluice("runs", "1");
+      assert.match(request.stdout, /^request {4}1 queued$/m);
+      const shownJson = JSON.parse(
+        (await sluice("runs", "show", "20261201-010300-cccccccc", "--json")).stdout,
+      );
+      assert.equal(shownJson.request, null);
+      assert.equal(shownJson.run.status, "abandoned");
+      assert.equal(shownJson.run.summary.reason, json.runs[0].reason);
     });
   },
 });

@@ -11,12 +11,18 @@ import {
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import { resolveSelection } from "../../runtime/graph/selection.ts";
-import type { MetadataStore, RunId } from "../../runtime/store/metadata_store.ts";
+import type {
+  MetadataStore,
+  RunId,
+  RunRequestStatus,
+  RunStatus as StoreRunStatus,
+} from "../../runtime/store/metadata_store.ts";
+import { RUN_REQUEST_STATUSES, RUN_STATUSES } from "../../runtime/store/run_queue_store.ts";
 import type { LocalRuns } from "./local_runs.ts";
 import { requestIdOf, requestRunId, requestSummary } from "./request_runs.ts";
 import type { StatusCache } from "./status_cache.ts";
 import { logLineView, runSummaryView, stepView, uiRunStatus } from "./store_views.ts";
-import type { LogLine, RunDetail, RunFilter, RunSummary } from "./ui_data.ts";
+import type { LogLine, RunDetail, RunFilter, RunStatus, RunSummary } from "./ui_data.ts";
 
 /** Store runs scanned for a filtered run list. */
 const RUN_SCAN = 500;
@@ -50,15 +56,27 @@ export class StoreRuns {
 
   /**
    * Requests of the run queue (`req-<id>`, their runtime runs folded into them) and the runs
-   * that did not come from the queue (`deno task materialize`), newest first.
+   * no request started (`deno task materialize`, `ingest`), newest first: what `runs --json`
+   * lists, with the asset filter besides.
    */
   async runs(filter: RunFilter): Promise<readonly RunSummary[]> {
-    const filtered = filter.asset !== undefined || filter.status !== undefined;
+    const status = filter.status;
+    const byAsset = filter.asset !== undefined;
+    const requestStatus = status === undefined ? undefined : asRequestStatus(status);
+    const runStatus = status === undefined ? undefined : asStoreRunStatus(status);
     const [requests, fromStore] = await Promise.all([
-      this.#store.queue.list({ limit: filtered ? RUN_SCAN : filter.limit }),
-      filter.asset === undefined
-        ? this.#store.runs.listRuns(filtered ? RUN_SCAN : filter.limit)
-        : this.#runsTouching(filter.asset, filter.limit),
+      status !== undefined && requestStatus === undefined ? [] : this.#store.queue.list({
+        limit: byAsset ? RUN_SCAN : filter.limit,
+        ...(requestStatus !== undefined && { statuses: [requestStatus] }),
+      }),
+      status !== undefined && runStatus === undefined
+        ? []
+        : byAsset
+        ? this.#runsTouching(filter.asset!, filter.limit)
+        : this.#store.queue.listRunsOutsideQueue({
+          limit: filter.limit,
+          ...(runStatus !== undefined && { statuses: [runStatus] }),
+        }),
     ]);
     const ofRequests = new Set(requests.flatMap((request) => request.runIds));
     const summaries = [
@@ -66,7 +84,7 @@ export class StoreRuns {
         this.#local.get(requestRunId(request.id))?.summary ?? requestSummary(request)
       ).filter((run) => filter.asset === undefined || this.#selects(run, filter.asset)),
       ...fromStore.filter((run) => !ofRequests.has(run.id)).map(runSummaryView),
-    ].filter((run) => filter.status === undefined || run.status === filter.status);
+    ].filter((run) => status === undefined || run.status === status);
     summaries.sort((a, b) => a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0);
     return summaries.slice(0, filter.limit);
   }
@@ -147,16 +165,11 @@ export class StoreRuns {
     await new Promise<void>((resolve) => wake.addEventListener("abort", () => resolve()));
   }
 
-  /** `deno task runs --json`, filtered by request status (runs not queued are not in it). */
-  async runsDocument(filter: RunFilter): Promise<RunsDocument> {
-    const status = filter.status;
-    if (status === "abandoned") {
-      // Requests are never abandoned (their runs are): no request has that status.
-      return { ...await runsDocument(this.#store, { limit: 1 }), requests: [] };
-    }
-    return await runsDocument(this.#store, {
+  /** `deno task runs --json`: requests and the runs no request started, filtered by status. */
+  runsDocument(filter: RunFilter): Promise<RunsDocument> {
+    return runsDocument(this.#store, {
       limit: filter.limit,
-      ...(status !== undefined && { statuses: [status] }),
+      ...(filter.status !== undefined && { statuses: [filter.status] }),
     });
   }
 
@@ -178,4 +191,18 @@ export class StoreRuns {
     );
     return { id: run.id, status: uiRunStatus(run.status), logs: mine.slice(-PARTITION_LOG_LINES) };
   }
+}
+
+/** The UI's status as a request's, if a request can have it (`abandoned` is only a run's). */
+function asRequestStatus(status: RunStatus): RunRequestStatus | undefined {
+  return (RUN_REQUEST_STATUSES as readonly string[]).includes(status)
+    ? status as RunRequestStatus
+    : undefined;
+}
+
+/** The UI's status as a stored run's, if a run can have it (`queued` is only a request's). */
+function asStoreRunStatus(status: RunStatus): StoreRunStatus | undefined {
+  return (RUN_STATUSES as readonly string[]).includes(status)
+    ? status as StoreRunStatus
+    : undefined;
 }

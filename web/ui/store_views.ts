@@ -1,6 +1,6 @@
 // The store's records as the UI's view types: statuses, counts, the health bar's runs, checks,
 // materializations, runs, steps and log lines. Pure functions, one per record kind.
-import type { JsonValue } from "../../runtime/definitions/context.ts";
+import { runReason } from "../../runtime/automation/automation_views.ts";
 import type { LogEvent } from "../../runtime/logger.ts";
 import type { Status } from "../../runtime/staleness/status.ts";
 import { describeCauseAt } from "../../runtime/staleness/status.ts";
@@ -127,17 +127,8 @@ export function runSummaryView(run: RunRecord): RunSummary {
     queuedAt: run.startedAt.toISOString(),
     startedAt: run.startedAt.toISOString(),
     endedAt: run.finishedAt?.toISOString(),
-    error: runError(run.summary),
+    error: runReason(run) ?? undefined,
   };
-}
-
-/** The reason a run ended badly, when its summary records one. */
-function runError(summary: Readonly<Record<string, JsonValue>>): string | undefined {
-  for (const field of ["error", "reason"]) {
-    const value = summary[field];
-    if (typeof value === "string" && value !== "") return value;
-  }
-  return undefined;
 }
 
 export function stepView(step: StepRecord): RunStep {

@@ -3,6 +3,7 @@
 // decided under a transaction-scoped advisory lock on the tag, so two daemons cannot both take
 // its last slot. Heartbeats and liveness use the database's clock.
 import type { RunId } from "../ids.ts";
+import type { RunRecord } from "../run_store.ts";
 import type {
   DaemonId,
   DaemonRecord,
@@ -10,6 +11,7 @@ import type {
   HeartbeatResult,
   NewDaemon,
   NewRunRequest,
+  OutsideRunFilter,
   QueueDepth,
   QueueTrim,
   ReapedRequest,
@@ -21,6 +23,7 @@ import type {
 } from "../run_queue_store.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import { toJson } from "./json_param.ts";
+import { RUN_SELECT, type RunRow, toRun } from "./sql_run_store.ts";
 import {
   insertRunRequests,
   RUN_REQUEST_COLUMNS,
@@ -76,6 +79,20 @@ export class SqlRunQueueStore implements RunQueueStore {
        from platform.run_requests where status in ('queued', 'running')`,
     );
     return row;
+  }
+
+  async listRunsOutsideQueue(filter: OutsideRunFilter = {}): Promise<readonly RunRecord[]> {
+    // A request lists its run (attachRun) before the run is recorded, so a request's run is
+    // never seen here, even while it starts.
+    const rows = await this.sql.query<RunRow>(
+      `${RUN_SELECT} u
+       where ($1::text is null or u.status = any(select jsonb_array_elements_text($1::text::jsonb)))
+         and not exists (select 1 from platform.run_requests r
+                         where r.run_ids @> jsonb_build_array(u.id))
+       order by u.started_at desc, u.id desc limit $2`,
+      [filter.statuses === undefined ? null : toJson(filter.statuses), filter.limit ?? 50],
+    );
+    return rows.map(toRun);
   }
 
   async cancel(id: RunRequestId): Promise<boolean> {

@@ -191,9 +191,10 @@ export class SqlRunStore implements RunStore {
 const RUN_SELECT_COLUMNS = `
   select id, command, selection, partitions, host, pid, process_start, process_scope, status,
          started_at, finished_at, summary`;
-const RUN_SELECT = `${RUN_SELECT_COLUMNS} from platform.runs`;
+/** The columns of a run, `from platform.runs` (sql_run_queue_store.ts reads runs too). */
+export const RUN_SELECT = `${RUN_SELECT_COLUMNS} from platform.runs`;
 
-interface RunRow {
+export interface RunRow {
   id: string;
   command: string;
   selection: string;
@@ -208,7 +209,7 @@ interface RunRow {
   summary: Record<string, JsonValue>;
 }
 
-function toRun(row: RunRow): RunRecord {
+export function toRun(row: RunRow): RunRecord {
   return {
     id: row.id as RunId,
     command: row.command,

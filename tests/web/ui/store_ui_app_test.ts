@@ -3,6 +3,7 @@
 // follow it to the end, and /healthz answers while the store does.
 import assert from "node:assert/strict";
 import { runDocument, runsDocument } from "../../../runtime/automation/run_documents.ts";
+import type { RunId } from "../../../runtime/store/metadata_store.ts";
 import { createUiApp } from "../../../web/ui/ui_app.tsx";
 import { DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
 
@@ -125,3 +126,66 @@ Deno.test("/healthz answers 200 while the store does and 503 with the reason onc
   assert.equal(body.status, "unavailable");
   assert.match(body.error, /^Cannot read the metadata store: /);
 });
+
+Deno.test("an abandoned run outside the queue is listed, filtered, badged and shown with its reason, as runs --json has it", async () => {
+  const { f, app } = await served();
+  try {
+    const killed = "20260304-110000-deadbeef" as RunId;
+    await f.h.store.runs.startRun({
+      id: killed,
+      command: "materialize",
+      selection: "demo.orders",
+      partitions: "partition 2026-03-01",
+      host: "worker-1",
+      pid: 4242,
+      startedAt: new Date("2026-03-04T11:00:00Z"),
+    });
+    const reason = "its process worker-1:4242 is gone (noticed by daemon d-1)";
+    await f.h.store.runs.abandonRun(killed, reason, new Date("2026-03-04T11:05:00Z"));
+    await f.h.store.queue.enqueue([{
+      kind: "materialize",
+      selection: "demo.summary",
+      tags: {},
+      origin: "cli",
+    }]);
+
+    const list = await (await app.request("/runs?status=abandoned")).text();
+    assert.match(list, new RegExp(`href="/runs/${killed}"`));
+    assert.match(list, /<span class="badge run-abandoned">abandoned<\/span>/);
+    assert.match(list, /<option value="abandoned" selected="">abandoned<\/option>/);
+    assert.doesNotMatch(list, /req-1/);
+    const all = await (await app.request("/runs")).text();
+    assert.match(all, /req-1/);
+    assert.match(all, new RegExp(`/runs/${killed}`));
+
+    const page = await (await app.request(`/runs/${killed}`)).text();
+    assert.match(page, /<span id="run-status" class="badge run-abandoned">abandoned<\/span>/);
+    assert.match(
+      page,
+      new RegExp(`<dt>Abandoned</dt><dd id="run-error">${escapeRegExp(reason)}</dd>`),
+    );
+
+    const json = await (await app.request("/api/runs")).json();
+    assert.deepEqual(
+      json,
+      JSON.parse(JSON.stringify(await runsDocument(f.h.store, { limit: 50 }))),
+    );
+    assert.deepEqual(json.requests.map((r: { id: string }) => r.id), ["1"]);
+    assert.deepEqual(json.runs.map((r: { id: string; status: string }) => [r.id, r.status]), [
+      [killed, "abandoned"],
+    ]);
+    assert.equal(json.runs[0].reason, reason);
+    const abandoned = await (await app.request("/api/runs?status=abandoned")).json();
+    assert.deepEqual(abandoned.requests, []);
+    assert.deepEqual(abandoned.runs.map((r: { id: string }) => r.id), [killed]);
+    const one = await (await app.request(`/api/runs/${killed}`)).json();
+    assert.deepEqual(one, JSON.parse(JSON.stringify(await runDocument(f.h.store, killed))));
+    assert.equal(one.run.summary.reason, reason);
+  } finally {
+    await f.close();
+  }
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

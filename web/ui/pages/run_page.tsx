@@ -41,7 +41,8 @@ export function RunPage(
             </dd>
             {run.error && (
               <>
-                <dt>Error</dt>
+                {/* An abandoned run did not fail: its process died and another noticed. */}
+                <dt>{run.status === "abandoned" ? "Abandoned" : "Error"}</dt>
                 <dd id="run-error">{run.error}</dd>
               </>
             )}

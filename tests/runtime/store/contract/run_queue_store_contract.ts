@@ -10,7 +10,7 @@ import type {
   RunId,
   RunRequestId,
 } from "../../../../runtime/store/metadata_store.ts";
-import { DAY1, LONG_TTL, newRun, sleep, type StoreTest } from "./store_contract_harness.ts";
+import { at, DAY1, LONG_TTL, newRun, sleep, type StoreTest } from "./store_contract_harness.ts";
 
 export function request(overrides: Partial<NewRunRequest> = {}): NewRunRequest {
   return {
@@ -235,6 +235,39 @@ export function runQueueStoreContract(test: StoreTest): void {
     assert.equal(asked?.cancelRequested, true);
     assert.deepEqual(await store.queue.heartbeat(D1), { alive: true, cancelRequested: [running] });
     assert.equal(await store.queue.cancel("42424242" as RunRequestId), false);
+  });
+
+  test("listRunsOutsideQueue() lists the runs no request started, newest first, by status", async (store) => {
+    await store.runs.startRun(newRun("run-materialize", at(0)));
+    await store.runs.startRun({ ...newRun("run-ingest", at(2_000)), command: "ingest" });
+    await store.runs.startRun({ ...newRun("run-killed", at(3_000)), command: "materialize" });
+    assert.equal(
+      await store.runs.abandonRun("run-killed" as RunId, "its process 4242 is gone", at(4_000)),
+      true,
+    );
+    // A request's run is never outside the queue, even a re-queued request's earlier run.
+    const [id] = await store.queue.enqueue([request()]);
+    await store.queue.registerDaemon(daemon(D1));
+    await store.queue.claim(D1, []);
+    await store.queue.attachRun(id, D1, "run-of-request" as RunId);
+    await store.runs.startRun({ ...newRun("run-of-request", at(5_000)), command: `request ${id}` });
+
+    const all = await store.queue.listRunsOutsideQueue();
+    assert.deepEqual(
+      all.map((run) => [run.id, run.command, run.status]),
+      [
+        ["run-killed", "materialize", "abandoned"],
+        ["run-ingest", "ingest", "running"],
+        ["run-materialize", "materialize", "running"],
+      ],
+    );
+    assert.deepEqual(all[0].summary, { reason: "its process 4242 is gone" });
+    assert.deepEqual(all[0].finishedAt, at(4_000));
+    const abandoned = await store.queue.listRunsOutsideQueue({ statuses: ["abandoned"] });
+    assert.deepEqual(abandoned.map((run) => run.id), ["run-killed"]);
+    const newest = await store.queue.listRunsOutsideQueue({ limit: 1 });
+    assert.deepEqual(newest.map((run) => run.id), ["run-killed"]);
+    assert.deepEqual(await store.queue.listRunsOutsideQueue({ statuses: ["failed"] }), []);
   });
 
   test("claimInPlace() takes a queued request for a process that is not a daemon", async (store) => {
