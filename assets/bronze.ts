@@ -61,6 +61,7 @@ export function bronzeAssets(sources: readonly SourceAsset[]): AssetDefinition[]
           batches,
           outputDir: ctx.output.dir,
           signal: ctx.signal,
+          duckdb: ctx.resources.duckdbOptions,
         });
         ctx.log.info(`ingested ${topic} ${ctx.partition}`, {
           files: batches.length,

@@ -1,8 +1,8 @@
 // The resources Sluice's assets use, declared on the runtime's Resources by module
 // augmentation (so `ctx.resources.landing` is typed), and how a command opens them.
 import type { Topic } from "../contracts/events/mod.ts";
-import { loadConfig } from "../resources/config.ts";
-import type { DuckDb } from "../resources/duckdb/duckdb.ts";
+import { type DuckDbConfig, loadConfig } from "../resources/config.ts";
+import type { DuckDb, DuckDbOptions } from "../resources/duckdb/duckdb.ts";
 import { DEFAULT_GROUP } from "../ingest/kafka/bronze_ingestor.ts";
 import { consumerLag } from "../ingest/kafka/consumer_lag.ts";
 import { explainKafkaError, openKafka } from "../resources/kafka/kafka_client.ts";
@@ -43,6 +43,8 @@ declare module "../runtime/definitions/resources.ts" {
     kafka?: KafkaBronze;
     /** A shared DuckDB for publishing, when the application opens one. */
     duckdb?: DuckDb;
+    /** Memory limit and threads of each DuckDB database a step opens (SLUICE_DUCKDB_*). */
+    duckdbOptions?: DuckDbOptions;
   }
 }
 
@@ -57,13 +59,15 @@ export function kafkaConfigured(env: Readonly<Record<string, string | undefined>
 }
 
 export function openPipelineResources(environment: ResourceEnvironment): Promise<OpenResources> {
-  const kafkaConfig = loadConfig(environment.env).kafka;
+  const config = loadConfig(environment.env);
+  const kafkaConfig = config.kafka;
   const kafka = kafkaConfig === undefined ? undefined : openKafka(kafkaConfig);
   return Promise.resolve({
     resources: {
       landing: new LandingZone(landingRoot(environment)),
       warehouse: environment.database,
       lake: environment.lake,
+      duckdbOptions: duckDbOptionsOf(config.duckdb),
       ...(kafka && kafkaConfig && {
         kafka: {
           group: DEFAULT_GROUP,
@@ -99,4 +103,12 @@ export function openPipelineResources(environment: ResourceEnvironment): Promise
     },
     close: () => Promise.resolve(),
   });
+}
+
+/** The DuckDB options SLUICE_DUCKDB_* set; unset ones keep DuckDB's (and openDuckDb's) defaults. */
+function duckDbOptionsOf(config: DuckDbConfig): DuckDbOptions {
+  return {
+    ...(config.memoryLimit !== undefined && { memoryLimit: config.memoryLimit }),
+    ...(config.threads !== undefined && { threads: config.threads }),
+  };
 }

@@ -102,6 +102,15 @@ const schema = z.object({
     /^https?:\/\/\S+$/,
     "expected an http(s) URL to POST alerts to",
   ).optional(),
+  SLUICE_DUCKDB_MEMORY_LIMIT: z.string().regex(
+    /^\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/,
+    "expected a DuckDB size such as 512MB or 2GB",
+  ).optional(),
+  SLUICE_DUCKDB_THREADS: z.string().regex(/^\d+$/, "expected a whole number of threads, 1 to 256")
+    .transform(Number).refine(
+      (n) => n >= 1 && n <= 256,
+      "expected a whole number of threads, 1 to 256",
+    ).optional(),
 }).superRefine((value, ctx) => {
   if (!value.SLUICE_LAKE?.startsWith("s3://")) return;
   for (const name of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
@@ -148,6 +157,15 @@ export interface Config {
   readonly serve: ServeConfig;
   /** `deno task daemon`. */
   readonly daemon: DaemonConfig;
+  /** Each DuckDB database a step opens (transforms, bronze). */
+  readonly duckdb: DuckDbConfig;
+}
+
+export interface DuckDbConfig {
+  /** SLUICE_DUCKDB_MEMORY_LIMIT: per database; past it DuckDB spills. Undefined: openDuckDb's 1GB. */
+  readonly memoryLimit: string | undefined;
+  /** SLUICE_DUCKDB_THREADS: per database. Undefined: the cores. */
+  readonly threads: number | undefined;
 }
 
 export interface DaemonConfig {
@@ -276,6 +294,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       tagLimits: value.SLUICE_RUN_TAG_LIMITS,
       alertWebhookUrl: value.SLUICE_ALERT_WEBHOOK_URL,
     },
+    duckdb: { memoryLimit: value.SLUICE_DUCKDB_MEMORY_LIMIT, threads: value.SLUICE_DUCKDB_THREADS },
   };
 }
 

@@ -3,7 +3,7 @@
 // `rejected.parquet` (quarantine with reasons), both in offset order without duplicates.
 import { join } from "node:path";
 import { SluiceError } from "../../runtime/errors.ts";
-import { type DuckDb, openDuckDb } from "../../resources/duckdb/duckdb.ts";
+import { type DuckDb, type DuckDbOptions, openDuckDb } from "../../resources/duckdb/duckdb.ts";
 import { emptyRelation } from "../../resources/duckdb/duckdb_sql_engine.ts";
 import type { IngestMessage, IngestReply, IngestRequest } from "./ingest_messages.ts";
 import type { LandingBatch } from "../../resources/landing/landing_zone.ts";
@@ -27,6 +27,8 @@ export interface DayIngestRequest {
   readonly batches: readonly LandingBatch[];
   readonly outputDir: string;
   readonly signal?: AbortSignal;
+  /** The database that writes the Parquet files (memory limit, threads). */
+  readonly duckdb?: DuckDbOptions;
 }
 
 export interface DayIngestResult extends IngestReply {
@@ -59,7 +61,9 @@ export async function ingestDay(request: DayIngestRequest): Promise<DayIngestRes
       rejectedPath,
     }, request.signal);
     request.signal?.throwIfAborted();
-    const db = await openDuckDb();
+    // One thread by default: this write is mostly serial, topics run side by side as steps,
+    // and a second thread holds a second set of buffers (bronze.geo_events: 512 MB -> 736 MB).
+    const db = await openDuckDb({ threads: 1, ...request.duckdb });
     try {
       // Insertion order is what makes the Parquet bytes, and so the data version, repeatable.
       await db.run("SET preserve_insertion_order = true");

@@ -40,7 +40,7 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
     async materialize(ctx, source) {
       const query = renderDuckDbQuery(ctx, source, schemaOf, (key) => sources.get(key));
       const shared = sharedDuckDb(ctx);
-      const db = shared ?? await openDuckDb(options.open);
+      const db = shared ?? await openDuckDb(openOptions(ctx, options.open));
       try {
         return await writeParquet(db, source, query, join(ctx.output.dir, DATA_FILE));
       } finally {
@@ -50,7 +50,7 @@ export function duckDbSqlEngine(options: DuckDbSqlEngineOptions = {}): SqlEngine
     openTestSession: (ctx) =>
       openDuckDbTestSession(
         ctx,
-        options.open,
+        openOptions(ctx, options.open),
         DATA_FILE,
         (key) => emptyRelationOf(key, schemaOf, (k) => sources.get(k)),
       ),
@@ -259,6 +259,16 @@ function placeholderValue(
     );
   }
   return value;
+}
+
+/** The engine's options with the application's (SLUICE_DUCKDB_*) on top. */
+function openOptions(
+  ctx: { readonly resources: unknown },
+  open: DuckDbOptions | undefined,
+): DuckDbOptions {
+  // Declared by the application through module augmentation, like `duckdb` below.
+  const fromResources = (ctx.resources as { duckdbOptions?: DuckDbOptions }).duckdbOptions;
+  return { ...open, ...fromResources };
 }
 
 function sharedDuckDb(ctx: MaterializeContext): DuckDb | undefined {

@@ -46,6 +46,8 @@ const BAD_VALUES: Readonly<Record<string, { value: string; env?: Record<string, 
     SLUICE_AUTOMATION_INTERVAL_MS: { value: "5 s" },
     SLUICE_RUN_TAG_LIMITS: { value: "warehouse" },
     SLUICE_ALERT_WEBHOOK_URL: { value: "ftp://hooks.example.com" },
+    SLUICE_DUCKDB_MEMORY_LIMIT: { value: "lots" },
+    SLUICE_DUCKDB_THREADS: { value: "0" },
   };
 
 /** Runs `main` in this process, capturing stdout and stderr lines. */

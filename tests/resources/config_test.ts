@@ -101,6 +101,19 @@ Deno.test("serve's settings default to no reload token, one onnxruntime thread a
   );
 });
 
+Deno.test("SLUICE_DUCKDB_MEMORY_LIMIT and SLUICE_DUCKDB_THREADS set each DuckDB database; unset, none", () => {
+  assert.deepEqual(loadConfig({}).duckdb, { memoryLimit: undefined, threads: undefined });
+  assert.deepEqual(
+    loadConfig({ SLUICE_DUCKDB_MEMORY_LIMIT: "1.5GiB", SLUICE_DUCKDB_THREADS: "2" }).duckdb,
+    { memoryLimit: "1.5GiB", threads: 2 },
+  );
+  const error = configError({ SLUICE_DUCKDB_THREADS: "300" });
+  assert.equal(
+    error.message,
+    'Invalid configuration: SLUICE_DUCKDB_THREADS="300": expected a whole number of threads, 1 to 256',
+  );
+});
+
 Deno.test("a bad serve setting names its variable, and the reload token is never echoed", () => {
   const token = configError({ SLUICE_SERVE_TOKEN: "short secret" });
   assert.equal(token.variable, "SLUICE_SERVE_TOKEN");

@@ -209,3 +209,20 @@ Deno.test("duckdb engine points a parse error at the end of the file's query", a
     assert.match(error.message, /^silver\/y\.sql:4:10: Parser Error: syntax error at or near "\)"/);
   });
 });
+
+Deno.test("duckdb engine opens its database with the application's DuckDB settings over its own", async () => {
+  await withDir(async (dir) => {
+    const ctx = context(dir, "2026-01-02", []);
+    const withSettings = {
+      ...ctx,
+      resources: { duckdbOptions: { threads: 1, memoryLimit: "256MB" } },
+    } as unknown as MaterializeContext;
+    const { rows } = await run(
+      `/*\npartitions: { daily: { start: "2026-01-01" } }\n*/\n` +
+        `SELECT current_setting('threads') AS threads, ` +
+        `current_setting('memory_limit') AS memory_limit`,
+      withSettings,
+    );
+    assert.deepEqual(rows, [{ threads: 1, memory_limit: "244.1 MiB" }]);
+  });
+});
