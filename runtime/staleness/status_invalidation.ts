@@ -1,13 +1,15 @@
 // Which statuses computed for one status read still hold for the next, so a warm read computes
-// only what changed. A partition's status depends on its own state and lease, on the states,
-// leases and waiting of the upstream partitions it maps to, and on the clock only through the
-// partitions that exist (and so the mappings) and freshness policies: a partition whose state or
-// lease changed is recomputed with every partition downstream of it, through the mappings'
-// inverse, and an asset with a freshness policy is recomputed whenever the clock moved.
+// only what changed. A partition's status depends on its own state and lease, on the states and
+// leases of the upstream partitions it maps to and on whether they wait for data, and on the
+// clock only through the partitions that exist (and so the mappings) and freshness policies. So
+// a partition whose state or lease changed makes the partitions directly downstream of it (the
+// mappings' inverse) computed again, and those pass it on only if they start or stop waiting;
+// an asset with a freshness policy is computed again whenever the clock moved.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { Lease, StateIndex } from "../store/metadata_store.ts";
+import type { PartitionStatus } from "./status.ts";
 
 /** What a status read computes from. */
 export interface StatusInputs {
@@ -18,27 +20,32 @@ export interface StatusInputs {
   readonly now: Date;
 }
 
-/** Per asset, the partitions whose status must be computed again, or all of them. */
-export type Invalidated = ReadonlyMap<AssetKey, ReadonlySet<PartitionKey> | "all">;
+/** What changed between two status reads of one graph. */
+export interface StatusChanges {
+  /** Per asset, the partitions whose own state or live lease changed. */
+  readonly partitions: ReadonlyMap<AssetKey, ReadonlySet<PartitionKey>>;
+  /** Assets whose statuses all depend on the clock, which moved (freshness policies). */
+  readonly clocked: ReadonlySet<AssetKey>;
+}
 
 /**
- * The statuses of `before` that may differ in `after`; undefined when none can be kept (another
- * graph, or the partitions that exist changed, as when a day begins).
+ * What changed from `before` to `after`; undefined when no status can be kept (another graph,
+ * or the partitions that exist changed, as when a day begins).
  */
-export function invalidated(before: StatusInputs, after: StatusInputs): Invalidated | undefined {
+export function changesBetween(
+  before: StatusInputs,
+  after: StatusInputs,
+): StatusChanges | undefined {
   const { graph } = after;
   if (before.graph !== graph) return undefined;
   const clockMoved = before.now.getTime() !== after.now.getTime();
   if (clockMoved && !sameStructure(graph, before.now, after.now)) return undefined;
 
-  const changed = new Map<AssetKey, Set<PartitionKey>>();
-  const pending: [AssetKey, PartitionKey][] = [];
+  const partitions = new Map<AssetKey, Set<PartitionKey>>();
   const mark = (key: AssetKey, partition: PartitionKey) => {
-    let partitions = changed.get(key);
-    if (!partitions) changed.set(key, partitions = new Set());
-    if (partitions.has(partition)) return;
-    partitions.add(partition);
-    pending.push([key, partition]);
+    let changed = partitions.get(key);
+    if (!changed) partitions.set(key, changed = new Set());
+    changed.add(partition);
   };
   for (const key of graph.order) {
     const was = before.states.get(key);
@@ -52,26 +59,40 @@ export function invalidated(before: StatusInputs, after: StatusInputs): Invalida
   for (const lease of changedLeases(before.leases, after.leases)) {
     if (graph.has(lease.assetKey)) mark(lease.assetKey, lease.partition);
   }
-  // Everything downstream of a changed partition, through each mapping's inverse.
-  while (pending.length > 0) {
-    const [key, partition] = pending.pop()!;
-    const upstream = graph.get(key).partitions;
-    for (const edge of graph.downstreamEdges(key)) {
-      const downstream = graph.get(edge.downstream).partitions;
-      for (const down of edge.mapping.downstreamKeys(partition, upstream, downstream, after.now)) {
-        mark(edge.downstream, down);
-      }
-    }
-  }
-
-  const result = new Map<AssetKey, ReadonlySet<PartitionKey> | "all">(changed);
+  const clocked = new Set<AssetKey>();
   // An overdue partition is still materialized: no downstream status depends on it.
   if (clockMoved) {
     for (const asset of graph.assets()) {
-      if (asset.kind === "asset" && asset.freshness) result.set(asset.key, "all");
+      if (asset.kind === "asset" && asset.freshness) clocked.add(asset.key);
     }
   }
-  return result;
+  return { partitions, clocked };
+}
+
+/** The partitions directly downstream of one partition, through each mapping's inverse. */
+export function* downstreamOf(
+  graph: AssetGraph,
+  key: AssetKey,
+  partition: PartitionKey,
+  now: Date,
+): Iterable<readonly [AssetKey, PartitionKey]> {
+  const upstream = graph.get(key).partitions;
+  for (const edge of graph.downstreamEdges(key)) {
+    const downstream = graph.get(edge.downstream).partitions;
+    for (const down of edge.mapping.downstreamKeys(partition, upstream, downstream, now)) {
+      yield [edge.downstream, down];
+    }
+  }
+}
+
+/**
+ * What partitions downstream see of a status besides its state and lease: whether it waits for
+ * data, and for which source (a waiting partition names the source its upstream waits for).
+ */
+export function waitingFacet(status: PartitionStatus): string | undefined {
+  if (status.status !== "waiting") return undefined;
+  const cause = status.causes.find((c) => c.kind === "waiting");
+  return cause?.kind === "waiting" ? cause.source ?? "" : "";
 }
 
 /** Whether every asset has the same partitions at both times (built-in definitions change

@@ -12,7 +12,12 @@ import { type MissingUpstream, upstreamWithoutData } from "./waiting.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
 import { StateMirror } from "./state_mirror.ts";
-import { invalidated } from "./status_invalidation.ts";
+import {
+  changesBetween,
+  downstreamOf,
+  type StatusChanges,
+  waitingFacet,
+} from "./status_invalidation.ts";
 
 const NO_DATA: PartitionStatus = Object.freeze({
   status: "waiting",
@@ -34,8 +39,13 @@ export interface AssetStatusSummary {
 const LAST = new WeakMap<MetadataStore, WeakMap<AssetGraph, StatusResolver>>();
 
 export class StatusResolver {
-  readonly #memo: Map<AssetKey, Map<PartitionKey, PartitionStatus>>;
-  readonly #summaries: Map<AssetKey, AssetStatusSummary>;
+  readonly #memo = new Map<AssetKey, Map<PartitionKey, PartitionStatus>>();
+  readonly #summaries = new Map<AssetKey, AssetStatusSummary>();
+  /** Summaries of the previous read to bring up to date: only `changed` partitions differ. */
+  readonly #carried = new Map<
+    AssetKey,
+    { summary: AssetStatusSummary; changed: ReadonlyMap<PartitionKey, boolean> }
+  >();
   readonly #isSource = (key: AssetKey) => this.graph.get(key).kind === "source";
 
   private constructor(
@@ -45,22 +55,50 @@ export class StatusResolver {
     readonly now: Date,
     previous?: StatusResolver,
   ) {
-    const invalid = previous && invalidated(previous, this);
-    this.#memo = new Map();
-    this.#summaries = new Map();
-    if (previous === undefined || invalid === undefined) return;
-    // Statuses the changes cannot reach are kept: an asset untouched shares the previous
-    // read's statuses (which it may still add to: they hold for both), and its summary.
-    for (const [key, statuses] of previous.#memo) {
-      const dropped = invalid.get(key);
-      if (dropped === undefined) {
-        this.#memo.set(key, statuses);
-        const summary = previous.#summaries.get(key);
+    const changes = previous && changesBetween(previous, this);
+    if (changes) this.#carryOver(previous!, changes);
+  }
+
+  /**
+   * Keeps the previous read's statuses that no change reaches. Assets are visited upstream
+   * first: a partition whose state or lease changed marks those directly downstream of it; a
+   * marked partition is computed again at once and marks its own downstreams only if it
+   * started or stopped waiting (or waits for another source). An asset with nothing marked
+   * shares the previous read's statuses (both may add to them: they hold for both) and summary.
+   */
+  #carryOver(previous: StatusResolver, changes: StatusChanges): void {
+    /** Per asset, the marked partitions: true when their own state or lease changed. */
+    const marked = new Map<AssetKey, Map<PartitionKey, boolean>>();
+    const mark = (key: AssetKey, partition: PartitionKey, own: boolean) => {
+      let partitions = marked.get(key);
+      if (!partitions) marked.set(key, partitions = new Map());
+      if (own || !partitions.has(partition)) partitions.set(partition, own);
+    };
+    for (const [key, partitions] of changes.partitions) {
+      for (const partition of partitions) mark(key, partition, true);
+    }
+    for (const key of this.graph.order) {
+      const before = previous.#memo.get(key);
+      const summary = previous.#summaries.get(key);
+      const clocked = changes.clocked.has(key);
+      const partitions = marked.get(key);
+      if (partitions === undefined && !clocked) {
+        if (before) this.#memo.set(key, before);
         if (summary) this.#summaries.set(key, summary);
-      } else if (dropped !== "all") {
-        const kept = new Map(statuses);
-        for (const partition of dropped) kept.delete(partition);
-        this.#memo.set(key, kept);
+        continue;
+      }
+      const kept = new Map(clocked ? [] : before);
+      for (const partition of partitions?.keys() ?? []) kept.delete(partition);
+      this.#memo.set(key, kept);
+      if (summary && !clocked) this.#carried.set(key, { summary, changed: partitions! });
+      for (const [partition, own] of partitions ?? []) {
+        const was = before?.get(partition);
+        const spreads = own || was === undefined ||
+          waitingFacet(was) !== waitingFacet(this.partition(key, partition));
+        if (!spreads) continue;
+        for (const [down, downPartition] of downstreamOf(this.graph, key, partition, this.now)) {
+          mark(down, downPartition, false);
+        }
       }
     }
   }
@@ -122,10 +160,27 @@ export class StatusResolver {
     if (known) return known;
     const counts = emptyCounts();
     const partitions = new Map<PartitionKey, PartitionStatus>();
-    for (const partition of this.graph.get(key).partitions.keys(this.now)) {
-      const status = this.partition(key, partition);
-      partitions.set(partition, status);
-      counts[status.status]++;
+    const carried = this.#carried.get(key);
+    if (carried) {
+      // The previous read's summary over the same partitions, with the changed ones redone.
+      for (const [partition, status] of carried.summary.partitions) {
+        partitions.set(partition, status);
+      }
+      Object.assign(counts, carried.summary.counts);
+      for (const partition of carried.changed.keys()) {
+        const was = partitions.get(partition);
+        if (was === undefined) continue;
+        const status = this.partition(key, partition);
+        partitions.set(partition, status);
+        counts[was.status]--;
+        counts[status.status]++;
+      }
+    } else {
+      for (const partition of this.graph.get(key).partitions.keys(this.now)) {
+        const status = this.partition(key, partition);
+        partitions.set(partition, status);
+        counts[status.status]++;
+      }
     }
     const summary = { key, partitions, counts, status: rollupStatus(counts) };
     this.#summaries.set(key, summary);
