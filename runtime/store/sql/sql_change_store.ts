@@ -51,7 +51,10 @@ export async function readStates(
   return { mark: rows[0].mark as ChangeMark, states: index };
 }
 
-// Partition rows come first, so an alias joins its asset's map (see readStates).
+// The rows the mark's snapshot could not see: written by a transaction that had not begun
+// (from its xmax on) or was still open (in its xip list); both are index scans, however old the
+// oldest open transaction of the cluster is. Partition rows come first, so an alias joins its
+// asset's map (see readStates).
 const STATES_SINCE_SQL = `
   select m.mark, s.asset_key, s.states, s.alias, s.data_version, s.code_version, s.at
   from (select pg_current_snapshot()::text as mark) m
@@ -59,15 +62,15 @@ const STATES_SINCE_SQL = `
     select 0 as part, asset_key, ${PACKED_STATES} as states, null::text as alias,
            null::text as data_version, null::text as code_version, null::float8 as at
     from platform.asset_partitions
-    where change_xid >= pg_snapshot_xmin($1::text::pg_snapshot)
-      and not pg_visible_in_snapshot(change_xid, $1::text::pg_snapshot)
+    where change_xid >= pg_snapshot_xmax($1::text::pg_snapshot)
+       or change_xid = any(array(select pg_snapshot_xip($1::text::pg_snapshot)))
     group by asset_key
     union all
     select 1, a.asset_key, null, a.alias, ma.data_version, ma.code_version,
            (extract(epoch from a.moved_at) * 1000)::float8
     from platform.aliases a join platform.materializations ma on ma.id = a.materialization_id
-    where a.change_xid >= pg_snapshot_xmin($1::text::pg_snapshot)
-      and not pg_visible_in_snapshot(a.change_xid, $1::text::pg_snapshot)
+    where a.change_xid >= pg_snapshot_xmax($1::text::pg_snapshot)
+       or a.change_xid = any(array(select pg_snapshot_xip($1::text::pg_snapshot)))
   ) s on true
   order by s.part`;
 
