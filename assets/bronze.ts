@@ -31,6 +31,7 @@ import type {} from "./resources.ts";
 const INGEST_FILES = [
   "../ingest/landing/day_ingest.ts",
   "../ingest/landing/ingest_worker.ts",
+  "../ingest/line_check.ts",
   "../ingest/kafka/segment_writer.ts",
   "../contracts/events/validate.ts",
 ];

@@ -3,7 +3,8 @@
 // rows (delimited for DuckDB) and rejected ones (NDJSON, any bytes) to staging files, in
 // offset order and without lines landed twice, so DuckDB only streams them into Parquet.
 /// <reference lib="deno.worker" />
-import { type Topic, validateEvent } from "../../contracts/events/mod.ts";
+import type { Topic } from "../../contracts/events/mod.ts";
+import { checkLine } from "../line_check.ts";
 import type { IngestReply, IngestRequest } from "./ingest_messages.ts";
 
 const EVENT_DAY = /"event_time"\s*:\s*"(\d{4}-\d{2}-\d{2})/;
@@ -64,7 +65,7 @@ function ingest(request: IngestRequest): IngestReply {
           continue;
         }
         lastOffset.set(batch.partition, offset);
-        const result = validateEvent(request.topic as Topic, line);
+        const result = checkLine(request.topic as Topic, line);
         if (result.ok) {
           valid.push(`${batch.partition}\x1f${offset}\x1f${batch.landedAtMs}\x1f${line}\n`);
           reply.valid++;
