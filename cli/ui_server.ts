@@ -17,6 +17,7 @@ import { LocalRuns } from "../web/ui/local_runs.ts";
 import { SourceWatch } from "../web/ui/source_watch.ts";
 import { StoreUiActions } from "../web/ui/store_ui_actions.ts";
 import type { UiAutomation } from "../web/ui/store_automation.ts";
+import { parquetColumnReader } from "../web/ui/parquet_columns.ts";
 import { StoreUiData } from "../web/ui/store_ui_data.ts";
 import { createUiApp } from "../web/ui/ui_app.tsx";
 import type { UiEnv } from "../web/ui/ui_env.ts";
@@ -86,12 +87,14 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
         clock.now(),
       ),
   });
+  const columns = parquetColumnReader(instance.lake);
   const data = new StoreUiData({
     graph,
     store,
     clock,
     localRuns,
     sources,
+    columns,
     automation: options.automation && uiAutomation(instance, options.automation),
   });
   // Who claims a request this process runs because no daemon is alive.
@@ -151,6 +154,7 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
       await localRuns.cancelAll();
       // Open log tails of other processes' runs would hold a graceful shutdown: give it a while.
       await Promise.race([server.shutdown(), clock.sleep(SHUTDOWN_GRACE_MS)]);
+      columns.close();
     },
   };
 }

@@ -26,6 +26,7 @@ import type {
 } from "../../runtime/store/metadata_store.ts";
 import { loadPointer } from "../../runtime/store/partition_store.ts";
 import type { LocalRuns } from "./local_runs.ts";
+import type { ColumnReader } from "./parquet_columns.ts";
 import type { ObservedSourceView, SourceWatch } from "./source_watch.ts";
 import { splitSqlRefs } from "./sql_refs.ts";
 import { scheduleViews, sensorViews, type UiAutomation } from "./store_automation.ts";
@@ -45,6 +46,7 @@ import type {
   AssetDetail,
   AssetNode,
   CheckResultView,
+  ColumnView,
   LogLine,
   ModelView,
   PartitionDetail,
@@ -77,6 +79,8 @@ export interface StoreUiDataOptions {
   readonly runPollMs?: number;
   /** The daemon's schedules and sensors (schedules/), for their pages. */
   readonly automation?: UiAutomation;
+  /** Reads the columns of an asset's newest data; without it, asset pages list none. */
+  readonly columns?: ColumnReader;
 }
 
 /** Materializations shown on a partition page. */
@@ -96,6 +100,7 @@ export class StoreUiData implements UiData {
   readonly #runs: StoreRuns;
   readonly #sources: SourceWatch | undefined;
   readonly #automation: UiAutomation | undefined;
+  readonly #columns: ColumnReader | undefined;
   readonly #graphs = new WeakMap<StatusSnapshot, UiGraph>();
 
   constructor(options: StoreUiDataOptions) {
@@ -104,6 +109,7 @@ export class StoreUiData implements UiData {
     this.#clock = options.clock;
     this.#sources = options.sources;
     this.#automation = options.automation;
+    this.#columns = options.columns;
     this.statuses = new StatusCache({
       graph: options.graph,
       load: (now) => StatusResolver.load(options.graph, options.store, now),
@@ -150,7 +156,7 @@ export class StoreUiData implements UiData {
     return {
       ...this.#node(snapshot, asset),
       description: asset.description,
-      columns: [],
+      columns: await this.#newestColumns(asset.key, summary.partitions.keys()),
       codeVersion: asset.kind === "asset" ? asset.codeVersion : "-",
       partitioning: asset.partitions.describe(),
       partitionCount: summary.partitions.size,
@@ -161,6 +167,24 @@ export class StoreUiData implements UiData {
       checks,
       observation: asset.kind === "source" ? this.#observation(snapshot, asset) : undefined,
     };
+  }
+
+  /** The columns of the newest partition with data: what the asset holds now. */
+  async #newestColumns(
+    key: AssetKey,
+    partitions: Iterable<PartitionKey>,
+  ): Promise<readonly ColumnView[]> {
+    if (!this.#columns) return [];
+    const snapshot = await this.statuses.get();
+    const newest = [...partitions].reverse().find((partition) =>
+      snapshot.resolver.state(key, partition)?.current !== undefined
+    );
+    if (newest === undefined) return [];
+    const location = (await loadPointer(this.#store.partitions, key, newest))?.location;
+    // Rows published to the warehouse have no lake location: their columns are the upstream's.
+    if (location === undefined) return [];
+    // A location vacuumed since the status read has no columns to show; the page still works.
+    return await this.#columns.columnsAt(location).catch(() => []);
   }
 
   async partitionHealth(key: string): Promise<PartitionHealth | undefined> {

@@ -77,6 +77,24 @@ Deno.test({
           assert.equal(new URL(page.url()).pathname, "/assets/gold.fraud_summary");
           await page.waitForSelector("body[data-health-drawn]");
           assert.match(await page.$eval("h1", (el) => el.textContent!), /gold\.fraud_summary/);
+          // Its columns, read from the newest partition's Parquet, as the SQL names and casts them.
+          const columns = await page.$$eval(
+            "#columns tbody tr",
+            (rows) =>
+              rows.map((row) =>
+                [...row.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent)
+              ),
+          );
+          assert.deepEqual(columns.slice(0, 6), [
+            ["event_date", "DATE"],
+            ["shipping_country", "VARCHAR"],
+            ["payment_method", "VARCHAR"],
+            ["amount_tier", "VARCHAR"],
+            ["total_orders", "INTEGER"],
+            ["fraud_orders", "INTEGER"],
+          ]);
+          assert.equal(columns.length, 15);
+          assert.deepEqual(columns.at(-1), ["fraud_refunds", "INTEGER"]);
           await shot(page, "asset");
         });
 

@@ -165,7 +165,7 @@ export function AssetPage(props: { page: PageContext; data: AssetPageData }) {
       {asset.columns.length > 0 && (
         <>
           <h2>Columns</h2>
-          <table>
+          <table id="columns">
             <thead>
               <tr>
                 <th>Column</th>
