@@ -10,6 +10,7 @@ import {
 } from "../runtime/automation/automation_set.ts";
 import { conditionsSensor } from "../runtime/automation/automation_views.ts";
 import { executeRunRequest } from "../runtime/automation/execute_run_request.ts";
+import { InPlaceClaimer } from "../runtime/automation/in_place_claimer.ts";
 import { observeSources } from "../runtime/execution/observe.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { UiConfigError } from "../web/ui/errors.ts";
@@ -17,7 +18,6 @@ import { LocalRuns } from "../web/ui/local_runs.ts";
 import { SourceWatch } from "../web/ui/source_watch.ts";
 import { StoreUiActions } from "../web/ui/store_ui_actions.ts";
 import type { UiAutomation } from "../web/ui/store_automation.ts";
-import { parquetColumnReader } from "../web/ui/parquet_columns.ts";
 import { StoreUiData } from "../web/ui/store_ui_data.ts";
 import { createUiApp } from "../web/ui/ui_app.tsx";
 import type { UiEnv } from "../web/ui/ui_env.ts";
@@ -87,24 +87,36 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
         clock.now(),
       ),
   });
-  const columns = parquetColumnReader(instance.lake);
   const data = new StoreUiData({
     graph,
     store,
     clock,
     localRuns,
     sources,
-    columns,
     automation: options.automation && uiAutomation(instance, options.automation),
   });
-  // Who claims a request this process runs because no daemon is alive.
+  // Who moves an alias from here.
   const claimant = `ui@${Deno.hostname()}:${Deno.pid}`;
+  // Who claims a request this process runs because no daemon is alive: registered and
+  // heartbeating like a daemon, so if this process dies its request is re-queued once and its
+  // leases freed by whoever looks next (a daemon, another UI).
+  const claimer = new InPlaceClaimer({
+    store,
+    log: instance.log,
+    clock,
+    name: "ui",
+    ttlMs: config.daemon.heartbeatTtlMs,
+    requeueLimit: config.daemon.requeueLimit,
+    onDeclaredDead: () => void localRuns.cancelAll(),
+  });
   const actions = new StoreUiActions({
     graph,
     store,
     clock,
     localRuns,
     claimant,
+    claimer,
+    reportError,
     execute: (request, run) =>
       executeRunRequest(request, {
         graph,
@@ -118,7 +130,7 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
         leaseTtlMs: config.leaseTtlMs,
         lockWaitMs: config.lockWaitMs,
         trim: instance.definitions.trim,
-      }, { claimedBy: claimant, signal: run.signal }),
+      }, { claimedBy: request.claimedBy, signal: run.signal }),
   });
   let app: Hono<UiEnv>;
   try {
@@ -150,11 +162,12 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
     data,
     localRuns,
     async close() {
+      await actions.close();
       await sources.stop();
       await localRuns.cancelAll();
+      await claimer.stop();
       // Open log tails of other processes' runs would hold a graceful shutdown: give it a while.
       await Promise.race([server.shutdown(), clock.sleep(SHUTDOWN_GRACE_MS)]);
-      columns.close();
     },
   };
 }

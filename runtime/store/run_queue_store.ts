@@ -9,6 +9,12 @@ export type RunRequestId = string & { readonly __brand: "RunRequestId" };
 /** A daemon's id: host, pid and a random suffix. */
 export type DaemonId = string & { readonly __brand: "DaemonId" };
 
+/**
+ * The id prefix of a process that is not a daemon but runs requests it claimed in place (the UI
+ * with no live daemon): registered and reaped like a daemon, never counted as a live daemon.
+ */
+export const IN_PLACE_CLAIMER_PREFIX = "in-place:";
+
 export type RunRequestKind = "materialize" | "vacuum";
 export type RunOrigin = "schedule" | "sensor" | "automation" | "ui" | "cli";
 export type RunRequestStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -163,7 +169,7 @@ export interface RunQueueStore {
    */
   cancel(id: RunRequestId): Promise<boolean>;
 
-  /** Daemons whose heartbeat is within their TTL. */
+  /** Daemons whose heartbeat is within their TTL (not in-place claimers: they take no queue). */
   liveDaemons(): Promise<DaemonRecord[]>;
   /** Every daemon known, newest first (for `runs --daemons`). */
   listDaemons(limit: number): Promise<readonly DaemonRecord[]>;
@@ -191,8 +197,16 @@ export interface RunQueueStore {
     daemonId: DaemonId,
     tagLimits: readonly TagLimit[],
   ): Promise<RunRequestRecord | undefined>;
-  /** Claims one queued request for a process that runs it in place (no daemon). */
-  claimInPlace(id: RunRequestId, claimedBy: string): Promise<RunRequestRecord | undefined>;
+  /**
+   * Claims one queued request for a process that runs it in place (no daemon). With `claimer`,
+   * a registered in-place claimer (IN_PLACE_CLAIMER_PREFIX) that heartbeats, the request is
+   * its like a daemon's: re-queued once and its leases freed when the claimer dies.
+   */
+  claimInPlace(
+    id: RunRequestId,
+    claimedBy: string,
+    claimer?: DaemonId,
+  ): Promise<RunRequestRecord | undefined>;
   /** Links the runtime run an attempt started; false if `claimedBy` no longer holds it. */
   attachRun(id: RunRequestId, claimedBy: string, runId: RunId): Promise<boolean>;
   /** Ends a running request; false if `claimedBy` no longer holds it (it was re-queued). */

@@ -23,8 +23,9 @@ export function actionRoutes(data: UiData, actions: UiActions): Hono<UiEnv> {
     // Refuse a bad selection here, with the evaluator's message, before anything is queued.
     evaluateSelection(indexGraph((await data.graph()).assets), selection);
     const partitions = partitionRange(field(form, "from"), field(form, "to"));
-    const { runId } = await actions.materialize({ selection, partitions });
-    return c.redirect(runPath(runId), 303);
+    const { runId, runIds } = await actions.materialize({ selection, partitions });
+    // A range split into several requests: the list shows them all.
+    return c.redirect(runIds !== undefined && runIds.length > 1 ? "/runs" : runPath(runId), 303);
   });
 
   routes.post("/promote", async (c) => {

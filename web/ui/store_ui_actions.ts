@@ -1,11 +1,14 @@
 // UiActions over the real platform. Materialize checks the selection and partition range at
-// once (a mistake is a 400, not a failed run) and puts a request on the daemon's run queue
-// (origin "ui"); with no live daemon this process claims it and runs it itself, in the
-// background, as a local run whose log the page tails live. Cancel goes through the queue (and
+// once (a mistake is a 400, not a failed run) and puts requests on the daemon's run queue
+// (origin "ui"), a range of days split into one request per day as `runs enqueue` does, so
+// several daemons share it; with no live daemon this process claims them one after another
+// (as a registered claimer that heartbeats, so its death is noticed like a daemon's) and runs
+// each in the background as a local run whose log the page tails live. Cancel goes through the queue (and
 // aborts a request running here at once). Promotion and rollback move a model's champion alias
 // (store_models.ts).
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import { RequestError } from "../../runtime/errors.ts";
+import { splitBackfill } from "../../runtime/automation/backfill.ts";
 import type { RunRequestOutcome } from "../../runtime/automation/execute_run_request.ts";
 import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import { resolveSelection } from "../../runtime/graph/selection.ts";
@@ -14,7 +17,11 @@ import {
   parsePartitionSelection,
   partitionsToRun,
 } from "../../runtime/partitions/partition_selection.ts";
-import type { MetadataStore, RunRequestRecord } from "../../runtime/store/metadata_store.ts";
+import type {
+  MetadataStore,
+  RunRequestId,
+  RunRequestRecord,
+} from "../../runtime/store/metadata_store.ts";
 import { UiRequestError } from "./errors.ts";
 import type { LocalRunOutcome, LocalRuns } from "./local_runs.ts";
 import { requestIdOf, requestRunId } from "./request_runs.ts";
@@ -28,20 +35,35 @@ export type ExecuteInProcess = (
   run: { readonly signal: AbortSignal; readonly sink: LogSink },
 ) => Promise<RunRequestOutcome>;
 
+/** Claims a queued request for this process to run (runtime/automation/in_place_claimer.ts). */
+export interface RequestClaimer {
+  claim(id: RunRequestId): Promise<RunRequestRecord | undefined>;
+}
+
 export interface StoreUiActionsOptions {
   readonly graph: AssetGraph;
   readonly store: MetadataStore;
   readonly clock: UiClock;
   readonly localRuns: LocalRuns;
-  /** Who this process is when it claims a request or moves an alias: `ui@host:pid`. */
+  /** Who this process is when it moves an alias: `ui@host:pid`. */
   readonly claimant: string;
+  /** How this process claims a request it runs itself; it heartbeats and is reaped if it dies. */
+  readonly claimer: RequestClaimer;
   readonly execute: ExecuteInProcess;
+  /** Where an error of the background turns goes (default: the console). */
+  readonly reportError?: (error: unknown) => void;
 }
 
 export class StoreUiActions implements UiActions {
+  /** Requests of a split range waiting for their turn here, one chain per materialize. */
+  readonly #turns = new Set<Promise<void>>();
+  #closed = false;
+
   constructor(private readonly options: StoreUiActionsOptions) {}
 
-  async materialize(request: MaterializeRequest): Promise<{ readonly runId: string }> {
+  async materialize(
+    request: MaterializeRequest,
+  ): Promise<{ readonly runId: string; readonly runIds: readonly string[] }> {
     const { graph, store, clock } = this.options;
     const partitions = request.partitions === undefined
       ? undefined
@@ -49,19 +71,55 @@ export class StoreUiActions implements UiActions {
       ? request.partitions.from
       : `${request.partitions.from}..${request.partitions.to}`;
     checkRequest(graph, request.selection, partitions, clock.now());
-    const [id] = await store.queue.enqueue([{
-      kind: "materialize",
-      selection: request.selection,
-      partitions,
-      tags: {},
-      origin: "ui",
-    }]);
+    // A range of days as `deno task runs enqueue` splits it: one request per day, tagged with
+    // the backfill, so several daemons share it.
+    const ids = await store.queue.enqueue(splitBackfill(
+      { kind: "materialize", selection: request.selection, partitions, tags: {}, origin: "ui" },
+      1,
+      crypto.randomUUID().slice(0, 8),
+    ));
     if ((await store.queue.liveDaemons()).length === 0) {
-      // No daemon will take it: run it here, unless one started and took it meanwhile.
-      const claimed = await store.queue.claimInPlace(id, this.options.claimant);
-      if (claimed) this.#runHere(claimed);
+      // No daemon will take them: run them here, unless one started and took them meanwhile.
+      const first = await this.options.claimer.claim(ids[0]);
+      if (first) {
+        this.#runHere(first);
+        this.#inTurn(ids.slice(1), requestRunId(first.id));
+      }
     }
-    return { runId: requestRunId(id) };
+    return { runId: requestRunId(ids[0]), runIds: ids.map(requestRunId) };
+  }
+
+  /**
+   * Runs the rest of a split range here one after another, each claimed only when its turn
+   * comes, so a daemon that starts meanwhile takes what is left.
+   */
+  #inTurn(ids: readonly RunRequestId[], after: string): void {
+    if (ids.length === 0) return;
+    const { localRuns, store, claimer } = this.options;
+    const turns = (async () => {
+      let previous = after;
+      for (const id of ids) {
+        await localRuns.settled(previous);
+        if (this.#closed || (await store.queue.liveDaemons()).length > 0) return;
+        const claimed = await claimer.claim(id);
+        if (!claimed) continue;
+        this.#runHere(claimed);
+        previous = requestRunId(id);
+      }
+    })().catch(this.options.reportError ?? ((error) => console.error(error)));
+    this.#turns.add(turns);
+    turns.finally(() => this.#turns.delete(turns));
+  }
+
+  /** Resolves once every split range's requests have been started here (or left to daemons). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#turns);
+  }
+
+  /** Claims nothing more; waits for the split ranges' turns to notice (call before cancelAll). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#turns);
   }
 
   #runHere(request: RunRequestRecord): void {

@@ -327,7 +327,13 @@ export interface MaterializeRequest {
 
 /** What the UI does. A refusal the user can fix throws UiRequestError (shown as a 400). */
 export interface UiActions {
-  materialize(request: MaterializeRequest): Promise<{ readonly runId: string }>;
+  /**
+   * `runId` is the (first) run; `runIds` every run when a range was split into several
+   * (one per day, shared by the daemons).
+   */
+  materialize(
+    request: MaterializeRequest,
+  ): Promise<{ readonly runId: string; readonly runIds?: readonly string[] }>;
   promote(request: { model: string; version: string; alias: string }): Promise<void>;
   rollback(request: { model: string; alias: string }): Promise<void>;
   cancelRun(runId: string): Promise<void>;

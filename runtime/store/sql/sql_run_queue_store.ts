@@ -21,6 +21,7 @@ import type {
   RunRequestRecord,
   TagLimit,
 } from "../run_queue_store.ts";
+import { IN_PLACE_CLAIMER_PREFIX } from "../run_queue_store.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import { toJson } from "./json_param.ts";
 import { RUN_SELECT, type RunRow, toRun } from "./sql_run_store.ts";
@@ -116,7 +117,9 @@ export class SqlRunQueueStore implements RunQueueStore {
     const rows = await this.sql.query<DaemonRow>(
       `${DAEMON_SELECT} where status in ('running', 'stopping')
          and heartbeat_at + ttl_ms * interval '1 millisecond' >= now()
+         and not starts_with(id, $1)
        order by started_at, id`,
+      [IN_PLACE_CLAIMER_PREFIX],
     );
     return rows.map(toDaemon);
   }
@@ -233,12 +236,12 @@ export class SqlRunQueueStore implements RunQueueStore {
     });
   }
 
-  async claimInPlace(id: RunRequestId, claimedBy: string) {
+  async claimInPlace(id: RunRequestId, claimedBy: string, claimer?: DaemonId) {
     const rows = await this.sql.query<RunRequestRow>(
-      `update platform.run_requests set status = 'running', daemon_id = null, claimed_by = $2,
+      `update platform.run_requests set status = 'running', daemon_id = $3, claimed_by = $2,
          claimed_at = now(), claims = claims + 1, message = null
        where id = $1::bigint and status = 'queued' returning ${RUN_REQUEST_COLUMNS}`,
-      [id, claimedBy],
+      [id, claimedBy, claimer ?? null],
     );
     return rows.length === 0 ? undefined : toRunRequest(rows[0]);
   }

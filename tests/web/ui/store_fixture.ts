@@ -11,6 +11,7 @@ import { daily } from "../../../runtime/partitions/daily_partitions.ts";
 import { allPartitions } from "../../../runtime/partitions/mapping.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { executeRunRequest } from "../../../runtime/automation/execute_run_request.ts";
+import { InPlaceClaimer } from "../../../runtime/automation/in_place_claimer.ts";
 import { LocalRuns } from "../../../web/ui/local_runs.ts";
 import { SourceWatch } from "../../../web/ui/source_watch.ts";
 import { StoreUiActions } from "../../../web/ui/store_ui_actions.ts";
@@ -19,7 +20,7 @@ import { FakeClock } from "../../support/fake_clock.ts";
 import { type Harness, openHarness } from "../../support/runtime_harness.ts";
 
 export const DAYS = ["2026-03-01", "2026-03-02", "2026-03-03"] as const;
-/** Who the fixture's UI is when it runs a request itself. */
+/** Who the fixture's UI is when it moves an alias. */
 export const CLAIMANT = "ui@test:1";
 /** The fixture's now: the day after its last partition. */
 export const NOW = new Date("2026-03-04T12:00:00Z");
@@ -30,6 +31,8 @@ export interface UiFixture {
   readonly actions: StoreUiActions;
   readonly localRuns: LocalRuns;
   readonly sources: SourceWatch;
+  /** Who the fixture's UI is when it runs a request itself (heartbeats only when told). */
+  readonly claimer: InPlaceClaimer;
   /** Lands a batch on `day`: the source reports a new version for it. */
   land(day: string, batch: string): void;
   close(): Promise<void>;
@@ -117,12 +120,22 @@ export async function openUiFixture(options: UiFixtureOptions = {}): Promise<UiF
     statusMaxAgeMs: 60_000,
     runPollMs: 10,
   });
+  const claimer = new InPlaceClaimer({
+    store: h.store,
+    log,
+    clock: h.clock,
+    name: "ui",
+    ttlMs: 30_000,
+    requeueLimit: 1,
+    beatInBackground: false,
+  });
   const actions = new StoreUiActions({
     graph: h.graph,
     store: h.store,
     clock: h.clock,
     localRuns,
     claimant: CLAIMANT,
+    claimer,
     execute: (request, run) =>
       executeRunRequest(request, {
         graph: h.graph,
@@ -132,7 +145,7 @@ export async function openUiFixture(options: UiFixtureOptions = {}): Promise<UiF
         logSinks: [run.sink],
         clock: h.clock,
         concurrency: 2,
-      }, { claimedBy: CLAIMANT, signal: run.signal, cancelPollMs: 20 }),
+      }, { claimedBy: request.claimedBy, signal: run.signal, cancelPollMs: 20 }),
   });
   return {
     h,
@@ -140,7 +153,12 @@ export async function openUiFixture(options: UiFixtureOptions = {}): Promise<UiF
     actions,
     localRuns,
     sources,
+    claimer,
     land: (day, batch) => landed.set(day as PartitionKey, dataVersion(`${day}:${batch}`)),
-    close: () => h.close(),
+    close: async () => {
+      await actions.close();
+      await claimer.stop();
+      await h.close();
+    },
   };
 }

@@ -70,6 +70,7 @@ async function withModels(
     clock: h.clock,
     localRuns,
     claimant: "ui@test:1",
+    claimer: { claim: () => Promise.reject(new Error("this test claims nothing")) },
     execute: () => Promise.reject(new Error("this test runs nothing")),
   });
   try {

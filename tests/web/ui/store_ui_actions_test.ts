@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { DaemonId, RunRequestId } from "../../../runtime/store/metadata_store.ts";
 import { UiRequestError } from "../../../web/ui/errors.ts";
-import { CLAIMANT, DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
+import { DAYS, openUiFixture, type UiFixture } from "./store_fixture.ts";
 
 async function landed(options: { gate?: Promise<void> } = {}): Promise<UiFixture> {
   const f = await openUiFixture(options);
@@ -33,35 +33,90 @@ Deno.test("materialize refuses a selection or partition range that fits nothing,
   }
 });
 
-Deno.test("with no live daemon, materialize queues a ui request and runs it here with a live log", async () => {
+Deno.test("with no live daemon, materialize queues one ui request per day of a range and runs them here in turn, with a live log", async () => {
   const f = await landed();
   try {
-    const { runId } = await f.actions.materialize({
+    const { runId, runIds } = await f.actions.materialize({
       selection: "+demo.summary",
       partitions: { from: DAYS[0], to: DAYS[1] },
     });
     assert.equal(runId, "req-1");
-    await f.localRuns.settled(runId);
-    const request = (await f.h.store.queue.get("1" as RunRequestId))!;
-    assert.deepEqual(
-      [request.origin, request.status, request.claimedBy, request.partitions],
-      ["ui", "succeeded", CLAIMANT, "2026-03-01..2026-03-02"],
+    assert.deepEqual(runIds, ["req-1", "req-2"]);
+    await f.localRuns.settled("req-1");
+    await f.actions.settled();
+    await f.localRuns.settled("req-2");
+    const requests = await Promise.all(
+      ["1", "2"].map(async (id) => (await f.h.store.queue.get(id as RunRequestId))!),
     );
+    assert.deepEqual(
+      requests.map((r) => [r.origin, r.status, r.claimedBy, r.daemonId, r.partitions]),
+      [
+        ["ui", "succeeded", f.claimer.id, f.claimer.id, DAYS[0]],
+        ["ui", "succeeded", f.claimer.id, f.claimer.id, DAYS[1]],
+      ],
+    );
+    assert.match(requests[0].tags.backfill, /^[0-9a-f]{8}$/);
+    assert.equal(requests[1].tags.backfill, requests[0].tags.backfill);
+    // The claimer is registered and heartbeating, but is no daemon that takes the queue.
+    assert.deepEqual(await f.h.store.queue.liveDaemons(), []);
+    assert.match(f.claimer.id, /^in-place:ui@/);
     const run = (await f.data.run(runId))!;
     assert.equal(run.status, "succeeded");
     assert.equal(run.trigger, "ui");
     assert.deepEqual(run.steps.map((s) => `${s.asset}@${s.partition}`), [
       "demo.orders@2026-03-01",
-      "demo.orders@2026-03-02",
       "demo.summary@2026-03-01",
+    ]);
+    assert.deepEqual((await f.data.run("req-2"))!.steps.map((s) => `${s.asset}@${s.partition}`), [
+      "demo.orders@2026-03-02",
       "demo.summary@2026-03-02",
     ]);
-    const lines = await f.data.runLogs(runId, 0, 100);
+    const lines = await f.data.runLogs("req-2", 0, 100);
     assert.ok(lines.some((l) => l.message === "materialized demo.summary@2026-03-02"));
-    assert.equal(lines.at(-1)?.message, `run ${request.runId} succeeded`);
-    // Listed once, as the request, not again as its runtime run.
-    assert.deepEqual((await f.data.runs({ limit: 10 })).map((r) => r.id), [runId]);
+    assert.equal(lines.at(-1)?.message, `run ${requests[1].runId} succeeded`);
+    // Listed once each, as the request, not again as its runtime run.
+    assert.deepEqual((await f.data.runs({ limit: 10 })).map((r) => r.id), ["req-2", "req-1"]);
     assert.equal((await f.data.graph()).assets[2].status, "fresh");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("with a live daemon, a range from the UI is only queued, one request per day, which several daemons share", async () => {
+  const f = await landed();
+  try {
+    for (const id of ["daemon-1", "daemon-2"]) {
+      await f.h.store.queue.registerDaemon({
+        id: id as DaemonId,
+        host: "elsewhere",
+        pid: 7,
+        processStart: undefined,
+        processScope: undefined,
+        ttlMs: 60_000,
+        maxRuns: 1,
+      });
+    }
+    const { runIds } = await f.actions.materialize({
+      selection: "+demo.summary",
+      partitions: { from: DAYS[0], to: DAYS[2] },
+    });
+    assert.deepEqual(runIds, ["req-1", "req-2", "req-3"]);
+    await f.actions.settled();
+    assert.equal(f.localRuns.has("req-1"), false);
+    const queued = await f.h.store.queue.list();
+    assert.deepEqual(
+      queued.map((r) => [r.id, r.status, r.origin, r.partitions, r.runKey]),
+      DAYS.map((day, i) => [
+        String(i + 1),
+        "queued",
+        "ui",
+        day,
+        `backfill:${queued[0].tags.backfill}:${day}`,
+      ]).reverse(),
+    );
+    const one = await f.h.store.queue.claim("daemon-1" as DaemonId, []);
+    const two = await f.h.store.queue.claim("daemon-2" as DaemonId, []);
+    assert.deepEqual([one?.partitions, two?.partitions], [DAYS[0], DAYS[1]]);
   } finally {
     await f.close();
   }

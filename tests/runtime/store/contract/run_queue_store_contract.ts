@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import type { AssetKey } from "../../../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../../../runtime/partitions/partition_key.ts";
+import { IN_PLACE_CLAIMER_PREFIX } from "../../../../runtime/store/run_queue_store.ts";
 import type {
   DaemonId,
   MetadataStore,
@@ -279,6 +280,55 @@ export function runQueueStoreContract(test: StoreTest): void {
     assert.equal(await store.queue.claimInPlace(id, "ui@host:2"), undefined);
     await store.queue.registerDaemon(daemon(D1));
     assert.equal(await store.queue.claim(D1, []), undefined);
+  });
+
+  test("claimInPlace() by a registered in-place claimer: no live daemon, but its dead process's request is re-queued once with its leases freed", async (store) => {
+    const claimer = `${IN_PLACE_CLAIMER_PREFIX}ui@worker-1:4242:ab12` as DaemonId;
+    await store.queue.registerDaemon(daemon(claimer, { maxRuns: 1 }));
+    await store.queue.registerDaemon(daemon(D1));
+    assert.deepEqual((await store.queue.liveDaemons()).map((d) => d.id), [D1]);
+    const [id] = await store.queue.enqueue([request({ origin: "ui" })]);
+    const claimed = await store.queue.claimInPlace(id, claimer, claimer);
+    assert.deepEqual([claimed?.status, claimed?.daemonId, claimed?.claimedBy], [
+      "running",
+      claimer,
+      claimer,
+    ]);
+    assert.equal(await store.queue.attachRun(id, claimer, "run-ui" as RunId), true);
+    await store.runs.startRun(newRun("run-ui"));
+    await store.leases.claim(
+      "gold.x" as AssetKey,
+      DAY1 as PartitionKey,
+      "run-ui" as RunId,
+      "worker-1:4242",
+      LONG_TTL,
+    );
+    // Its heartbeat says alive (and what to cancel), as a daemon's does.
+    assert.deepEqual(await store.queue.heartbeat(claimer), { alive: true, cancelRequested: [] });
+
+    const reaped = await store.queue.reapDeadDaemons({
+      requeueLimit: 1,
+      isDead: (d) => d.id === claimer ? "its process worker-1:4242 is gone" : undefined,
+    });
+    assert.deepEqual(reaped, [{
+      id,
+      daemonId: claimer,
+      runId: "run-ui",
+      status: "queued",
+      leasesFreed: 1,
+    }]);
+    assert.deepEqual(await store.leases.listLeases(), []);
+    const requeued = (await store.queue.get(id))!;
+    assert.deepEqual([requeued.status, requeued.requeues, requeued.claimedBy], [
+      "queued",
+      1,
+      undefined,
+    ]);
+    assert.match(
+      requeued.message ?? "",
+      /^daemon in-place:ui@worker-1:4242:ab12 died \(declared dead: its process worker-1:4242 is gone\); re-queued, 1 of 1$/,
+    );
+    assert.equal((await store.queue.claim(D1, []))?.id, id);
   });
 
   test("liveDaemons() lists daemons within their TTL; a lapsed one is reaped and its requests re-queued once", async (store) => {
