@@ -4,9 +4,12 @@
 // - spring forward: a time in the gap runs at the first valid minute after it, on the same day,
 //   for a fixed-time expression (`30 2 * * *`); an interval expression (`0 * * * *`) has no
 //   tick in the gap (croner's rules, after Vixie cron);
-// - fall back: a wall-clock time that occurs twice fires ONCE, at its first occurrence, for
-//   every expression: an hourly schedule makes 24 ticks on the 25-hour day, not 25, so a
-//   partition named by local time is never asked for twice.
+// - fall back: the repeated hour is a real hour. An expression that fires by the hour (its hour
+//   field `*` or `*/n`, or `@hourly`) fires in both passes, each tick its own instant: an hourly
+//   schedule makes 25 ticks on the 25-hour day (and 23 on the 23-hour one). An expression with
+//   fixed hours (`30 2 * * *`, `0 1-5 * * *`) fires a repeated wall-clock time once, at its
+//   first occurrence, so a daily job never runs twice. (Vixie cron's rule, which croner
+//   follows; checked here as well, so the rule does not depend on croner's version.)
 import { Cron } from "croner";
 import { DefinitionError } from "../errors.ts";
 
@@ -44,13 +47,14 @@ export function cronSchedule(
         "'0 2 * * *' (minute hour day-of-month month day-of-week)",
     );
   }
+  const everyHour = firesByTheHour(expression);
   const next = (after: Date): Date | undefined => {
     let from = after;
-    // A repeated wall-clock time is skipped; the next one is at most a few ticks on.
+    // A fixed-hour expression skips a repeated wall-clock time; the next tick is a few on.
     for (let guard = 0; guard < 10_000; guard++) {
       const candidate = cron.nextRun(from);
       if (candidate === null) return undefined;
-      if (!isRepeatedWallTime(candidate, timezone)) return candidate;
+      if (everyHour || !isRepeatedWallTime(candidate, timezone)) return candidate;
       from = candidate;
     }
     return undefined;
@@ -69,6 +73,17 @@ export function cronSchedule(
     },
     describe: () => `${expression} (${timezone})`,
   });
+}
+
+/**
+ * Whether `expression` fires by the hour (hour field `*` or `*\/n`, or `@hourly`): its ticks
+ * follow real hours, so a repeated hour has its own. Six fields start with seconds.
+ */
+export function firesByTheHour(expression: string): boolean {
+  const text = expression.trim();
+  if (text.startsWith("@")) return text.toLowerCase() === "@hourly";
+  const fields = text.split(/\s+/);
+  return (fields[fields.length === 6 ? 2 : 1] ?? "").startsWith("*");
 }
 
 /** Whether the wall-clock time of `instant` in `timezone` already occurred an hour or so before. */

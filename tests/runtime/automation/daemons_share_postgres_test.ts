@@ -100,3 +100,88 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "an hourly Europe/Berlin schedule on the fall-back day: two daemons on Postgres record 25 ticks, each under its own instant, once",
+  ...needsPostgres(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const database = await createFreshDatabase();
+    const hourlyAsset = defineAsset({
+      key: "demo.hourly",
+      codeVersion: "1",
+      partitions: daily({ start: "2026-10-01" }),
+      materialize: (ctx) => Promise.resolve({ data: ctx.partition, rows: 1 }),
+    });
+    const berlinHourly = defineSchedule({
+      name: "berlin_hourly",
+      cron: "0 * * * *",
+      timezone: "Europe/Berlin",
+      selection: "demo.hourly",
+      // The local day: both passes of the repeated hour ask for 2026-10-25.
+      partitions: (tick) =>
+        Temporal.Instant.fromEpochMilliseconds(tick.getTime()).toZonedDateTimeISO("Europe/Berlin")
+          .toPlainDate().toString(),
+      catchUp: { policy: "all", max: 5 },
+    });
+    const harness = await openDaemonHarness(
+      [hourlyAsset],
+      { schedules: [berlinHourly] },
+      () => openMetadataStore({ databaseUrl: database.url }),
+      undefined,
+    );
+    // Turned on just before the local day starts (2026-10-25T00:00+02:00 is 22:00Z).
+    harness.clock.set(new Date("2026-10-24T21:50:00Z"));
+    try {
+      const daemons = await Promise.all([1, 2].map(() => harness.daemon()));
+      while (harness.clock.now() < new Date("2026-10-25T22:30:00Z")) {
+        harness.clock.advance(15 * MINUTE);
+        await Promise.all(daemons.map(({ daemon }) => daemon.evaluateSchedules()));
+      }
+      const store = daemons[0].store;
+      const ticks = [...await store.automation.listTicks("berlin_hourly", 100)]
+        .sort((a, b) => a.tickAt.getTime() - b.tickAt.getTime());
+      // One per real hour of the 25-hour day: 02:00 CEST (00:00Z) and 02:00 CET (01:00Z) both.
+      assert.deepEqual(ticks.map((t) => t.tickAt.toISOString()), [
+        "2026-10-24T22:00:00.000Z",
+        "2026-10-24T23:00:00.000Z",
+        "2026-10-25T00:00:00.000Z",
+        "2026-10-25T01:00:00.000Z",
+        "2026-10-25T02:00:00.000Z",
+        "2026-10-25T03:00:00.000Z",
+        "2026-10-25T04:00:00.000Z",
+        "2026-10-25T05:00:00.000Z",
+        "2026-10-25T06:00:00.000Z",
+        "2026-10-25T07:00:00.000Z",
+        "2026-10-25T08:00:00.000Z",
+        "2026-10-25T09:00:00.000Z",
+        "2026-10-25T10:00:00.000Z",
+        "2026-10-25T11:00:00.000Z",
+        "2026-10-25T12:00:00.000Z",
+        "2026-10-25T13:00:00.000Z",
+        "2026-10-25T14:00:00.000Z",
+        "2026-10-25T15:00:00.000Z",
+        "2026-10-25T16:00:00.000Z",
+        "2026-10-25T17:00:00.000Z",
+        "2026-10-25T18:00:00.000Z",
+        "2026-10-25T19:00:00.000Z",
+        "2026-10-25T20:00:00.000Z",
+        "2026-10-25T21:00:00.000Z",
+        "2026-10-25T22:00:00.000Z",
+      ]);
+      assert.deepEqual(ticks.filter((t) => t.status !== "requested"), []);
+      const requests = await store.queue.list({ limit: 100 });
+      assert.equal(requests.length, 25);
+      assert.deepEqual(
+        new Set(requests.map((r) => r.runKey)),
+        new Set(ticks.map((t) => `schedule:berlin_hourly:${t.tickAt.toISOString()}`)),
+      );
+      assert.deepEqual([...new Set(requests.map((r) => r.partitions))], ["2026-10-25"]);
+    } finally {
+      await harness.close();
+      await database.drop();
+    }
+  },
+});

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { cronSchedule, isRepeatedWallTime } from "../../../runtime/definitions/cron_schedule.ts";
+import {
+  cronSchedule,
+  firesByTheHour,
+  isRepeatedWallTime,
+} from "../../../runtime/definitions/cron_schedule.ts";
 import { DefinitionError } from "../../../runtime/errors.ts";
 
 /** The ticks of `expression` in `zone` within (from, to], as local wall-clock times. */
@@ -35,61 +39,200 @@ Deno.test("a daily schedule at a repeated time fires once, at its first occurren
   );
 });
 
-Deno.test("an hourly schedule makes 23 ticks on the spring-forward day and none in the gap", () => {
-  const ticks = localTicks(
+/** The instants of `expression` in `zone` within (from, to], as ISO strings. */
+function instants(expression: string, zone: string, from: string, to: string): string[] {
+  return cronSchedule(expression, zone, "test").between(new Date(from), new Date(to))
+    .map((tick) => tick.toISOString());
+}
+
+Deno.test("an hourly schedule makes 23 ticks on the spring-forward day, one per real hour, none in the gap", () => {
+  // Europe/Berlin's 2026-03-29 runs from 2026-03-28T23:00Z to 2026-03-29T22:00Z: 23 hours.
+  const ticks = instants(
     "0 * * * *",
     "Europe/Berlin",
     "2026-03-28T23:00:00Z",
     "2026-03-29T22:00:00Z",
   );
-  assert.equal(ticks.length, 23);
-  assert.deepEqual(ticks.slice(0, 3), [
-    "2026-03-29T01:00:00+01:00",
-    "2026-03-29T03:00:00+02:00",
-    "2026-03-29T04:00:00+02:00",
+  assert.deepEqual(ticks, [
+    "2026-03-29T00:00:00.000Z",
+    "2026-03-29T01:00:00.000Z",
+    "2026-03-29T02:00:00.000Z",
+    "2026-03-29T03:00:00.000Z",
+    "2026-03-29T04:00:00.000Z",
+    "2026-03-29T05:00:00.000Z",
+    "2026-03-29T06:00:00.000Z",
+    "2026-03-29T07:00:00.000Z",
+    "2026-03-29T08:00:00.000Z",
+    "2026-03-29T09:00:00.000Z",
+    "2026-03-29T10:00:00.000Z",
+    "2026-03-29T11:00:00.000Z",
+    "2026-03-29T12:00:00.000Z",
+    "2026-03-29T13:00:00.000Z",
+    "2026-03-29T14:00:00.000Z",
+    "2026-03-29T15:00:00.000Z",
+    "2026-03-29T16:00:00.000Z",
+    "2026-03-29T17:00:00.000Z",
+    "2026-03-29T18:00:00.000Z",
+    "2026-03-29T19:00:00.000Z",
+    "2026-03-29T20:00:00.000Z",
+    "2026-03-29T21:00:00.000Z",
+    "2026-03-29T22:00:00.000Z",
   ]);
-  assert.equal(ticks.at(-1), "2026-03-30T00:00:00+02:00");
+  assert.deepEqual(
+    localTicks("0 * * * *", "Europe/Berlin", "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z")
+      .slice(0, 3),
+    ["2026-03-29T01:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T04:00:00+02:00"],
+  );
 });
 
-Deno.test("an hourly schedule fires the repeated hour once: 24 ticks on the 25-hour fall-back day", () => {
-  const ticks = localTicks(
+Deno.test("an hourly schedule fires the repeated hour in both passes: 25 ticks on the 25-hour fall-back day, each its own instant", () => {
+  // Europe/Berlin's 2026-10-25 runs from 2026-10-24T22:00Z to 2026-10-25T23:00Z: 25 hours.
+  const ticks = instants(
     "0 * * * *",
     "Europe/Berlin",
     "2026-10-24T22:00:00Z",
     "2026-10-25T23:00:00Z",
   );
-  assert.equal(ticks.length, 24);
-  assert.deepEqual(ticks.slice(0, 4), [
-    "2026-10-25T01:00:00+02:00",
-    "2026-10-25T02:00:00+02:00",
-    "2026-10-25T03:00:00+01:00",
-    "2026-10-25T04:00:00+01:00",
+  assert.deepEqual(ticks, [
+    "2026-10-24T23:00:00.000Z",
+    "2026-10-25T00:00:00.000Z",
+    "2026-10-25T01:00:00.000Z",
+    "2026-10-25T02:00:00.000Z",
+    "2026-10-25T03:00:00.000Z",
+    "2026-10-25T04:00:00.000Z",
+    "2026-10-25T05:00:00.000Z",
+    "2026-10-25T06:00:00.000Z",
+    "2026-10-25T07:00:00.000Z",
+    "2026-10-25T08:00:00.000Z",
+    "2026-10-25T09:00:00.000Z",
+    "2026-10-25T10:00:00.000Z",
+    "2026-10-25T11:00:00.000Z",
+    "2026-10-25T12:00:00.000Z",
+    "2026-10-25T13:00:00.000Z",
+    "2026-10-25T14:00:00.000Z",
+    "2026-10-25T15:00:00.000Z",
+    "2026-10-25T16:00:00.000Z",
+    "2026-10-25T17:00:00.000Z",
+    "2026-10-25T18:00:00.000Z",
+    "2026-10-25T19:00:00.000Z",
+    "2026-10-25T20:00:00.000Z",
+    "2026-10-25T21:00:00.000Z",
+    "2026-10-25T22:00:00.000Z",
+    "2026-10-25T23:00:00.000Z",
   ]);
-  assert.equal(new Set(ticks.map((t) => t.slice(0, 16))).size, 24);
+  assert.deepEqual(
+    localTicks("0 * * * *", "Europe/Berlin", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")
+      .slice(0, 4),
+    [
+      "2026-10-25T01:00:00+02:00",
+      "2026-10-25T02:00:00+02:00",
+      "2026-10-25T02:00:00+01:00",
+      "2026-10-25T03:00:00+01:00",
+    ],
+  );
+  // Every 30 minutes of real time through the repeated hour, and `@hourly` as `0 * * * *`.
+  assert.deepEqual(
+    instants("*/30 * * * *", "Europe/Berlin", "2026-10-24T23:45:00Z", "2026-10-25T01:45:00Z"),
+    [
+      "2026-10-25T00:00:00.000Z",
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-25T01:00:00.000Z",
+      "2026-10-25T01:30:00.000Z",
+    ],
+  );
+  assert.deepEqual(
+    instants("@hourly", "Europe/Berlin", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z"),
+    ticks,
+  );
+});
+
+Deno.test("a fixed-hour expression fires a repeated wall-clock time once, at its first pass", () => {
+  assert.deepEqual(
+    instants("0 1-3 * * *", "Europe/Berlin", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z"),
+    ["2026-10-24T23:00:00.000Z", "2026-10-25T00:00:00.000Z", "2026-10-25T02:00:00.000Z"],
+  );
+  assert.equal(firesByTheHour("0 * * * *"), true);
+  assert.equal(firesByTheHour("0 */2 * * *"), true);
+  assert.equal(firesByTheHour("0 0 * * * *"), true);
+  assert.equal(firesByTheHour("@hourly"), true);
+  assert.equal(firesByTheHour("30 2 * * *"), false);
+  assert.equal(firesByTheHour("*/15 2 * * *"), false);
+  assert.equal(firesByTheHour("@daily"), false);
 });
 
 Deno.test("America/New_York: hourly and daily schedules across both changes of 2026", () => {
-  // 2026-03-08: 02:00 → 03:00; 2026-11-01: 02:00 → 01:00 (01:xx twice).
-  const spring = localTicks(
-    "0 * * * *",
-    "America/New_York",
-    "2026-03-08T05:00:00Z",
-    "2026-03-09T04:00:00Z",
+  // 2026-03-08: 02:00 → 03:00 (23 hours); 2026-11-01: 02:00 → 01:00 (01:xx twice, 25 hours).
+  assert.deepEqual(
+    instants("0 * * * *", "America/New_York", "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z"),
+    [
+      "2026-03-08T06:00:00.000Z",
+      "2026-03-08T07:00:00.000Z",
+      "2026-03-08T08:00:00.000Z",
+      "2026-03-08T09:00:00.000Z",
+      "2026-03-08T10:00:00.000Z",
+      "2026-03-08T11:00:00.000Z",
+      "2026-03-08T12:00:00.000Z",
+      "2026-03-08T13:00:00.000Z",
+      "2026-03-08T14:00:00.000Z",
+      "2026-03-08T15:00:00.000Z",
+      "2026-03-08T16:00:00.000Z",
+      "2026-03-08T17:00:00.000Z",
+      "2026-03-08T18:00:00.000Z",
+      "2026-03-08T19:00:00.000Z",
+      "2026-03-08T20:00:00.000Z",
+      "2026-03-08T21:00:00.000Z",
+      "2026-03-08T22:00:00.000Z",
+      "2026-03-08T23:00:00.000Z",
+      "2026-03-09T00:00:00.000Z",
+      "2026-03-09T01:00:00.000Z",
+      "2026-03-09T02:00:00.000Z",
+      "2026-03-09T03:00:00.000Z",
+      "2026-03-09T04:00:00.000Z",
+    ],
   );
-  assert.equal(spring.length, 23);
-  assert.equal(spring.some((t) => t.startsWith("2026-03-08T02:")), false);
-  const fall = localTicks(
+  const fall = instants(
     "0 * * * *",
     "America/New_York",
     "2026-11-01T04:00:00Z",
     "2026-11-02T05:00:00Z",
   );
-  assert.equal(fall.length, 24);
-  assert.deepEqual(fall.slice(0, 3), [
-    "2026-11-01T01:00:00-04:00",
-    "2026-11-01T02:00:00-05:00",
-    "2026-11-01T03:00:00-05:00",
+  assert.deepEqual(fall, [
+    "2026-11-01T05:00:00.000Z",
+    "2026-11-01T06:00:00.000Z",
+    "2026-11-01T07:00:00.000Z",
+    "2026-11-01T08:00:00.000Z",
+    "2026-11-01T09:00:00.000Z",
+    "2026-11-01T10:00:00.000Z",
+    "2026-11-01T11:00:00.000Z",
+    "2026-11-01T12:00:00.000Z",
+    "2026-11-01T13:00:00.000Z",
+    "2026-11-01T14:00:00.000Z",
+    "2026-11-01T15:00:00.000Z",
+    "2026-11-01T16:00:00.000Z",
+    "2026-11-01T17:00:00.000Z",
+    "2026-11-01T18:00:00.000Z",
+    "2026-11-01T19:00:00.000Z",
+    "2026-11-01T20:00:00.000Z",
+    "2026-11-01T21:00:00.000Z",
+    "2026-11-01T22:00:00.000Z",
+    "2026-11-01T23:00:00.000Z",
+    "2026-11-02T00:00:00.000Z",
+    "2026-11-02T01:00:00.000Z",
+    "2026-11-02T02:00:00.000Z",
+    "2026-11-02T03:00:00.000Z",
+    "2026-11-02T04:00:00.000Z",
+    "2026-11-02T05:00:00.000Z",
   ]);
+  assert.deepEqual(
+    localTicks("0 * * * *", "America/New_York", "2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z")
+      .slice(0, 4),
+    [
+      "2026-11-01T01:00:00-04:00",
+      "2026-11-01T01:00:00-05:00",
+      "2026-11-01T02:00:00-05:00",
+      "2026-11-01T03:00:00-05:00",
+    ],
+  );
   assert.deepEqual(
     localTicks("30 1 * * *", "America/New_York", "2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z"),
     ["2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"],
