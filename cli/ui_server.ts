@@ -162,9 +162,10 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
     data,
     localRuns,
     async close() {
-      await actions.close();
+      const turns = actions.close();
       await sources.stop();
       await localRuns.cancelAll();
+      await turns;
       await claimer.stop();
       // Open log tails of other processes' runs would hold a graceful shutdown: give it a while.
       await Promise.race([server.shutdown(), clock.sleep(SHUTDOWN_GRACE_MS)]);

@@ -116,7 +116,10 @@ export class StoreUiActions implements UiActions {
     await Promise.all(this.#turns);
   }
 
-  /** Claims nothing more; waits for the split ranges' turns to notice (call before cancelAll). */
+  /**
+   * Claims nothing more. Resolves once each split range's turns noticed, which is after the run
+   * each waits for has ended: cancel the local runs before awaiting it.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(this.#turns);

@@ -156,7 +156,9 @@ export async function openUiFixture(options: UiFixtureOptions = {}): Promise<UiF
     claimer,
     land: (day, batch) => landed.set(day as PartitionKey, dataVersion(`${day}:${batch}`)),
     close: async () => {
-      await actions.close();
+      const turns = actions.close();
+      await localRuns.cancelAll();
+      await turns;
       await claimer.stop();
       await h.close();
     },

@@ -122,6 +122,28 @@ Deno.test("with a live daemon, a range from the UI is only queued, one request p
   }
 });
 
+Deno.test("closing the UI while a split range runs here cancels the running day and claims no other", async () => {
+  const gate = Promise.withResolvers<void>();
+  const f = await landed({ gate: gate.promise });
+  try {
+    await f.actions.materialize({
+      selection: "demo.orders",
+      partitions: { from: DAYS[0], to: DAYS[1] },
+    });
+    // As the UI's close() does: no more claims, cancel what runs, then wait for the turns.
+    const turns = f.actions.close();
+    await f.localRuns.cancelAll();
+    await turns;
+    gate.resolve();
+    assert.equal((await f.h.store.queue.get("1" as RunRequestId))?.status, "cancelled");
+    assert.equal((await f.h.store.queue.get("2" as RunRequestId))?.status, "queued");
+    assert.equal(f.localRuns.has("req-2"), false);
+  } finally {
+    gate.resolve();
+    await f.close();
+  }
+});
+
 Deno.test("a request that finds nothing to do succeeds and says so", async () => {
   const f = await landed();
   try {
