@@ -92,7 +92,9 @@ export function rankedReasons(summary: AssetStatusSummary, max = MAX_REASONS): s
   const counts = new Map<string, { n: number; waiting: boolean }>();
   for (const [partition, status] of summary.partitions) {
     for (const cause of status.causes) {
-      const text = describeCauseAt(cause, partition);
+      // A reader of another day (the day before, a window) waits on a different upstream day
+      // in each partition: counted over partitions, the reason leaves that day out.
+      const text = describeCauseAt(cause, cause.kind === "waiting" ? cause.partition : partition);
       const seen = counts.get(text);
       if (seen) seen.n++;
       else counts.set(text, { n: 1, waiting: status.status === "waiting" });
