@@ -18,6 +18,7 @@ Deno.test("loadTransforms() loads seeds, staging, silver and gold with daily par
     "staging.payments",
     "staging.refunds",
     "staging.users",
+    "silver.order_history",
     "silver.orders_enriched",
     "silver.payments",
     "silver.user_activity",
