@@ -1,16 +1,23 @@
 // The fraud model benchmark: the same training and validation rows, written once, trained by
 // Sluice's GBDT (in a worker, as the asset trains) and by XGBoost `tree_method=hist` (a venv the
 // bench creates, pinned), alternating, 3+ runs; training time, peak RSS and validation AUC of
-// both with the ratios, then onnxruntime batch scoring of the exported model, Node and Python.
+// both with the ratios, then onnxruntime batch scoring of the exported model, Node and Python,
+// over intra-op threads and batch sizes, and what bounds the scoring rate.
 //
-//   deno run -A bench/model_bench.ts [--runs 3] [--rows 250000] [--rounds 200] [--batch 65536]
+// The rows are silver.orders_enriched as models.fraud_detector reads them (bench/model_bench_rows.ts:
+// 31 days at the generator's default rate, built once in ~/.cache/sluice-bench/); --synthetic
+// trains on seeded synthetic rows instead.
+//
+//   deno run -A bench/model_bench.ts [--runs 3] [--rounds 200] [--batches 65536,262144]
+//     [--threads 1,2] [--synthetic [--rows 250000]]
 import { parseArgs } from "node:util";
 import { homedir, tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { FRAUD_DETECTOR_PARAMS } from "../assets/fraud_detector.ts";
 import { FEATURE_NAMES } from "../models/features.ts";
-import type { GbdtParams } from "../models/gbdt_params.ts";
+import { type GbdtParams, resolveGbdtParams } from "../models/gbdt_params.ts";
 import { rocAuc } from "../models/metrics.ts";
 import { exportOnnx } from "../models/onnx_export.ts";
 import { onnxParity } from "../models/onnx_parity.ts";
@@ -19,6 +26,12 @@ import { trainInWorker } from "../models/train_worker.ts";
 import { createTrainingData, type TrainingData } from "../models/training_data.ts";
 import type { TreeModel } from "../models/tree_model.ts";
 import { predictBatch } from "../models/tree_predict.ts";
+import {
+  DEFAULT_REAL_ROWS,
+  loadRealRows,
+  readRowFiles,
+  writeRowFiles,
+} from "./model_bench_rows.ts";
 
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 const REPO_DIR = join(BENCH_DIR, "..");
@@ -35,14 +48,12 @@ export interface BenchRows {
 }
 
 /**
- * The rows both engines train on. FOR NOW a seeded synthetic, fraud-like set (about 3%
- * positives; counts, ratios, 0/1 flags, skewed amounts, some missing values; fraud that
- * imitates habits, legitimate travellers on VPNs, label noise) in the 25 contract features'
- * order: `trainRows` rows for training, one "day" (trainRows / 29) for validation.
- * The lead replaces this function by the real thing: silver.orders_enriched for D-30..D-2
- * (training) and D-1 (validation), the default generator's rate, via trainingDataFromRows().
+ * With --synthetic: a seeded synthetic, fraud-like set (about 3% positives; counts, ratios, 0/1
+ * flags, skewed amounts, some missing values; fraud that imitates habits, legitimate travellers
+ * on VPNs, label noise) in the 25 contract features' order: `trainRows` rows for training, one
+ * "day" (trainRows / 29) for validation. The default is the real rows (model_bench_rows.ts).
  */
-export function loadBenchRows(trainRows = 250_000, seed = 2026): BenchRows {
+export function syntheticBenchRows(trainRows = 250_000, seed = 2026): BenchRows {
   const validationRows = Math.round(trainRows / 29);
   return {
     train: syntheticFraudRows(trainRows, seed),
@@ -52,7 +63,7 @@ export function loadBenchRows(trainRows = 250_000, seed = 2026): BenchRows {
   };
 }
 
-/** One synthetic day's worth of rows; see loadBenchRows. */
+/** One synthetic day's worth of rows; see syntheticBenchRows. */
 function syntheticFraudRows(rows: number, seed: number): TrainingData {
   const random = new SeededRandom(seed);
   const u = () => random.nextFloat();
@@ -150,23 +161,28 @@ interface BenchParams {
   readonly baseProbability: number;
 }
 
+/**
+ * The asset's own settings (FRAUD_DETECTOR_PARAMS over the trainer's defaults: depth, learning
+ * rate, L2, min child weight, class weight), the rounds fixed for both (no early stopping), two
+ * threads.
+ */
 function benchParams(train: TrainingData, rounds: number): BenchParams {
-  const scalePosWeight = 5;
+  const asset = resolveGbdtParams({ ...FRAUD_DETECTOR_PARAMS, rounds, threads: 2 });
   let positives = 0;
   for (const label of train.labels) positives += label;
-  const weighted = scalePosWeight * positives;
+  const weighted = asset.scalePosWeight * positives;
   return {
     features: train.featureCount,
-    rounds,
-    maxDepth: 6,
-    learningRate: 0.1,
-    lambda: 1,
-    gamma: 0,
-    minChildWeight: 1,
-    scalePosWeight,
-    maxBins: 256,
-    threads: 2,
-    seed: 42,
+    rounds: asset.rounds,
+    maxDepth: asset.maxDepth,
+    learningRate: asset.learningRate,
+    lambda: asset.lambda,
+    gamma: asset.gamma,
+    minChildWeight: asset.minChildWeight,
+    scalePosWeight: asset.scalePosWeight,
+    maxBins: asset.maxBins,
+    threads: asset.threads,
+    seed: asset.seed,
     baseProbability: weighted / (weighted + train.rows - positives),
   };
 }
@@ -174,6 +190,7 @@ function benchParams(train: TrainingData, rounds: number): BenchParams {
 function ourParams(params: BenchParams): Partial<GbdtParams> {
   const { rounds, maxDepth, learningRate, lambda, gamma, minChildWeight } = params;
   return {
+    ...FRAUD_DETECTOR_PARAMS,
     rounds,
     maxDepth,
     learningRate,
@@ -189,23 +206,11 @@ function ourParams(params: BenchParams): Partial<GbdtParams> {
   };
 }
 
+/** The rows both engines read, written once per bench run, and the shared parameters. */
 async function writeRows(dir: string, rows: BenchRows, params: BenchParams): Promise<void> {
-  const bytes = (array: Float32Array | Uint8Array) =>
-    new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  for (const [name, data] of [["train", rows.train], ["validation", rows.validation]] as const) {
-    await Deno.writeFile(join(dir, `${name}_features.f32`), bytes(data.features));
-    await Deno.writeFile(join(dir, `${name}_labels.u8`), data.labels);
-  }
+  await writeRowFiles(dir, "train", rows.train);
+  await writeRowFiles(dir, "validation", rows.validation);
   await Deno.writeTextFile(join(dir, "params.json"), JSON.stringify(params));
-}
-
-async function readRows(dir: string, name: string, features: number): Promise<TrainingData> {
-  const raw = await Deno.readFile(join(dir, `${name}_features.f32`));
-  return createTrainingData({
-    features: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4),
-    labels: await Deno.readFile(join(dir, `${name}_labels.u8`)),
-    featureCount: features,
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,8 +236,8 @@ function peakRssMiB(): number {
 /** The child process's side: read the rows, train in a worker, report and keep the model. */
 async function trainChild(dir: string): Promise<void> {
   const params = JSON.parse(await Deno.readTextFile(join(dir, "params.json"))) as BenchParams;
-  const train = await readRows(dir, "train", params.features);
-  const validation = await readRows(dir, "validation", params.features);
+  const train = await readRowFiles(dir, "train", params.features);
+  const validation = await readRowFiles(dir, "validation", params.features);
   const labels = validation.labels.slice();
   const validationFeatures = validation.features.slice();
   const cpuStart = process.cpuUsage();
@@ -334,39 +339,70 @@ async function ensureVenv(): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Scoring with onnxruntime
 
-/** Rows scored per pass; five passes, the median reported. */
-const SCORE_ROWS = 262_144;
+/** Rows scored per timed pass at least (whole batches); five passes, the median reported. */
+const PASS_ROWS = 262_144;
+
+/** One scoring setting: intra-op threads, rows per batch, whether idle pool threads spin. */
+interface ScoreSetting {
+  readonly threads: number;
+  readonly batch: number;
+  readonly spinning: boolean;
+}
 
 /** Scoring speed: rows per second of wall time, and per second of CPU time (all threads). */
 interface ScoreRate {
   readonly engine: string;
+  readonly setting: ScoreSetting;
   readonly rowsPerSecond: number;
   readonly rowsPerCpuSecond: number;
 }
 
-/**
- * onnxruntime-node on batches of `batch` rows, its thread pool spinning between runs (its
- * default) or not: spinning threads lose badly on a machine busy with other work.
- */
-async function scoreNode(
-  bytes: Uint8Array,
-  validation: TrainingData,
-  batch: number,
-  spinning: boolean,
-): Promise<ScoreRate> {
-  const session = await ort.InferenceSession.create(bytes, {
-    extra: { session: { intra_op: { allow_spinning: spinning ? "1" : "0" } } },
-  });
-  const width = validation.featureCount;
-  const rows = new Float32Array(batch * width);
+function describeSetting(setting: ScoreSetting): string {
+  return `${setting.threads} thread${setting.threads === 1 ? "" : "s"}, batch ${setting.batch}${
+    setting.threads > 1 ? `, spinning ${setting.spinning ? "on" : "off"}` : ""
+  }`;
+}
+
+/** `batch` rows: the validation rows repeated until the batch is full. */
+function tiledBatch(validation: TrainingData, batch: number): Float32Array {
+  const rows = new Float32Array(batch * validation.featureCount);
   for (let offset = 0; offset < rows.length; offset += validation.features.length) {
     rows.set(
       validation.features.subarray(0, Math.min(validation.features.length, rows.length - offset)),
       offset,
     );
   }
-  const input = new ort.Tensor("float32", rows, [batch, width]);
-  const batches = Math.max(1, Math.round(SCORE_ROWS / batch));
+  return rows;
+}
+
+/** The settings tried: each thread count and batch; spinning on and off when threads > 1. */
+function scoreSettings(threads: readonly number[], batches: readonly number[]): ScoreSetting[] {
+  return threads.flatMap((t) =>
+    batches.flatMap((batch) =>
+      t === 1
+        ? [{ threads: t, batch, spinning: false }]
+        : [{ threads: t, batch, spinning: true }, { threads: t, batch, spinning: false }]
+    )
+  );
+}
+
+/** onnxruntime-node: one session per setting, a warm-up run, then five timed passes. */
+async function scoreNode(
+  bytes: Uint8Array,
+  validation: TrainingData,
+  setting: ScoreSetting,
+): Promise<ScoreRate> {
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: setting.threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    extra: { session: { intra_op: { allow_spinning: setting.spinning ? "1" : "0" } } },
+  });
+  const input = new ort.Tensor("float32", tiledBatch(validation, setting.batch), [
+    setting.batch,
+    validation.featureCount,
+  ]);
+  const batches = Math.max(1, Math.ceil(PASS_ROWS / setting.batch));
   await session.run({ features: input });
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -375,44 +411,64 @@ async function scoreNode(
     const start = performance.now();
     for (let b = 0; b < batches; b++) await session.run({ features: input });
     const used = process.cpuUsage(cpu);
-    rates.push((batches * batch) / ((performance.now() - start) / 1000));
-    cpuRates.push((batches * batch) / ((used.user + used.system) / 1e6));
+    rates.push((batches * setting.batch) / ((performance.now() - start) / 1000));
+    cpuRates.push((batches * setting.batch) / ((used.user + used.system) / 1e6));
   }
   await session.release();
   return {
-    engine: `onnxruntime-node (spinning ${spinning ? "on" : "off"})`,
+    engine: "onnxruntime-node",
+    setting,
     rowsPerSecond: median(rates),
     rowsPerCpuSecond: median(cpuRates),
   };
 }
 
-/** onnxruntime (Python) on the same file and batches, spinning on or off. */
+/** onnxruntime (Python) on the same file, rows and setting. */
 async function scorePython(
   python: string,
   onnxFile: string,
   dir: string,
-  params: BenchParams,
-  batch: number,
-  spinning: boolean,
+  features: number,
+  setting: ScoreSetting,
 ): Promise<ScoreRate> {
   const output = await new Deno.Command(python, {
     args: [
       join(BENCH_DIR, "python", "ort_score.py"),
       onnxFile,
       dir,
-      String(params.features),
-      String(batch),
-      String(SCORE_ROWS),
-      spinning ? "1" : "0",
+      String(features),
+      String(setting.batch),
+      String(Math.max(1, Math.ceil(PASS_ROWS / setting.batch)) * setting.batch),
+      setting.spinning ? "1" : "0",
+      String(setting.threads),
     ],
     stdout: "piped",
+    stderr: "piped",
   }).output();
+  if (!output.success) {
+    throw new Error(
+      `bench/python/ort_score.py failed (exit ${output.code}): ${
+        new TextDecoder().decode(output.stderr)
+      }`,
+    );
+  }
   const report = JSON.parse(new TextDecoder().decode(output.stdout));
   return {
-    engine: `onnxruntime ${report.version} Python (spinning ${spinning ? "on" : "off"})`,
+    engine: `onnxruntime ${report.version} Python`,
+    setting,
     rowsPerSecond: report.rowsPerSecond,
     rowsPerCpuSecond: report.rowsPerCpuSecond,
   };
+}
+
+/** The model's size: trees, inner nodes (splits), and leaves. */
+function modelSize(model: TreeModel): { trees: number; splits: number; leaves: number } {
+  let splits = 0;
+  let leaves = 0;
+  for (const tree of model.trees) {
+    for (const feature of tree.feature) feature >= 0 ? splits++ : leaves++;
+  }
+  return { trees: model.trees.length, splits, leaves };
 }
 
 /** The average number of splits a row passes through in one tree of the model. */
@@ -437,6 +493,11 @@ function meanPathLength(model: TreeModel, features: Float32Array, rows: number):
   return steps / (rows * model.trees.length);
 }
 
+/** A model of the first `trees` trees (what an early stop at that round would have kept). */
+function firstTrees(model: TreeModel, trees: number): TreeModel {
+  return { ...model, trees: model.trees.slice(0, trees) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The report
 
@@ -455,143 +516,240 @@ function loadAverage(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 }
 
+const millions = (rate: number) => `${(rate / 1e6).toFixed(3)} M`;
+
+function numberList(text: string, flag: string): number[] {
+  const values = text.split(",").map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new Error(`--${flag} takes positive whole numbers joined by commas: got '${text}'`);
+  }
+  return values;
+}
+
+interface TrainSummary {
+  readonly seconds: number;
+  readonly cpu: number;
+  readonly rss: number;
+  readonly auc: number;
+}
+
+function summarize(reports: readonly TrainReport[]): TrainSummary {
+  return {
+    seconds: median(reports.map((report) => report.trainSeconds)),
+    cpu: median(reports.map((report) => report.trainCpuSeconds)),
+    rss: median(reports.map((report) => report.peakRssMiB)),
+    auc: median(reports.map((report) => report.validationAuc)),
+  };
+}
+
+/** Trains both engines `runs` times, alternating who goes first; prints each run and medians. */
+async function benchTraining(
+  python: string,
+  dir: string,
+  runs: number,
+): Promise<{ xgboost: TrainReport[] }> {
+  const ours: TrainReport[] = [];
+  const active: TrainReport[] = [];
+  const passive: TrainReport[] = [];
+  for (let run = 1; run <= runs; run++) {
+    // Alternate who goes first, so neither always runs on a warmer (or busier) machine.
+    const engines = ["ours", "active", "passive"] as const;
+    const order = run % 2 === 1 ? engines : [...engines].reverse();
+    for (const engine of order) {
+      const report = engine === "ours"
+        ? await trainOurs(dir)
+        : await trainXgboost(python, dir, engine);
+      ({ ours, active, passive })[engine].push(report);
+      console.log(
+        `  run ${run} ${report.engine}: ${report.trainSeconds.toFixed(2)} s (CPU ${
+          report.trainCpuSeconds.toFixed(2)
+        } s), peak RSS ${report.peakRssMiB.toFixed(0)} MiB, validation AUC ${
+          report.validationAuc.toFixed(5)
+        }, ${report.trees} trees; load ${loadAverage()}`,
+      );
+    }
+  }
+  const a = summarize(ours);
+  const [activeSummary, passiveSummary] = [summarize(active), summarize(passive)];
+  const policy = activeSummary.seconds <= passiveSummary.seconds ? "active" : "passive";
+  const b = policy === "active" ? activeSummary : passiveSummary;
+  console.log(
+    `\nXGBoost medians: OMP active ${activeSummary.seconds.toFixed(2)} s, passive ${
+      passiveSummary.seconds.toFixed(2)
+    } s; compared with the faster (${policy})`,
+  );
+  console.log(`medians of ${runs} runs        sluice gbdt   xgboost hist   ratio`);
+  console.log(
+    `training time (s)         ${a.seconds.toFixed(2).padStart(11)}   ${
+      b.seconds.toFixed(2).padStart(12)
+    }   ${(a.seconds / b.seconds).toFixed(2)}x   (target <= 2x)`,
+  );
+  console.log(
+    `training CPU time (s)     ${a.cpu.toFixed(2).padStart(11)}   ${
+      b.cpu.toFixed(2).padStart(12)
+    }   ${(a.cpu / b.cpu).toFixed(2)}x   (all threads; less sensitive to a busy machine)`,
+  );
+  console.log(
+    `peak RSS (MiB)            ${a.rss.toFixed(0).padStart(11)}   ${
+      b.rss.toFixed(0).padStart(12)
+    }   ${(a.rss / b.rss).toFixed(2)}x   (whole process: deno + worker / python + numpy)`,
+  );
+  console.log(
+    `validation ROC-AUC        ${a.auc.toFixed(5).padStart(11)}   ${
+      b.auc.toFixed(5).padStart(12)
+    }   ${(a.auc - b.auc >= 0 ? "+" : "") + (a.auc - b.auc).toFixed(5)}   (target within 0.005)`,
+  );
+  return { xgboost: policy === "active" ? active : passive };
+}
+
+/** Scores the exported model in every setting, Node and Python; prints them and the bounds. */
+async function benchScoring(
+  python: string,
+  dir: string,
+  model: TreeModel,
+  validation: TrainingData,
+  settings: readonly ScoreSetting[],
+  xgboost: readonly TrainReport[],
+): Promise<void> {
+  const bytes = exportOnnx(model);
+  const onnxFile = join(dir, "model.onnx");
+  await Deno.writeFile(onnxFile, bytes);
+  const parity = await onnxParity(model, bytes, validation.features, validation.rows);
+  const size = modelSize(model);
+  const path = meanPathLength(model, validation.features, Math.min(validation.rows, 2_000));
+  console.log(
+    `\nscoring the exported ONNX (${size.trees} trees, ${size.splits} splits, ${size.leaves} leaves, ${
+      path.toFixed(2)
+    } splits per row and tree, ${bytes.length} bytes) on the ${validation.rows} validation rows ` +
+      `repeated to fill each batch; one session per setting, a warm-up run, then the median of ` +
+      `5 timed passes of >= ${PASS_ROWS} rows (whole batches, the same input tensor each run):`,
+  );
+  const rates: ScoreRate[] = [];
+  for (const setting of settings) {
+    // Node and Python back to back in each setting, so both see about the same machine load.
+    for (const engine of ["node", "python"] as const) {
+      const rate = engine === "node"
+        ? await scoreNode(bytes, validation, setting)
+        : await scorePython(python, onnxFile, dir, validation.featureCount, setting);
+      rates.push(rate);
+      console.log(
+        `  ${rate.engine.padEnd(28)} ${describeSetting(setting).padEnd(38)} ${
+          millions(rate.rowsPerSecond)
+        } rows/s   ${millions(rate.rowsPerCpuSecond)} rows per CPU-second   load ${loadAverage()}`,
+      );
+    }
+  }
+  const cpu = process.cpuUsage();
+  const tsStart = performance.now();
+  predictBatch(model, validation.features, validation.rows);
+  const tsUsed = process.cpuUsage(cpu);
+  console.log(
+    `  ${"TypeScript predictBatch".padEnd(28)} ${"1 thread (the trainer's)".padEnd(38)} ${
+      millions(validation.rows / ((performance.now() - tsStart) / 1000))
+    } rows/s   ${
+      millions(validation.rows / ((tsUsed.user + tsUsed.system) / 1e6))
+    } rows per CPU-second`,
+  );
+  const xgbPredict = median(xgboost.map((report) => report.predictRowsPerSecond ?? NaN));
+  console.log(
+    `  ${"xgboost inplace_predict".padEnd(28)} ${"2 threads, 1M rows".padEnd(38)} ${
+      millions(xgbPredict)
+    } rows/s`,
+  );
+  const node = rates.filter((rate) => rate.engine === "onnxruntime-node");
+  const best = node.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
+  console.log(
+    `  onnxruntime-node, best setting (${describeSetting(best.setting)}): ${
+      millions(best.rowsPerSecond)
+    } rows/s   (target >= 1.000 M rows/s: ${best.rowsPerSecond >= 1e6 ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `  ONNX parity on ${parity.rows} validation rows: max |p_onnx - p_ts| = ${
+      parity.maxAbsDiff.toExponential(2)
+    }`,
+  );
+  await whatBoundsScoring(model, validation, best);
+}
+
+/**
+ * What the scoring rate is made of: the best setting with the first 25..all trees (the rate
+ * scales as 1/trees when walking trees is the cost), nanoseconds per tree and per split visited,
+ * of wall time per thread and of CPU time (the machine's other work shows as the gap), and the
+ * cores 1 M rows/s would take at the CPU cost measured.
+ */
+async function whatBoundsScoring(
+  model: TreeModel,
+  validation: TrainingData,
+  best: ScoreRate,
+): Promise<void> {
+  console.log(`\nwhat bounds it (onnxruntime-node, ${describeSetting(best.setting)}):`);
+  const counts = [25, 50, 100, model.trees.length].filter((count, index, all) =>
+    count <= model.trees.length && all.indexOf(count) === index
+  );
+  let cpuNsPerRow = NaN;
+  for (const trees of counts) {
+    const truncated = firstTrees(model, trees);
+    const rate = await scoreNode(exportOnnx(truncated), validation, best.setting);
+    const visits = trees *
+      meanPathLength(truncated, validation.features, Math.min(validation.rows, 2_000));
+    const wallNs = (1e9 * best.setting.threads) / rate.rowsPerSecond;
+    cpuNsPerRow = 1e9 / rate.rowsPerCpuSecond;
+    console.log(
+      `  first ${String(trees).padStart(3)} trees: ${millions(rate.rowsPerSecond)} rows/s, ` +
+        `${millions(rate.rowsPerCpuSecond)} rows per CPU-second; per row ${
+          (wallNs / 1000).toFixed(2)
+        } us of a thread's wall time, ${(cpuNsPerRow / 1000).toFixed(2)} us CPU = ${
+          (cpuNsPerRow / trees).toFixed(1)
+        } ns CPU per tree, ${
+          (cpuNsPerRow / visits).toFixed(2)
+        } ns CPU per split visited; load ${loadAverage()}`,
+    );
+  }
+  console.log(
+    `  1 M rows/s with all ${model.trees.length} trees at ${
+      (cpuNsPerRow / 1000).toFixed(2)
+    } us CPU per row takes ${
+      (cpuNsPerRow / 1000).toFixed(2)
+    } cores' full time; this machine has ${navigator.hardwareConcurrency}, shared (load ${loadAverage()})`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       runs: { type: "string", default: "3" },
+      synthetic: { type: "boolean", default: false },
       rows: { type: "string", default: "250000" },
-      rounds: { type: "string", default: "200" },
-      batch: { type: "string", default: "65536" },
+      rounds: { type: "string", default: String(FRAUD_DETECTOR_PARAMS.rounds ?? 200) },
+      batches: { type: "string", default: "65536,262144" },
+      threads: { type: "string", default: "1,2" },
       "train-child": { type: "string" },
     },
   });
   if (values["train-child"] !== undefined) return await trainChild(values["train-child"]);
   const runs = Number(values.runs);
-  const batch = Number(values.batch);
+  const settings = scoreSettings(
+    numberList(values.threads, "threads"),
+    numberList(values.batches, "batches"),
+  );
 
   console.log(`machine: ${machine()}; load average at start ${loadAverage()}`);
   const python = await ensureVenv();
-  const rows = loadBenchRows(Number(values.rows));
+  const rows: BenchRows = values.synthetic
+    ? syntheticBenchRows(Number(values.rows))
+    : await loadRealRows(DEFAULT_REAL_ROWS, REPO_DIR, (line) => console.log(line));
   const params = benchParams(rows.train, Number(values.rounds));
   const dir = await Deno.makeTempDir({ dir: tmpdir(), prefix: "sluice-model-bench-" });
   try {
     await writeRows(dir, rows, params);
     console.log(`rows: ${rows.description}; written once to ${dir}`);
     console.log(
-      `params (both): ${params.rounds} rounds, no early stopping, depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, min_child_weight ${params.minChildWeight}, scale_pos_weight ${params.scalePosWeight}, max_bin ${params.maxBins}, ${params.threads} threads, validation loss and AUC every round`,
+      `params (both, the asset's): ${params.rounds} rounds, no early stopping, depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, gamma ${params.gamma}, min_child_weight ${params.minChildWeight}, scale_pos_weight ${params.scalePosWeight}, max_bin ${params.maxBins}, ${params.threads} threads, validation loss and AUC every round`,
     );
-    const ours: TrainReport[] = [];
-    const active: TrainReport[] = [];
-    const passive: TrainReport[] = [];
-    for (let run = 1; run <= runs; run++) {
-      // Alternate who goes first, so neither always runs on a warmer (or busier) machine.
-      const engines = ["ours", "active", "passive"] as const;
-      const order = run % 2 === 1 ? engines : [...engines].reverse();
-      for (const engine of order) {
-        const report = engine === "ours"
-          ? await trainOurs(dir)
-          : await trainXgboost(python, dir, engine);
-        ({ ours, active, passive })[engine].push(report);
-        console.log(
-          `  run ${run} ${report.engine}: ${report.trainSeconds.toFixed(2)} s (CPU ${
-            report.trainCpuSeconds.toFixed(2)
-          } s), peak RSS ${report.peakRssMiB.toFixed(0)} MiB, validation AUC ${
-            report.validationAuc.toFixed(5)
-          }, ${report.trees} trees`,
-        );
-      }
-    }
-    const summary = (reports: TrainReport[]) => ({
-      seconds: median(reports.map((report) => report.trainSeconds)),
-      cpu: median(reports.map((report) => report.trainCpuSeconds)),
-      rss: median(reports.map((report) => report.peakRssMiB)),
-      auc: median(reports.map((report) => report.validationAuc)),
-    });
-    const a = summary(ours);
-    const [activeSummary, passiveSummary] = [summary(active), summary(passive)];
-    const policy = activeSummary.seconds <= passiveSummary.seconds ? "active" : "passive";
-    const theirs = policy === "active" ? active : passive;
-    const b = policy === "active" ? activeSummary : passiveSummary;
-    console.log(
-      `\nXGBoost medians: OMP active ${activeSummary.seconds.toFixed(2)} s, passive ${
-        passiveSummary.seconds.toFixed(2)
-      } s; compared with the faster (${policy})`,
-    );
-    console.log(`medians of ${runs} runs        sluice gbdt   xgboost hist   ratio`);
-    console.log(
-      `training time (s)         ${a.seconds.toFixed(2).padStart(11)}   ${
-        b.seconds.toFixed(2).padStart(12)
-      }   ${(a.seconds / b.seconds).toFixed(2)}x   (target <= 2x)`,
-    );
-    console.log(
-      `training CPU time (s)     ${a.cpu.toFixed(2).padStart(11)}   ${
-        b.cpu.toFixed(2).padStart(12)
-      }   ${(a.cpu / b.cpu).toFixed(2)}x   (all threads; less sensitive to a busy machine)`,
-    );
-    console.log(
-      `peak RSS (MiB)            ${a.rss.toFixed(0).padStart(11)}   ${
-        b.rss.toFixed(0).padStart(12)
-      }   ${(a.rss / b.rss).toFixed(2)}x`,
-    );
-    console.log(
-      `validation ROC-AUC        ${a.auc.toFixed(5).padStart(11)}   ${
-        b.auc.toFixed(5).padStart(12)
-      }   ${(a.auc - b.auc >= 0 ? "+" : "") + (a.auc - b.auc).toFixed(5)}   (target within 0.005)`,
-    );
-
+    const { xgboost } = await benchTraining(python, dir, runs);
     const model = JSON.parse(await Deno.readTextFile(join(dir, "model.json"))) as TreeModel;
-    const bytes = exportOnnx(model);
-    const onnxFile = join(dir, "model.onnx");
-    await Deno.writeFile(onnxFile, bytes);
-    const parity = await onnxParity(model, bytes, rows.validation.features, rows.validation.rows);
-    const sample = Math.min(rows.validation.rows, 2_000);
-    const path = meanPathLength(model, rows.validation.features, sample);
-    const rates: ScoreRate[] = [];
-    for (const spinning of [true, false]) {
-      rates.push(await scoreNode(bytes, rows.validation, batch, spinning));
-      rates.push(await scorePython(python, onnxFile, dir, params, batch, spinning));
-    }
-    const cpu = process.cpuUsage();
-    const tsStart = performance.now();
-    predictBatch(model, rows.validation.features, rows.validation.rows);
-    const tsUsed = process.cpuUsage(cpu);
-    rates.push({
-      engine: "TypeScript predictBatch (one thread)",
-      rowsPerSecond: rows.validation.rows / ((performance.now() - tsStart) / 1000),
-      rowsPerCpuSecond: rows.validation.rows / ((tsUsed.user + tsUsed.system) / 1e6),
-    });
-    const xgbPredict = median(theirs.map((report) => report.predictRowsPerSecond ?? NaN));
-    console.log(
-      `\nscoring the exported ONNX (${model.trees.length} trees, ${
-        path.toFixed(2)
-      } splits per row and tree, ${bytes.length} bytes), batches of ${batch} rows, medians of 5 passes of ${SCORE_ROWS} rows:`,
-    );
-    for (const rate of rates) {
-      console.log(
-        `  ${rate.engine.padEnd(48)} ${(rate.rowsPerSecond / 1e6).toFixed(3)} M rows/s   ${
-          (rate.rowsPerCpuSecond / 1e6).toFixed(3)
-        } M rows per CPU-second`,
-      );
-    }
-    console.log(
-      `  ${"xgboost inplace_predict".padEnd(48)} ${(xgbPredict / 1e6).toFixed(3)} M rows/s`,
-    );
-    const bestNode = Math.max(
-      ...rates.filter((rate) => rate.engine.startsWith("onnxruntime-node")).map((rate) =>
-        rate.rowsPerSecond
-      ),
-    );
-    console.log(
-      `  onnxruntime-node, the better setting: ${
-        (bestNode / 1e6).toFixed(3)
-      } M rows/s   (target >= 1.000 M rows/s)`,
-    );
-    console.log(
-      `  ONNX parity on ${parity.rows} validation rows: max |p_onnx - p_ts| = ${
-        parity.maxAbsDiff.toExponential(2)
-      }`,
-    );
+    await benchScoring(python, dir, model, rows.validation, settings, xgboost);
     console.log(`load average at end ${loadAverage()}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
