@@ -31,9 +31,11 @@ export function defaultHistoryStart(now: Date): number {
 export async function generateDefaultHistoryWhenEmpty(ctx: PrepareContext): Promise<void> {
   const landing = ctx.resources.landing;
   if (!await landing.isEmpty(TOPICS)) return;
-  const start = defaultHistoryStart(new Date());
+  // The command's clock: with SLUICE_NOW the history ends the day before that instant.
+  const now = ctx.clock.now();
+  const start = defaultHistoryStart(now);
   const first = new Date(start).toISOString().slice(0, 10);
-  const last = new Date(defaultDayStart(new Date())).toISOString().slice(0, 10);
+  const last = new Date(defaultDayStart(now)).toISOString().slice(0, 10);
   const events = DEFAULT_HISTORY_DAYS * DEFAULT_HISTORY_EVENTS_PER_DAY;
   ctx.say(
     `The landing zone ${landing.root} is empty: generating ${DEFAULT_HISTORY_DAYS} days of ` +

@@ -2,7 +2,6 @@
 // assets (or a selection) shows each of their partitions.
 import { parseArgs } from "node:util";
 import type { AnyAsset } from "../runtime/definitions/asset.ts";
-import { systemClock } from "../runtime/clock.ts";
 import { type ObservedSource, observeSources } from "../runtime/execution/observe.ts";
 import { resolveSelection } from "../runtime/graph/selection.ts";
 import { describeCounts } from "../runtime/staleness/rollup.ts";
@@ -60,7 +59,7 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
   }
   const { graph, store } = instance;
   if (values.sql !== undefined) return printSql(instance, values.sql);
-  const now = systemClock.now();
+  const now = instance.clock.now();
   const selected = resolveSelection(graph, positionals.join(","));
   const observed = new Map<string, ObservedSource>();
   if (!values["no-observe"]) {

@@ -89,6 +89,7 @@ async function runDaemon(
   // The embedded store admits one process: a second daemon is told at once, not in 30 s.
   const instance = await openInstance(await context.loadDefinitions(), config, {
     embeddedLock: { waitMs: 0 },
+    clock: context.clock,
   });
   const sinks = alertSinks(config, instance);
   try {
@@ -122,6 +123,7 @@ async function serve(
     resources: instance.resources,
     log,
     logSinks: [instance.logSink],
+    clock: instance.clock,
     concurrency: config.concurrency,
     leaseTtlMs: config.leaseTtlMs,
     lockWaitMs: config.lockWaitMs,
@@ -130,7 +132,7 @@ async function serve(
     alertSinks: sinks,
     metrics,
     onAlive: () => {
-      aliveAt = new Date();
+      aliveAt = instance.clock.now();
       touchLiveness(alive).catch(() => {});
     },
     settings: {
@@ -151,6 +153,7 @@ async function serve(
       daemon: daemon.id,
       running: daemon.running,
       aliveAt,
+      now: instance.clock.now(),
       ttlMs: config.daemon.heartbeatTtlMs,
     }),
   );

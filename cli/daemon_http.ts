@@ -8,6 +8,8 @@ export interface DaemonHealth {
   readonly running: number;
   /** When the last heartbeat found the daemon alive; undefined before the first. */
   readonly aliveAt: Date | undefined;
+  /** Now on the daemon's clock, which `aliveAt` was read from. */
+  readonly now: Date;
   readonly ttlMs: number;
 }
 
@@ -40,13 +42,15 @@ async function handle(
     return new Response(await metrics.text(), { headers: { "content-type": metrics.contentType } });
   }
   if (path === "/health") {
-    const now = health();
-    const ageMs = now.aliveAt === undefined ? undefined : Date.now() - now.aliveAt.getTime();
-    const ok = ageMs !== undefined && ageMs <= now.ttlMs;
+    const state = health();
+    const ageMs = state.aliveAt === undefined
+      ? undefined
+      : state.now.getTime() - state.aliveAt.getTime();
+    const ok = ageMs !== undefined && ageMs <= state.ttlMs;
     return Response.json({
       status: ok ? "ok" : "unhealthy",
-      daemon: now.daemon,
-      running: now.running,
+      daemon: state.daemon,
+      running: state.running,
       heartbeat_age_ms: ageMs ?? null,
     }, { status: ok ? 200 : 503 });
   }

@@ -5,14 +5,17 @@ import { formatKafkaReport, produceToKafka } from "../generator/kafka_run.ts";
 import { type GeneratorOptions, parseGeneratorArgs, USAGE } from "../generator/options.ts";
 import { runGenerator } from "../generator/run.ts";
 import { formatReport } from "../generator/summary.ts";
+import type { Clock } from "../runtime/clock.ts";
 import type { Command } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 
 async function runGenerate(
   env: Readonly<Record<string, string | undefined>>,
   args: string[],
+  clock: Clock,
 ): Promise<ExitCode> {
-  const options = parseGeneratorArgs(args, { SLUICE_HOME: env.SLUICE_HOME });
+  // The default start (yesterday) is the day before the command's clock, SLUICE_NOW's if set.
+  const options = parseGeneratorArgs(args, { SLUICE_HOME: env.SLUICE_HOME }, clock.now());
   if (!options) {
     console.log(USAGE);
     return EXIT.ok;
@@ -36,5 +39,5 @@ export const generateCommand: Command = {
   name: "generate",
   summary: "generate seeded synthetic events into the landing zone or Kafka",
   usage: USAGE,
-  run: (context, args) => runGenerate(context.env, args),
+  run: (context, args) => runGenerate(context.env, args, context.clock),
 };

@@ -11,6 +11,7 @@ import { ensureTopics } from "../resources/kafka/topics.ts";
 import { openLake } from "../resources/lake/open_lake.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
 import { kafkaBronzeTarget } from "../assets/kafka_sources.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { errorMessage, RequestError, SluiceError } from "../runtime/errors.ts";
 import { isAlive, livenessFile, touchLiveness } from "./liveness.ts";
 import { reapDeadRuns } from "../runtime/execution/dead_runs.ts";
@@ -33,6 +34,7 @@ A day whose bronze has PARTS parts (default 16) is compacted into one in the bac
 async function runIngest(
   env: Readonly<Record<string, string | undefined>>,
   args: string[],
+  clock: Clock,
 ): Promise<ExitCode> {
   const { values } = parseArgs({
     args,
@@ -90,8 +92,8 @@ async function runIngest(
       await admin.disconnect().catch(() => {});
     }
     // An ingester killed with -9 left its run `running`: record it abandoned.
-    await reapDeadRuns(store, { at: new Date(), noticedBy: "ingest", log });
-    const runId = newRunId(new Date());
+    await reapDeadRuns(store, { at: clock.now(), noticedBy: "ingest", log });
+    const runId = newRunId(clock.now());
     const process = currentProcess();
     await store.runs.startRun({
       id: runId,
@@ -102,7 +104,7 @@ async function runIngest(
       pid: process.pid,
       processStart: process.start,
       processScope: process.scope,
-      startedAt: new Date(),
+      startedAt: clock.now(),
     });
     const heartbeat = keepRunAlive(store, runId, config.leaseTtlMs, log);
     const report = await runIngestor({
@@ -119,8 +121,9 @@ async function runIngest(
       onAlive: throttled(() => touchLiveness(alive).catch(() => {}), 5_000),
       untilCaughtUp: values["until-caught-up"],
       signal: controller.signal,
+      clock,
     }).catch(async (error) => {
-      await store.runs.finishRun(runId, "failed", { error: errorMessage(error) }, new Date());
+      await store.runs.finishRun(runId, "failed", { error: errorMessage(error) }, clock.now());
       const explained = explainKafkaError(error, config.kafka.brokers);
       throw new SluiceError(`Ingestion failed: ${errorMessage(explained)}`);
     }).finally(() => clearInterval(heartbeat));
@@ -128,7 +131,7 @@ async function runIngest(
       runId,
       controller.signal.aborted ? "cancelled" : "succeeded",
       { records: report.records, batches: report.batches, compactions: report.compactions },
-      new Date(),
+      clock.now(),
     );
     const seconds = report.elapsedMs / 1000;
     console.log(
@@ -177,5 +180,5 @@ export const ingestCommand: Command = {
   name: "ingest",
   summary: "consume the Kafka topics into bronze, exactly once",
   usage: USAGE,
-  run: (context, args) => runIngest(context.env, args),
+  run: (context, args) => runIngest(context.env, args, context.clock),
 };

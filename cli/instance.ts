@@ -1,6 +1,7 @@
 // Opens what a command needs, from the configuration: the asset graph, the metadata store
-// (PGlite or Postgres), the lake, the application's resources, and a logger.
+// (PGlite or Postgres), the lake, the application's resources, a logger, and the clock.
 import type { Config } from "../resources/config.ts";
+import { type Clock, shiftedClock, systemClock } from "../runtime/clock.ts";
 import { openLake } from "../resources/lake/open_lake.ts";
 import type { EmbeddedLockOptions } from "../resources/postgres/embedded_lock.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
@@ -24,12 +25,24 @@ export interface Instance {
   readonly log: Logger;
   /** Where run logs are echoed besides the metadata store: the terminal (stderr). */
   readonly logSink: LogSink;
+  /** The command's one clock: every "now" it reads (see `commandClock`). */
+  readonly clock: Clock;
   close(): Promise<void>;
 }
 
 export interface InstanceOptions {
   /** How the embedded store's lock waits for another process (the daemon does not). */
   readonly embeddedLock?: EmbeddedLockOptions;
+  /** The command's clock; `commandClock(config)` when absent. */
+  readonly clock?: Clock;
+}
+
+/**
+ * The clock a command reads "now" from: the system's, or with SLUICE_NOW one that starts at that
+ * instant and advances in real time, so leases, timeouts and heartbeats keep their lengths.
+ */
+export function commandClock(config: Config): Clock {
+  return config.startAt === undefined ? systemClock : shiftedClock(config.startAt);
 }
 
 export async function openInstance(
@@ -65,6 +78,7 @@ export async function openInstance(
       resources: opened?.resources ?? NO_RESOURCES,
       log,
       logSink,
+      clock: options.clock ?? commandClock(config),
       async close() {
         await opened?.close();
         await store.close();

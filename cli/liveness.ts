@@ -7,7 +7,10 @@ export function livenessFile(home: string, command: string): string {
   return join(home, "health", `${command}-${Deno.hostname()}`);
 }
 
-/** Records that the command is alive now. */
+/**
+ * Records that the command is alive now. Wall-clock time, never SLUICE_NOW's: `isAlive` reads the
+ * file's mtime, which the file system stamps in real time, from another process.
+ */
 export async function touchLiveness(file: string): Promise<void> {
   await Deno.mkdir(dirname(file), { recursive: true });
   await Deno.writeTextFile(file, new Date().toISOString());

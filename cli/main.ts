@@ -8,7 +8,7 @@ import { daemonCommand } from "./daemon_command.ts";
 import { EXIT, type ExitCode, reportError } from "./exit_codes.ts";
 import { generateCommand } from "./generate_command.ts";
 import { ingestCommand } from "./ingest_command.ts";
-import { openInstance } from "./instance.ts";
+import { commandClock, openInstance } from "./instance.ts";
 import { materializeCommand } from "./materialize_command.ts";
 import { modelsCommand } from "./models_command.ts";
 import { runsCommand } from "./runs_command.ts";
@@ -83,10 +83,12 @@ function commandContext(
   env: Readonly<Record<string, string | undefined>>,
   config: Config,
 ): CommandContext {
+  const clock = commandClock(config);
   return {
     env,
     loadDefinitions,
     config: () => config,
-    openInstance: async () => openInstance(await loadDefinitions(), config),
+    clock,
+    openInstance: async () => openInstance(await loadDefinitions(), config, { clock }),
   };
 }

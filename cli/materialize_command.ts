@@ -58,6 +58,7 @@ async function runMaterialize(instance: Instance, args: string[]): Promise<ExitC
       lake: instance.lake,
       resources: instance.resources,
       log: instance.log,
+      clock: instance.clock,
       say: (line) => console.log(line),
     });
   }
@@ -79,6 +80,7 @@ async function runMaterialize(instance: Instance, args: string[]): Promise<ExitC
       resources: instance.resources,
       log: instance.log,
       logSinks: [instance.logSink],
+      clock: instance.clock,
       selection: positionals.join(","),
       exclude: values.exclude,
       partitions: values.partition,

@@ -3,7 +3,6 @@
 // champion's history. Promotion and rollback are models/promotion.ts, as the UI calls them.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { systemClock } from "../runtime/clock.ts";
 import { RequestError } from "../runtime/errors.ts";
 import type { ModelReport, StoredScoreEvaluation } from "../models/model_report.ts";
 import {
@@ -51,7 +50,7 @@ async function runModels(instance: Instance, args: string[]): Promise<ExitCode> 
   });
   const [action = "list", ...rest] = positionals;
   const store = instance.store;
-  const who = { movedBy: mover(), at: systemClock.now(), reason: values.reason };
+  const who = { movedBy: mover(), at: instance.clock.now(), reason: values.reason };
   switch (action) {
     case "list":
       expectArguments(action, rest, 0);

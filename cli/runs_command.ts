@@ -62,13 +62,14 @@ async function runRuns(instance: Instance, args: string[]): Promise<ExitCode> {
         json,
         statuses: parseStatuses(values.status),
         limit: wholeNumber("--limit", values.limit!),
+        now: instance.clock.now(),
       });
     case "show":
-      return await showRequest(instance.store, single(rest, "show"), json);
+      return await showRequest(instance.store, single(rest, "show"), json, instance.clock.now());
     case "cancel":
       return await cancelRequest(instance.store, single(rest, "cancel"));
     case "daemons":
-      return await listDaemons(instance.store, json);
+      return await listDaemons(instance.store, json, instance.clock.now());
     case "enqueue":
       return await enqueue(instance, rest, {
         json,
@@ -80,7 +81,7 @@ async function runRuns(instance: Instance, args: string[]): Promise<ExitCode> {
     default:
       // `runs 42` or `runs 20261201-020000-1a2b3c4d`: an id alone is `runs show ID`.
       if (rest.length === 0 && /^\d[\w-]*$/.test(action)) {
-        return await showRequest(instance.store, action, json);
+        return await showRequest(instance.store, action, json, instance.clock.now());
       }
       throw new RequestError(
         `Cannot read 'runs ${positionals.join(" ")}': expected 'runs', 'runs show ID', ` +
@@ -91,7 +92,13 @@ async function runRuns(instance: Instance, args: string[]): Promise<ExitCode> {
 
 async function listRequests(
   store: MetadataStore,
-  options: { json: boolean; statuses: RunsStatus[] | undefined; limit: number },
+  options: {
+    json: boolean;
+    statuses: RunsStatus[] | undefined;
+    limit: number;
+    /** What the times count from: the command's clock. */
+    now: Date;
+  },
 ): Promise<ExitCode> {
   const document = await runsDocument(store, {
     statuses: options.statuses,
@@ -103,7 +110,7 @@ async function listRequests(
   }
   const { requests: views, runs, daemons, queued, running } = document;
   const depth = { queued, running };
-  const now = new Date();
+  const now = options.now;
   if (views.length === 0) {
     console.log(
       options.statuses === undefined
@@ -149,7 +156,12 @@ async function listRequests(
   return EXIT.ok;
 }
 
-async function showRequest(store: MetadataStore, id: string, json: boolean): Promise<ExitCode> {
+async function showRequest(
+  store: MetadataStore,
+  id: string,
+  json: boolean,
+  now: Date,
+): Promise<ExitCode> {
   const document = await runDocument(store, id);
   if (document === undefined) {
     throw new RequestError(`No run request or run '${id}': see \`deno task runs\` for ids`);
@@ -159,7 +171,6 @@ async function showRequest(store: MetadataStore, id: string, json: boolean): Pro
     return EXIT.ok;
   }
   const { request: view, run, steps, log: logs } = document;
-  const now = new Date();
   if (view !== null) {
     const lines: [string, string][] = [
       ["request", `${view.id} ${view.status}${view.cancel_requested ? " (cancel requested)" : ""}`],
@@ -237,7 +248,7 @@ async function cancelRequest(store: MetadataStore, id: string): Promise<ExitCode
   return EXIT.ok;
 }
 
-async function listDaemons(store: MetadataStore, json: boolean): Promise<ExitCode> {
+async function listDaemons(store: MetadataStore, json: boolean, now: Date): Promise<ExitCode> {
   const daemons = await store.queue.liveDaemons();
   if (json) {
     console.log(JSON.stringify({ daemons: daemons.map(daemonView) }, null, 2));
@@ -247,7 +258,6 @@ async function listDaemons(store: MetadataStore, json: boolean): Promise<ExitCod
     console.log("No live daemon: `deno task daemon` starts one.");
     return EXIT.ok;
   }
-  const now = new Date();
   const running = await store.queue.list({ statuses: ["running"], limit: 1000 });
   console.log(renderTable(
     ["DAEMON", "STATUS", "STARTED", "HEARTBEAT", "RUNNING"],

@@ -42,7 +42,7 @@ async function runSchedules(
   });
   const schedules = (await load()).schedules ?? [];
   const store = instance.store;
-  const now = new Date();
+  const now = instance.clock.now();
   if (positionals.length > 0) {
     const [action, name, ...rest] = positionals;
     if ((action !== "on" && action !== "off") || name === undefined || rest.length > 0) {

@@ -48,7 +48,7 @@ async function runSensors(
       : []),
   ];
   const store = instance.store;
-  const now = new Date();
+  const now = instance.clock.now();
   if (positionals.length > 0) {
     const [action, name, ...rest] = positionals;
     if ((action !== "on" && action !== "off") || name === undefined || rest.length > 0) {

@@ -2,7 +2,7 @@
 // runs (and run them in this process when no daemon is alive), a watch that observes the
 // sources, and the Hono app served on HOST:PORT. `sluice ui` and the browser tests start it through startUiServer().
 import type { Hono } from "hono";
-import { type Clock, systemClock } from "../runtime/clock.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { ConfigError } from "../runtime/errors.ts";
 import {
   type AutomationDefinitions,
@@ -29,6 +29,7 @@ export interface UiServerOptions {
   readonly port: number;
   readonly token: string | undefined;
   readonly clock?: Clock;
+  /** Default: the instance's (SLUICE_NOW's or the system's). */
   /** How often sources are observed, in ms; 0 observes once, at start. Default 30 s. */
   readonly observeEveryMs?: number;
   /** How often the graph page re-reads statuses, in ms. Default 5 s. */
@@ -68,7 +69,7 @@ function uiAutomation(instance: Instance, definitions: AutomationDefinitions): U
 }
 
 export function startUiServer(instance: Instance, options: UiServerOptions): UiServer {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? instance.clock;
   const { graph, store, config } = instance;
   const reportError = options.reportError ??
     ((error: unknown) =>

@@ -1,7 +1,6 @@
 // `sluice vacuum`: trims metadata past the retention window and removes lake files nothing
 // references, printing what it did (or, with --dry-run, what it would do).
 import { parseArgs } from "node:util";
-import { systemClock } from "../runtime/clock.ts";
 import { RequestError } from "../runtime/errors.ts";
 import { trimAutomation } from "../runtime/automation/automation_trim.ts";
 import { reapDeadRuns } from "../runtime/execution/dead_runs.ts";
@@ -35,7 +34,12 @@ async function runVacuum(instance: Instance, args: string[]): Promise<ExitCode> 
   });
   const retainDays = wholeNumber("--retain-days", values["retain-days"]!);
   const graceMinutes = wholeNumber("--grace-minutes", values["grace-minutes"]!);
-  const options = { retainDays, graceMinutes, dryRun: values["dry-run"]!, now: systemClock.now() };
+  const options = {
+    retainDays,
+    graceMinutes,
+    dryRun: values["dry-run"]!,
+    now: instance.clock.now(),
+  };
   if (!options.dryRun) {
     // A killed run's leases and work in progress stop protecting its files once it is abandoned.
     await reapDeadRuns(instance.store, { at: options.now, noticedBy: "vacuum", log: instance.log });

@@ -40,6 +40,10 @@ const schema = z.object({
     .default(30_000),
   SLUICE_LOCK_WAIT_MS: z.string().regex(/^\d+$/, "expected a whole number of milliseconds")
     .transform(Number).default(600_000),
+  SLUICE_NOW: z.string().refine(
+    isIsoInstant,
+    "expected an ISO-8601 instant such as 2026-11-30T12:00:00Z (date, time and Z or an offset)",
+  ).transform((value) => new Date(value)).optional(),
   KAFKA_BROKERS: z.string().regex(
     /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/,
     "expected host:port[,host:port...], e.g. localhost:9092",
@@ -147,6 +151,11 @@ export interface Config {
   readonly logFormat: "pretty" | "json";
   readonly leaseTtlMs: number;
   readonly lockWaitMs: number;
+  /**
+   * SLUICE_NOW: where every command's clock starts (it then advances in real time), so dates
+   * (partitions that exist, the default day) are those of that instant. Undefined: the system's.
+   */
+  readonly startAt: Date | undefined;
   /** Undefined: the lake is the local directory `lakeRoot`. */
   readonly s3Lake: S3LakeConfig | undefined;
   /** Undefined: no Kafka; events come from the landing zone. */
@@ -268,6 +277,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logFormat: value.SLUICE_LOG_FORMAT,
     leaseTtlMs: value.SLUICE_LEASE_TTL_MS,
     lockWaitMs: value.SLUICE_LOCK_WAIT_MS,
+    startAt: value.SLUICE_NOW,
     s3Lake: value.SLUICE_LAKE?.startsWith("s3://") ? s3LakeOf(value) : undefined,
     kafka: value.KAFKA_BROKERS === undefined ? undefined : {
       brokers: value.KAFKA_BROKERS.split(","),
@@ -296,6 +306,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     duckdb: { memoryLimit: value.SLUICE_DUCKDB_MEMORY_LIMIT, threads: value.SLUICE_DUCKDB_THREADS },
   };
+}
+
+/** A calendar date, a time and a zone (Z or ±hh:mm), as `2026-11-30T12:00:00Z`. */
+function isIsoInstant(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+    .exec(value);
+  if (match === null || Number.isNaN(Date.parse(value))) return false;
+  // Date.parse takes 2026-02-30 as March 2nd: the day must exist in its month.
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
 function s3LakeOf(value: z.infer<typeof schema>): S3LakeConfig {

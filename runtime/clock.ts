@@ -23,3 +23,16 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+
+/**
+ * A clock that starts at `startAt` and then advances with `base`: now() = startAt + the time
+ * elapsed on `base` since this was made. Sleeps are `base`'s, so leases, timeouts and heartbeats
+ * keep their real lengths while dates (partitions that exist, the default day) are pinned.
+ */
+export function shiftedClock(startAt: Date, base: Clock = systemClock): Clock {
+  const offsetMs = startAt.getTime() - base.now().getTime();
+  return {
+    now: () => new Date(base.now().getTime() + offsetMs),
+    sleep: (ms, signal) => base.sleep(ms, signal),
+  };
+}

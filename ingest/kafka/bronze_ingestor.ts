@@ -4,6 +4,7 @@
 // own group offsets are never committed: on every assignment the consumer seeks to the ledger's.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { TOPICS } from "../../contracts/events/mod.ts";
+import { type Clock, systemClock } from "../../runtime/clock.ts";
 import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/definitions/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
@@ -54,6 +55,8 @@ export interface IngestorOptions {
     batch: TopicPartition & { readonly startOffset: bigint },
   ) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** Stamps ingested_at and the commits (SLUICE_NOW's clock from the CLI); default: system. */
+  readonly clock?: Clock;
 }
 
 export interface IngestReport {
@@ -302,7 +305,7 @@ async function ingestBatch(
     topic,
     partition: batch.partition,
     records,
-    ingestedAtMs: Date.now(),
+    ingestedAtMs: (options.clock ?? systemClock).now().getTime(),
   });
   const parts = segments.map((s) => ({
     segmentId: `${batch.topic}/${batch.partition}/${startOffset}/${s.eventDate}`,
@@ -327,7 +330,12 @@ async function ingestBatch(
         endOffset,
         segments: parts,
       });
-      partCounts = await appendSegments(tx, options.target, parts, new Date());
+      partCounts = await appendSegments(
+        tx,
+        options.target,
+        parts,
+        (options.clock ?? systemClock).now(),
+      );
     });
   } catch (error) {
     // Not committed: the files are unreferenced; remove them now (vacuum would later).

@@ -5,6 +5,7 @@
 import type { Topic } from "../../contracts/events/mod.ts";
 import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { Lake } from "../../runtime/definitions/lake.ts";
+import { type Clock, systemClock } from "../../runtime/clock.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import { locationParts } from "../../runtime/definitions/part_set.ts";
 import { type PartitionKey, partitionKey } from "../../runtime/partitions/partition_key.ts";
@@ -120,6 +121,8 @@ export interface CompactionRequest {
   readonly topic: Topic;
   readonly day: PartitionKey;
   readonly log: Logger;
+  /** Stamps the compaction's commit; default: the system's. */
+  readonly clock?: Clock;
 }
 
 export type CompactionOutcome = "compacted" | "too few parts" | "superseded";
@@ -139,7 +142,7 @@ export async function compactDay(request: CompactionRequest): Promise<Compaction
   const location = await request.lake.allocate(key, request.day, `compact-${id.slice(0, 8)}`);
   const merged = await mergeParts(request.duckdb, dirs, location.dir);
   await request.lake.seal(location);
-  const now = new Date();
+  const now = (request.clock ?? systemClock).now();
   const committed = await request.partitions.transact((tx) =>
     tx.commitPartSet({
       id,

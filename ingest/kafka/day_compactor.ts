@@ -2,6 +2,7 @@
 // merged into one part, one day at a time, off the consuming path. A request for a day already
 // waiting is dropped: that compaction will take the newer parts too.
 import type { Topic } from "../../contracts/events/mod.ts";
+import type { Clock } from "../../runtime/clock.ts";
 import { errorMessage } from "../../runtime/errors.ts";
 import type { Lake } from "../../runtime/definitions/lake.ts";
 import type { Logger } from "../../runtime/logger.ts";
@@ -15,6 +16,7 @@ export interface DayCompactorOptions {
   readonly lake: Lake;
   readonly target: BronzeTarget;
   readonly log: Logger;
+  readonly clock?: Clock;
 }
 
 export class DayCompactor {

@@ -3,6 +3,7 @@
 import type { Lake } from "./lake.ts";
 import type { SqlClient } from "../sql_client.ts";
 import type { AnyAsset } from "./asset.ts";
+import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { Resources } from "./resources.ts";
 
@@ -60,6 +61,8 @@ export interface Definitions {
 export interface PrepareContext extends ResourceEnvironment {
   readonly resources: Resources;
   readonly log: Logger;
+  /** The command's clock (SLUICE_NOW's or the system's): what "today" is. */
+  readonly clock: Clock;
   /** Prints a line for the person at the terminal. */
   say(line: string): void;
 }

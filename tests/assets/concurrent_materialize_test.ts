@@ -8,6 +8,8 @@ import { defaultDayStart } from "../../assets/default_day.ts";
 import { runGenerator } from "../../generator/run.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import type { RunRecord, StepRecord } from "../../runtime/store/metadata_store.ts";
+import { FIXED_NOW, FIXED_NOW_DATE } from "../support/fixed_now.ts";
+import { pipelinePartitions } from "../support/pipeline_partitions.ts";
 import { needsPostgres, withFreshDatabase } from "../support/services.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -45,7 +47,8 @@ Deno.test({
     withFreshDatabase(async (url) => {
       const home = await Deno.makeTempDir({ prefix: "sluice-two-materialize-" });
       try {
-        const last = defaultDayStart(new Date());
+        // Both processes' clocks start at FIXED_NOW: the days are 2026-11-26..2026-11-29.
+        const last = defaultDayStart(FIXED_NOW_DATE);
         runGenerator({
           seed: 5,
           events: 4 * 1_500,
@@ -56,7 +59,12 @@ Deno.test({
           landing: `${home}/landing`,
           batchSize: 10_000,
         });
-        const env = { SLUICE_HOME: home, DATABASE_URL: url, SLUICE_LOG_LEVEL: "warn" };
+        const env = {
+          SLUICE_HOME: home,
+          DATABASE_URL: url,
+          SLUICE_LOG_LEVEL: "warn",
+          SLUICE_NOW: FIXED_NOW,
+        };
         // Migrated first, so the processes race on the work and not on the schema.
         await (await openMetadataStore({ databaseUrl: url })).close();
         const first = materialize(env);
@@ -93,6 +101,15 @@ Deno.test({
         const byA = committedBy(a.id);
         const byB = committedBy(b.id);
         assert.deepEqual(byB.filter((p) => byA.includes(p)), [], "committed by both runs");
+        // Whichever run took it, every partition was built: one per landed day of each daily
+        // asset (the model's a day on, 2026-11-27..2026-11-30), each unpartitioned asset once;
+        // the scores and their warehouse copy wait for a champion that four days do not train.
+        const partitions = await pipelinePartitions(FIXED_NOW_DATE);
+        assert.equal(
+          byA.length + byB.length,
+          DAYS * partitions.daily + partitions.unpartitioned - 2 * DAYS,
+          `committed: ${[...byA, ...byB].sort().join(", ")}`,
+        );
         assert.ok(byA.length > 0, "the first run committed nothing");
         // No step failed, and none gave up waiting for the other run's lease; the rest found
         // their partition current or wait for data (the scores wait for a champion model).

@@ -8,16 +8,17 @@ import { runGenerator } from "../../generator/run.ts";
 import { loadConfig } from "../../resources/config.ts";
 import { materialize } from "../../runtime/execution/materialize.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { FIXED_NOW, FIXED_NOW_DATE } from "../support/fixed_now.ts";
 import { runScript } from "../support/deno_script.ts";
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 Deno.test("marts.dim_users turns overdue after a day with its sentence, and a run clears it", async () => {
   const home = await Deno.makeTempDir({ prefix: "sluice-freshness-" });
   try {
-    const now = Date.now();
-    const day = Math.floor(now / DAY_MS) * DAY_MS - 4 * DAY_MS;
+    // The commands' clocks start at FIXED_NOW; the landed day is four days before it.
+    const now = FIXED_NOW_DATE.getTime();
+    const day = Date.parse("2026-11-26");
     runGenerator({
       seed: 12,
       events: 2_000,
@@ -46,7 +47,12 @@ Deno.test("marts.dim_users turns overdue after a day with its sentence, and a ru
     } finally {
       await instance.close();
     }
-    const env = { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn", NO_COLOR: "1" };
+    const env = {
+      SLUICE_HOME: home,
+      SLUICE_LOG_LEVEL: "warn",
+      NO_COLOR: "1",
+      SLUICE_NOW: FIXED_NOW,
+    };
     const sentence = "last materialized 30 h ago; freshness policy allows 24 h";
 
     const overdue = await runScript("sluice.ts", ["assets", "marts.dim_users"], env);

@@ -127,3 +127,28 @@ Deno.test("a bad serve setting names its variable, and the reload token is never
     'Invalid configuration: SLUICE_SERVE_POLL_MS="50": expected a whole number of milliseconds, 100 to 3600000',
   );
 });
+
+Deno.test("SLUICE_NOW is an ISO-8601 instant where the clock starts; unset, there is none", () => {
+  assert.equal(loadConfig({}).startAt, undefined);
+  assert.equal(
+    loadConfig({ SLUICE_NOW: "2026-11-30T12:00:00Z" }).startAt?.toISOString(),
+    "2026-11-30T12:00:00.000Z",
+  );
+  assert.equal(
+    loadConfig({ SLUICE_NOW: "2026-11-30T12:00:00.250+02:00" }).startAt?.toISOString(),
+    "2026-11-30T10:00:00.250Z",
+  );
+});
+
+Deno.test("a SLUICE_NOW that is not an instant (no time, no zone, no such day) is named", () => {
+  const expected = "expected an ISO-8601 instant such as 2026-11-30T12:00:00Z " +
+    "(date, time and Z or an offset)";
+  for (const value of ["2026-11-30", "2026-11-30T12:00:00", "2026-02-30T12:00:00Z", "yesterday"]) {
+    const error = configError({ SLUICE_NOW: value });
+    assert.equal(error.variable, "SLUICE_NOW");
+    assert.equal(
+      error.message,
+      `Invalid configuration: SLUICE_NOW=${JSON.stringify(value)}: ${expected}`,
+    );
+  }
+});
