@@ -1,14 +1,24 @@
 // The medallion pipeline end to end, as a user runs it: lands a generated day, then times
 // `deno task materialize` (landing → bronze → silver → gold, embedded PGlite, filesystem lake)
 // in its own process for wall time and peak RSS, and reads each layer's span from the
-// materializations it committed (spans overlap where layers run side by side). Medians of
-// several runs, each in a fresh SLUICE_HOME.
+// materializations it committed (spans overlap where layers run side by side). In the same run,
+// DuckDB alone reads the same landing files into Parquet (bench/duckdb_landing.ts), so the
+// report shows what the pipeline adds over the engine. Medians of several runs, each in a fresh
+// SLUICE_HOME.
+//
+// The steady state: a month of days landed at once and built through silver day by day (first
+// build: each day's wall and silver span), then silver of day 2 and of the last day rebuilt
+// alone (--force), alternating, so a day with 30 days of history is set against a day with one.
 //
 // Usage: deno run -A bench/pipeline_bench.ts [--events N ...] [--runs R] [--day YYYY-MM-DD]
-// Default: the reference day (4,320,000 events, 50 events/s for 24 h) and 1,000,000 events.
+//   [--month-days D] [--month-events N] (D = 0 leaves the month out)
+// Default: the reference day (4,320,000 events, 50 events/s for 24 h) and 1,000,000 events;
+// a month of 31 days at the reference rate.
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
+import { runGenerator } from "../generator/run.ts";
+import { DEFAULT_BATCH_SIZE } from "../generator/landing_writer.ts";
 import { landBenchDay } from "./land_day.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -20,7 +30,16 @@ interface RunFigures {
   peakRssMiB: number;
   layerMs: Record<string, number>;
   steps: number;
+  duckDbMs: number;
+  duckDbRssMiB: number;
 }
+
+interface Timed {
+  wallMs: number;
+  peakRssMiB: number;
+}
+
+const DAY_MS = 86_400_000;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -28,6 +47,8 @@ const { values } = parseArgs({
     events: { type: "string", multiple: true },
     runs: { type: "string", default: "3" },
     day: { type: "string", default: "2026-11-20" },
+    "month-days": { type: "string", default: "31" },
+    "month-events": { type: "string", default: "4320000" },
   },
 });
 const sizes = (values.events ?? ["4320000", "1000000"]).map(Number);
@@ -43,48 +64,86 @@ for (const events of sizes) {
   for (let i = 0; i < runs; i++) figures.push(await oneRun(events, day));
   report(events, figures);
 }
+const monthDays = Number(values["month-days"]);
+if (monthDays >= 2) await steadyState(monthDays, Number(values["month-events"]), day, runs);
 
 async function oneRun(events: number, day: string): Promise<RunFigures> {
   const home = await Deno.makeTempDir({ prefix: "sluice-bench-home-" });
   try {
     const generated = landBenchDay(home, events, day);
-    const output = await new Deno.Command("/usr/bin/time", {
-      args: [
-        "-f",
-        "%e %M",
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--quiet",
-        "sluice.ts",
-        "materialize",
-        // Landing to gold; the warehouse and marts have their own bench (warehouse_bench.ts).
-        "--exclude",
-        "group:warehouse,group:marts",
-      ],
-      cwd: ROOT,
-      env: { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
-    if (!output.success) {
-      throw new Error(
-        `materialize failed:\n${new TextDecoder().decode(output.stdout)}\n${stderr.join("\n")}`,
-      );
-    }
-    const [seconds, maxKb] = stderr.at(-1)!.split(" ").map(Number);
+    const materialized = await timed(home, [
+      "materialize",
+      // Landing to gold; the warehouse and marts have their own bench (warehouse_bench.ts).
+      "--exclude",
+      "group:warehouse,group:marts",
+    ]);
+    const duckDb = await duckDbAlone(home);
     const { layerMs, steps } = await layerSpans(home);
     return {
       generateMs: generated.elapsedMs,
-      wallMs: seconds * 1000,
-      peakRssMiB: maxKb / 1024,
+      wallMs: materialized.wallMs,
+      peakRssMiB: materialized.peakRssMiB,
       layerMs,
       steps,
+      duckDbMs: duckDb.wallMs,
+      duckDbRssMiB: duckDb.peakRssMiB,
     };
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+}
+
+/** `deno task materialize ARGS` in its own process: wall time and peak RSS from /usr/bin/time. */
+function timed(home: string, args: readonly string[]): Promise<Timed> {
+  return timedCommand(
+    [Deno.execPath(), "run", "-A", "--quiet", "sluice.ts", ...args],
+    { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn" },
+  );
+}
+
+/** DuckDB alone reading the same landing files into Parquet, in a process of its own. */
+async function duckDbAlone(home: string): Promise<Timed> {
+  const output = `${home}/duckdb-alone`;
+  await Deno.mkdir(output);
+  try {
+    return await timedCommand(
+      [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        "bench/duckdb_landing.ts",
+        `${home}/landing`,
+        output,
+      ],
+      {},
+    );
+  } finally {
+    await Deno.remove(output, { recursive: true });
+  }
+}
+
+async function timedCommand(
+  command: readonly string[],
+  env: Record<string, string>,
+): Promise<Timed> {
+  const output = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%e %M", ...command],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
+  if (!output.success) {
+    throw new Error(
+      `${command.slice(4).join(" ")} failed:\n${new TextDecoder().decode(output.stdout)}\n${
+        stderr.join("\n")
+      }`,
+    );
+  }
+  const [seconds, maxKb] = stderr.at(-1)!.split(" ").map(Number);
+  return { wallMs: seconds * 1000, peakRssMiB: maxKb / 1024 };
 }
 
 /** Each layer's span: first materialization start to last commit, from the metadata store. */
@@ -140,6 +199,14 @@ function report(events: number, figures: RunFigures[]): void {
     );
   }
   console.log(
+    `  DuckDB alone, the same landing files to Parquet: median ${
+      (med((f) => f.duckDbMs) / 1000).toFixed(1)
+    } s (${each((f) => f.duckDbMs / 1000)}), peak RSS ${
+      med((f) => f.duckDbRssMiB).toFixed(0)
+    } MiB; ` +
+      `the pipeline: ${(med((f) => f.wallMs) / med((f) => f.duckDbMs)).toFixed(1)}x its time`,
+  );
+  console.log(
     `  generating the landing files (not in the wall time): median ${
       (med((f) => f.generateMs) / 1000).toFixed(1)
     } s`,
@@ -150,4 +217,65 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * A month at `eventsPerDay`: landed at once, built day by day in order through silver (each
+ * day's wall, peak RSS and silver span), then silver of day 2 and of the last day rebuilt alone,
+ * alternating.
+ */
+async function steadyState(days: number, eventsPerDay: number, lastDay: string, runs: number) {
+  const home = await Deno.makeTempDir({ prefix: "sluice-bench-month-" });
+  try {
+    const start = Date.parse(`${lastDay}T00:00:00Z`) - (days - 1) * DAY_MS;
+    const dayOf = (i: number) => new Date(start + i * DAY_MS).toISOString().slice(0, 10);
+    const generated = runGenerator({
+      seed: 42,
+      events: eventsPerDay * days,
+      days,
+      start,
+      fraudRate: 0.03,
+      malformedRate: 0.001,
+      landing: `${home}/landing`,
+      batchSize: DEFAULT_BATCH_SIZE,
+    });
+    console.log(
+      `\nSteady state: ${days} days at ${eventsPerDay.toLocaleString("en-US")} events a day, ` +
+        `${dayOf(0)}..${dayOf(days - 1)} (landed in ${(generated.elapsedMs / 1000).toFixed(0)} s)`,
+    );
+    console.log("  first build, day by day (landing → silver):");
+    for (let i = 0; i < days; i++) {
+      const built = await timed(home, ["materialize", "+group:silver", "--partition", dayOf(i)]);
+      const { layerMs } = await layerSpans(home);
+      console.log(
+        `    day ${String(i + 1).padStart(2)} ${dayOf(i)}: wall ${
+          (built.wallMs / 1000).toFixed(1)
+        } s, ` +
+          `peak RSS ${built.peakRssMiB.toFixed(0)} MiB, silver ${
+            ((layerMs.silver ?? NaN) / 1000).toFixed(2)
+          } s`,
+      );
+    }
+    const rebuilt: Record<"second" | "last", number[]> = { second: [], last: [] };
+    for (let r = 0; r < runs; r++) {
+      for (const which of ["second", "last"] as const) {
+        const day = which === "second" ? dayOf(1) : dayOf(days - 1);
+        await timed(home, ["materialize", "group:silver", "--partition", day, "--force"]);
+        const { layerMs } = await layerSpans(home);
+        rebuilt[which].push(layerMs.silver);
+      }
+    }
+    const show = (ms: number[]) =>
+      `median ${(median(ms) / 1000).toFixed(2)} s (${
+        ms.map((m) => (m / 1000).toFixed(2)).join(", ")
+      })`;
+    console.log(`  silver rebuilt alone (--force), ${runs} runs alternating:`);
+    console.log(`    day 2 (1 day of history): ${show(rebuilt.second)}`);
+    console.log(`    day ${days} (${days - 1} days of history): ${show(rebuilt.last)}`);
+    console.log(
+      `    day ${days} / day 2: ${(median(rebuilt.last) / median(rebuilt.second)).toFixed(2)}x`,
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
 }
