@@ -8,34 +8,10 @@ import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { RunRequestId } from "../../runtime/store/metadata_store.ts";
 import { createFreshDatabase, needsPostgres } from "../support/services.ts";
+import { readCalls, waitFor } from "../support/slow_calls.ts";
 
 const APP = new URL("./fixtures/ui_kill_app.ts", import.meta.url).pathname;
 const DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"];
-
-/** Polls a real process's progress (the processes run on the system clock). */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function readCalls(file: string): Promise<{ pid: number; partition: string }[]> {
-  const text = await Deno.readTextFile(file).catch(() => "");
-  return text.trim() === "" ? [] : text.trim().split("\n").map((line) => {
-    const [pid, partition] = line.split(" ");
-    return { pid: Number(pid), partition };
-  });
-}
 
 /** Reads the child's stdout until the UI prints where it listens. */
 async function uiUrl(child: Deno.ChildProcess): Promise<string> {

@@ -7,33 +7,10 @@ import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
+import { readCalls, waitFor } from "../../support/slow_calls.ts";
 
 const APP = new URL("./fixtures/daemon_app.ts", import.meta.url).pathname;
 const DAYS = Array.from({ length: 8 }, (_, i) => `2026-11-0${i + 1}`);
-
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function readCalls(file: string): Promise<{ pid: number; partition: string }[]> {
-  const text = await Deno.readTextFile(file).catch(() => "");
-  return text.trim() === "" ? [] : text.trim().split("\n").map((line) => {
-    const [pid, partition] = line.split(" ");
-    return { pid: Number(pid), partition };
-  });
-}
 
 Deno.test({
   name:

@@ -11,6 +11,19 @@ async function landed(options: { gate?: Promise<void> } = {}): Promise<UiFixture
   return f;
 }
 
+/** A live daemon on another machine: the UI only queues while it lives. */
+function registerDaemon(f: UiFixture, id: string): Promise<void> {
+  return f.h.store.queue.registerDaemon({
+    id: id as DaemonId,
+    host: "elsewhere",
+    pid: 7,
+    processStart: undefined,
+    processScope: undefined,
+    ttlMs: 60_000,
+    maxRuns: 1,
+  });
+}
+
 Deno.test("materialize refuses a selection or partition range that fits nothing, queueing nothing", async () => {
   const f = await landed();
   try {
@@ -86,15 +99,7 @@ Deno.test("with a live daemon, a range from the UI is only queued, one request p
   const f = await landed();
   try {
     for (const id of ["daemon-1", "daemon-2"]) {
-      await f.h.store.queue.registerDaemon({
-        id: id as DaemonId,
-        host: "elsewhere",
-        pid: 7,
-        processStart: undefined,
-        processScope: undefined,
-        ttlMs: 60_000,
-        maxRuns: 1,
-      });
+      await registerDaemon(f, id);
     }
     const { runIds } = await f.actions.materialize({
       selection: "+demo.summary",
@@ -165,15 +170,7 @@ Deno.test("a request that finds nothing to do succeeds and says so", async () =>
 Deno.test("with a live daemon, materialize only queues the request, and cancel takes it back", async () => {
   const f = await landed();
   try {
-    await f.h.store.queue.registerDaemon({
-      id: "daemon-1" as DaemonId,
-      host: "elsewhere",
-      pid: 7,
-      processStart: undefined,
-      processScope: undefined,
-      ttlMs: 60_000,
-      maxRuns: 1,
-    });
+    await registerDaemon(f, "daemon-1");
     const { runId } = await f.actions.materialize({ selection: "demo.orders" });
     assert.equal(f.localRuns.has(runId), false);
     const queued = (await f.data.run(runId))!;
