@@ -1,14 +1,19 @@
 // `deno task materialize` on a fresh home with no configuration: it generates a default history,
 // builds every layer, trains the fraud model and promotes a champion that scores the orders,
 // then finds everything fresh; a newly landed day runs only its own partitions and what reads
-// them.
+// them. Every command's clock starts at FIXED_NOW (2026-11-30 12:00 UTC), so the history is
+// 2026-11-20..2026-11-29 and the counts the commands print are known.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { defaultDayStart, defaultHistoryStart } from "../../assets/default_day.ts";
 import { runGenerator } from "../../generator/run.ts";
+import { FIXED_NOW, FIXED_NOW_DATE } from "../support/fixed_now.ts";
+import { pipelinePartitions } from "../support/pipeline_partitions.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DAY_MS = 86_400_000;
+/** The default history at FIXED_NOW: ten days ending the day before. */
+const FIRST_DAY = "2026-11-20";
+const LAST_DAY = "2026-11-29";
+const HISTORY_DAYS = 10;
 
 async function materialize(home: string): Promise<{ stdout: string }> {
   return { stdout: await sluice(home, ["materialize"]) };
@@ -19,7 +24,7 @@ async function sluice(home: string, args: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", "sluice.ts", ...args],
     cwd: ROOT,
-    env: { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn" },
+    env: { SLUICE_HOME: home, SLUICE_LOG_LEVEL: "warn", SLUICE_NOW: FIXED_NOW },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -41,14 +46,21 @@ function runTable(stdout: string): { asset: string; partition: string; status: s
     });
 }
 
+/** 10043 → "10,043", as the commands print counts. */
+const counted = (n: number) => n.toLocaleString("en-US");
+
 Deno.test("materialize on a fresh home generates history, builds every layer and a champion, then is fresh; a new day runs only itself", async () => {
   const home = await Deno.makeTempDir({ prefix: "sluice-e2e-" });
   try {
-    const day = new Date(defaultDayStart(new Date())).toISOString().slice(0, 10);
+    const day = LAST_DAY;
     const first = await materialize(home);
-    assert.match(
+    assert.ok(
+      first.stdout.includes(
+        `The landing zone ${home}/landing is empty: generating 10 days of history, ` +
+          `${FIRST_DAY}..${LAST_DAY}, 300,000 events, first.\n` +
+          "Landed 300,000 events (325 malformed, 1459 orders labelled fraud) in ",
+      ),
       first.stdout,
-      /landing zone .* is empty: generating 10 days of history, .*, 300,000 events, first/,
     );
     const built = runTable(first.stdout);
     for (
@@ -99,11 +111,29 @@ Deno.test("materialize on a fresh home generates history, builds every layer and
     }
 
     const second = await materialize(home);
-    assert.match(second.stdout, /Everything selected is fresh \(\d+ partitions\); nothing to do\./);
+    // Each daily asset has one fresh partition per day of history (a model's shifted a day on,
+    // as it trains on the days before it), each unpartitioned one is fresh, and every other
+    // partition that exists waits for landed data: the days before the history, the model's
+    // first day of it and FIXED_NOW's day (31 daily and 7 unpartitioned assets when written:
+    // 317 fresh, 10,043 waiting).
+    const partitions = await pipelinePartitions(FIXED_NOW_DATE);
+    const freshCount = HISTORY_DAYS * partitions.daily + partitions.unpartitioned;
+    const [fresh, waiting] = [counted(freshCount), counted(partitions.existing - freshCount)];
+    const lines = second.stdout.split("\n");
+    assert.equal(
+      lines[0],
+      `Everything selected is fresh (${fresh} partitions; ${waiting} partitions waiting for data); nothing to do.`,
+    );
+    assert.equal(
+      lines[1],
+      `waiting for data: ${waiting} partitions of ${partitions.daily} assets ` +
+        `(2026-01-01..${FIRST_DAY}, 2026-11-30), newest: bronze.orders@2026-11-30 ` +
+        "(no data in landing.orders for 2026-11-30); `deno task assets KEY` lists them",
+    );
     assert.equal(runTable(second.stdout).length, 0);
 
     // The day before the history: every partition it changes is that day or later.
-    const earlier = new Date(defaultHistoryStart(new Date()) - DAY_MS).toISOString().slice(0, 10);
+    const earlier = "2026-11-19";
     runGenerator({
       seed: 7,
       events: 5_000,
@@ -115,6 +145,16 @@ Deno.test("materialize on a fresh home generates history, builds every layer and
       batchSize: 10_000,
     });
     const third = await materialize(home);
+    // One partition of each daily asset stops waiting: the new day's (the model's a day on).
+    const waitingAfter = counted(partitions.existing - freshCount - partitions.daily);
+    assert.ok(
+      third.stdout.includes(
+        `\nwaiting for data: ${waitingAfter} partitions of ${partitions.daily} assets ` +
+          `(2026-01-01..${earlier}, 2026-11-30), newest: bronze.orders@2026-11-30 ` +
+          "(no data in landing.orders for 2026-11-30);",
+      ),
+      third.stdout,
+    );
     const rows = runTable(third.stdout);
     const bronze = rows.filter((row) => row.asset.startsWith("bronze."));
     assert.equal(bronze.length, 7, third.stdout);
