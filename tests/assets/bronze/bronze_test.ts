@@ -142,10 +142,18 @@ Deno.test("ingesting the same landing file twice never duplicates rows, and data
   try {
     land(s.landing, "orders", [[valid(10), DAY], [valid(20, 11), DAY]]);
     await s.run("bronze.orders", DAY);
-    const first = await loadPointer(s.h.store.partitions, "bronze.orders" as AssetKey, DAY as PartitionKey);
+    const first = await loadPointer(
+      s.h.store.partitions,
+      "bronze.orders" as AssetKey,
+      DAY as PartitionKey,
+    );
 
     await s.run("bronze.orders", DAY, true);
-    const again = await loadPointer(s.h.store.partitions, "bronze.orders" as AssetKey, DAY as PartitionKey);
+    const again = await loadPointer(
+      s.h.store.partitions,
+      "bronze.orders" as AssetKey,
+      DAY as PartitionKey,
+    );
     assert.notEqual(again!.materializationId, first!.materializationId);
     assert.equal(again!.dataVersion, first!.dataVersion);
 
