@@ -1,7 +1,7 @@
 // End to end on the real broker: `deno task ingest` and `deno task daemon` (the project's
-// schedules/) running while `generate --kafka` produces a burst of today's events: the daemon's
-// sensors and eager conditions carry every order into gold, and then the warehouse lane publishes
-// it; both processes stop on SIGTERM with exit 0.
+// schedules/) running while `generate --kafka` produces a burst of today's events (SLUICE_NOW's
+// day): the daemon's sensors and eager conditions carry every order into gold, and then the
+// warehouse lane publishes it; both processes stop on SIGTERM with exit 0.
 import assert from "node:assert/strict";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import { finish, runScript, scriptCommand } from "../support/deno_script.ts";
@@ -17,6 +17,7 @@ import {
   needsPostgres,
   requireTestVariable,
 } from "../support/services.ts";
+import { FIXED_NOW } from "../support/fixed_now.ts";
 
 async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>) {
   const deadline = Date.now() + timeoutMs;
@@ -37,7 +38,8 @@ Deno.test({
     const database = await createFreshDatabase();
     const home = await Deno.makeTempDir({ prefix: "sluice-daemon-kafka-" });
     const prefix = `daemon${crypto.randomUUID().slice(0, 6)}.`;
-    const day = new Date().toISOString().slice(0, 10);
+    // Every process's clock starts at FIXED_NOW: "today" is its day, whatever the date.
+    const day = FIXED_NOW.slice(0, 10);
     const env = {
       ...Deno.env.toObject(),
       DATABASE_URL: database.url,
@@ -47,6 +49,7 @@ Deno.test({
       SLUICE_DAEMON_PORT: "0",
       SLUICE_AUTOMATION_INTERVAL_MS: "1000",
       SLUICE_LOG_LEVEL: "warn",
+      SLUICE_NOW: FIXED_NOW,
     };
     delete (env as Record<string, string | undefined>).SLUICE_LAKE;
     const store = await openMetadataStore({ databaseUrl: database.url });
