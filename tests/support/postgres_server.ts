@@ -2,7 +2,7 @@
 // Also a CLI (`start` / `stop` / `status`) that keeps one running across test runs via a state file.
 
 import { parseArgs } from "node:util";
-import { runCommand } from "./toolchain.ts";
+import { isAlive, runCommand } from "./toolchain.ts";
 
 /** A service the test harness started; Kafka and MinIO will implement the same shape. */
 export interface TestService {
@@ -382,10 +382,18 @@ export async function writeServiceState(state: ServiceState): Promise<void> {
 export async function startRecorded(): Promise<PostgresState> {
   const state = await readServiceState();
   const existing = state[SERVICE_NAME] as PostgresState | undefined;
-  if (existing && await isFile(`${existing.dataDir}/postmaster.pid`)) return existing;
+  if (existing && await isRunning(existing)) return existing;
+  // A server killed without a clean stop leaves its pid file behind: start a new one.
   const started = await startPostgresState();
   await writeServiceState({ ...state, [SERVICE_NAME]: started });
   return started;
+}
+
+/** Whether the recorded server's postmaster is still alive (its pid file names it). */
+async function isRunning(state: PostgresState): Promise<boolean> {
+  const pidFile = await Deno.readTextFile(`${state.dataDir}/postmaster.pid`).catch(() => "");
+  const pid = Number(pidFile.split("\n")[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
 /** CLI `stop`: stops the recorded server, if any; returns whether there was one. */
