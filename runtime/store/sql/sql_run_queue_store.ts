@@ -84,12 +84,14 @@ export class SqlRunQueueStore implements RunQueueStore {
 
   async listRunsOutsideQueue(filter: OutsideRunFilter = {}): Promise<readonly RunRecord[]> {
     // A request lists its run (attachRun) before the run is recorded, so a request's run is
-    // never seen here, even while it starts.
+    // never seen here, even while it starts. An equality on the requests' run ids plans as one
+    // hash anti join (a containment test per run scanned every request again: 9 s at 5,000).
     const rows = await this.sql.query<RunRow>(
       `${RUN_SELECT} u
        where ($1::text is null or u.status = any(select jsonb_array_elements_text($1::text::jsonb)))
          and not exists (select 1 from platform.run_requests r
-                         where r.run_ids @> jsonb_build_array(u.id))
+                         cross join lateral jsonb_array_elements_text(r.run_ids) as e(id)
+                         where e.id = u.id)
        order by u.started_at desc, u.id desc limit $2`,
       [filter.statuses === undefined ? null : toJson(filter.statuses), filter.limit ?? 50],
     );
