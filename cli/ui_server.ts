@@ -18,6 +18,7 @@ import { LocalRuns } from "../web/ui/local_runs.ts";
 import { SourceWatch } from "../web/ui/source_watch.ts";
 import { StoreUiActions } from "../web/ui/store_ui_actions.ts";
 import type { UiAutomation } from "../web/ui/store_automation.ts";
+import { parquetColumnReader } from "../web/ui/parquet_columns.ts";
 import { StoreUiData } from "../web/ui/store_ui_data.ts";
 import { createUiApp } from "../web/ui/ui_app.tsx";
 import type { UiEnv } from "../web/ui/ui_env.ts";
@@ -88,12 +89,14 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
         clock.now(),
       ),
   });
+  const columns = parquetColumnReader(instance.lake);
   const data = new StoreUiData({
     graph,
     store,
     clock,
     localRuns,
     sources,
+    columns,
     automation: options.automation && uiAutomation(instance, options.automation),
   });
   // Who moves an alias from here.
@@ -170,6 +173,7 @@ export function startUiServer(instance: Instance, options: UiServerOptions): UiS
       await claimer.stop();
       // Open log tails of other processes' runs would hold a graceful shutdown: give it a while.
       await Promise.race([server.shutdown(), clock.sleep(SHUTDOWN_GRACE_MS)]);
+      columns.close();
     },
   };
 }
