@@ -29,8 +29,8 @@ export interface UiServerOptions {
   /** 0 picks a free port (see `url`). */
   readonly port: number;
   readonly token: string | undefined;
-  readonly clock?: Clock;
   /** Default: the instance's (SLUICE_NOW's or the system's). */
+  readonly clock?: Clock;
   /** How often sources are observed, in ms; 0 observes once, at start. Default 30 s. */
   readonly observeEveryMs?: number;
   /** How often the graph page re-reads statuses, in ms. Default 5 s. */
