@@ -2,7 +2,8 @@
 // the topic's contract, and written as Parquet (accepted rows and quarantine, the same columns as
 // landing-zone bronze) into one sealed lake location per day.
 import { join } from "node:path";
-import { type Topic, validateEvent } from "../../contracts/events/mod.ts";
+import type { Topic } from "../../contracts/events/mod.ts";
+import { checkLine } from "../line_check.ts";
 import { assetKey } from "../../runtime/definitions/asset_key.ts";
 import type { Lake } from "../../runtime/definitions/lake.ts";
 import { partitionKey } from "../../runtime/partitions/partition_key.ts";
@@ -60,7 +61,7 @@ export async function writeSegments(request: {
     }
     const result = record.value === null
       ? { ok: false as const, kind: "empty", reason: "record has no value (tombstone)" }
-      : validateEvent(request.topic, line);
+      : checkLine(request.topic, line);
     if (result.ok && !line.includes("\x1f") && !line.includes("\n")) {
       buffer.valid.push(
         `${request.partition}\x1f${record.offset}\x1f${request.ingestedAtMs}\x1f${line}\n`,
