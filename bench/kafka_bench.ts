@@ -85,12 +85,12 @@ try {
       const db = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
       const [span] = await db<{ ms: number; n: number }[]>`
         select (extract(epoch from max(committed_at) - min(committed_at)) * 1000)::float8 as ms,
-          sum(rows + rejected)::int as n from platform.kafka_segments`;
+          sum(rows + rejected)::int as n from ingest.kafka_segments`;
       // Bronze itself, through its pointers: the valid records of every part set.
       const [bronze] = await db<{ rows: number; valid: number }[]>`
         select (select coalesce(sum(rows), 0)::int from platform.asset_partitions
                 where asset_key like 'bronze.%') as rows,
-               (select coalesce(sum(rows), 0)::int from platform.kafka_segments) as valid`;
+               (select coalesce(sum(rows), 0)::int from ingest.kafka_segments) as valid`;
       await db.end();
       if (span.n !== events) throw new Error(`bronze holds ${span.n} records, not ${events}`);
       if (bronze.rows !== bronze.valid) {
