@@ -1,6 +1,8 @@
 // A ModelSource over two files: a TreeModel as JSON and its exported ONNX beside it (same name,
 // extension .onnx). The version is derived from both files' bytes, so rewriting either one is a
-// new version; a poll on their size and modification time signals the change.
+// new version; a poll on a digest of their bytes signals the change (a size and mtime stamp
+// missed a rewrite of the same size within the file system's timestamp tick).
+import { createHash } from "node:crypto";
 import type { ModelSnapshot, ModelSource } from "./model_source.ts";
 import { ModelLoadError } from "./serving_model.ts";
 import { parseTreeModel } from "./tree_model_json.ts";
@@ -16,7 +18,7 @@ export class FileModelSource implements ModelSource {
   readonly #pollMs: number;
   readonly #watchers = new Set<() => void>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  /** Size and mtime of both files as of the last current(). */
+  /** A digest of both files' bytes as of the last current(). */
   #readStamp: string | undefined;
 
   constructor(modelPath: string, options: FileModelSourceOptions = {}) {
@@ -59,8 +61,8 @@ export class FileModelSource implements ModelSource {
   }
 
   /**
-   * Notifies the watchers when either file's size or mtime differs from what current() last
-   * read (or current() never ran); returns whether it did.
+   * Notifies the watchers when either file's bytes differ from what current() last read (or
+   * current() never ran); returns whether it did.
    */
   async poll(): Promise<boolean> {
     const changed = (await this.#stamp()) !== this.#readStamp;
@@ -69,7 +71,7 @@ export class FileModelSource implements ModelSource {
   }
 
   async #stamp(): Promise<string> {
-    return `${await statStamp(this.modelPath)}|${await statStamp(this.onnxPath)}`;
+    return `${await contentStamp(this.modelPath)}|${await contentStamp(this.onnxPath)}`;
   }
 }
 
@@ -97,12 +99,8 @@ async function readOrUndefined(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-async function statStamp(path: string): Promise<string> {
-  try {
-    const info = await Deno.stat(path);
-    return `${info.size}:${info.mtime?.getTime()}`;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "missing";
-    throw error;
-  }
+async function contentStamp(path: string): Promise<string> {
+  const bytes = await readOrUndefined(path);
+  if (bytes === undefined) return "missing";
+  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -81,3 +81,20 @@ Deno.test("poll() signals a change of either file since the last read, once", as
     stop();
   });
 });
+
+Deno.test("poll() sees a rewrite of the same size within one timestamp tick", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "champion.json");
+    await writeModel(path);
+    const source = new FileModelSource(path);
+    await source.current();
+    const onnx = await Deno.readFile(onnxPathOf(path));
+    const { mtime } = await Deno.stat(onnxPathOf(path));
+    // The same length, one byte of the producer's name changed, and the old mtime put back.
+    const rewritten = onnx.slice();
+    rewritten[rewritten.length - 1] ^= 1;
+    await Deno.writeFile(onnxPathOf(path), rewritten);
+    await Deno.utime(onnxPathOf(path), mtime!, mtime!);
+    assert.equal(await source.poll(), true);
+  });
+});
