@@ -51,7 +51,8 @@ const { values } = parseArgs({
     "month-events": { type: "string", default: "4320000" },
   },
 });
-const sizes = (values.events ?? ["4320000", "1000000"]).map(Number);
+// --events 0 leaves the single day out (the month alone).
+const sizes = (values.events ?? ["4320000", "1000000"]).map(Number).filter((n) => n > 0);
 const runs = Number(values.runs);
 const day = values.day!;
 
