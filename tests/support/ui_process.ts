@@ -2,11 +2,12 @@
 // a generated day materialized by `sluice materialize`, and `sluice ui` started on it in its own
 // process on a free port, as a user would run `deno task ui`.
 import { runScript, scriptCommand } from "./deno_script.ts";
+import { FIXED_NOW, FIXED_NOW_DATE } from "./fixed_now.ts";
 
 export interface PipelineHome {
   /** SLUICE_HOME. */
   readonly home: string;
-  /** The generated day, `YYYY-MM-DD` (yesterday, UTC). */
+  /** The generated day, `YYYY-MM-DD` (the day before FIXED_NOW, UTC). */
   readonly day: string;
   /** The environment the pipeline's commands ran with (embedded store and lake). */
   readonly env: Record<string, string>;
@@ -31,10 +32,13 @@ export async function sluice(env: Record<string, string>, ...args: string[]): Pr
   return result.stdout;
 }
 
-/** A fresh home with `events` generated on yesterday and every asset materialized. */
+/**
+ * A fresh home with `events` generated on the day before FIXED_NOW and every asset materialized;
+ * its commands (the UI's too) run with SLUICE_NOW=FIXED_NOW, so the days do not depend on today.
+ */
 export async function preparePipelineHome(events: number): Promise<PipelineHome> {
   const home = await Deno.makeTempDir({ prefix: "sluice-ui-home-" });
-  const day = yesterdayUtc();
+  const day = yesterdayUtc(FIXED_NOW_DATE);
   const env = baseEnv(home);
   await sluice(env, "generate", "--events", String(events), "--start", day);
   const report = await sluice(env, "materialize");
@@ -43,7 +47,10 @@ export async function preparePipelineHome(events: number): Promise<PipelineHome>
   return { home, day, env, runId, remove: () => Deno.remove(home, { recursive: true }) };
 }
 
-/** The environment of a command on `home` alone: no server settings leak in from ours. */
+/**
+ * The environment of a command on `home` alone, its clock pinned to FIXED_NOW: no server
+ * settings leak in from ours.
+ */
 export function baseEnv(home: string): Record<string, string> {
   return {
     PATH: Deno.env.get("PATH") ?? "",
@@ -51,6 +58,7 @@ export function baseEnv(home: string): Record<string, string> {
     ...(Deno.env.get("DENO_DIR") && { DENO_DIR: Deno.env.get("DENO_DIR")! }),
     SLUICE_HOME: home,
     SLUICE_LOG_LEVEL: "warn",
+    SLUICE_NOW: FIXED_NOW,
   };
 }
 
