@@ -4,11 +4,15 @@
 // abandoned; the retry and the rest of the range run there, and every partition commits once.
 import assert from "node:assert/strict";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
-import type { AssetKey } from "../../runtime/definitions/asset_key.ts";
-import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import type { RunRequestId } from "../../runtime/store/metadata_store.ts";
 import { createFreshDatabase, needsPostgres } from "../support/services.ts";
-import { readCalls, waitFor } from "../support/slow_calls.ts";
+import {
+  assertCommittedOnce,
+  assertDaemonDead,
+  callsByPartition,
+  readCalls,
+  waitFor,
+} from "../support/slow_calls.ts";
 
 const APP = new URL("./fixtures/ui_kill_app.ts", import.meta.url).pathname;
 const DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"];
@@ -129,23 +133,10 @@ Deno.test({
         /^(daemon in-place:ui@\S+ died|its process \S+ is gone)/,
       );
       assert.equal((await store.runs.getRun(first.runIds[1]))?.status, "succeeded");
-      const dead = (await store.queue.listDaemons(10)).find((d) => d.id === claimed.claimedBy)!;
-      assert.equal(dead.status, "dead");
-      assert.match(dead.note ?? "", /is gone/);
-
-      for (const day of DAYS) {
-        const commits = await store.partitions.listMaterializations(
-          "demo.slow" as AssetKey,
-          day as PartitionKey,
-          10,
-        );
-        assert.equal(commits.length, 1, `commits of ${day}`);
-      }
+      await assertDaemonDead(store, claimed.claimedBy);
+      await assertCommittedOnce(store, DAYS);
       // The day the UI was in the middle of ran twice (never committed by it), the others once.
-      const perPartition = new Map<string, number[]>();
-      for (const call of await readCalls(calls)) {
-        perPartition.set(call.partition, [...perPartition.get(call.partition) ?? [], call.pid]);
-      }
+      const perPartition = await callsByPartition(calls);
       assert.deepEqual([...perPartition.keys()].sort(), DAYS);
       assert.deepEqual(perPartition.get(DAYS[0])?.[0], ui.pid);
       assert.equal(perPartition.get(DAYS[0])?.length, 2);

@@ -3,11 +3,15 @@
 // once and frees its run's leases; the retry skips what was committed, and every asset
 // partition is committed exactly once.
 import assert from "node:assert/strict";
-import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
-import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
-import { readCalls, waitFor } from "../../support/slow_calls.ts";
+import {
+  assertCommittedOnce,
+  assertDaemonDead,
+  callsByPartition,
+  readCalls,
+  waitFor,
+} from "../../support/slow_calls.ts";
 
 const APP = new URL("./fixtures/daemon_app.ts", import.meta.url).pathname;
 const DAYS = Array.from({ length: 8 }, (_, i) => `2026-11-0${i + 1}`);
@@ -82,25 +86,12 @@ Deno.test({
       assert.notEqual(done.daemonId, victim.id);
       assert.equal((await store.runs.getRun(done.runIds[0]))?.status, "abandoned");
       assert.equal((await store.runs.getRun(done.runIds[1]))?.status, "succeeded");
-      const dead = (await store.queue.listDaemons(10)).find((d) => d.id === victim.id)!;
-      assert.equal(dead.status, "dead");
-      assert.match(dead.note ?? "", /is gone/);
-
+      await assertDaemonDead(store, victim.id);
       // Every partition committed exactly once, counted through the store.
-      for (const day of DAYS) {
-        const commits = await store.partitions.listMaterializations(
-          "demo.slow" as AssetKey,
-          day as PartitionKey,
-          10,
-        );
-        assert.equal(commits.length, 1, `commits of ${day}`);
-      }
+      await assertCommittedOnce(store, DAYS);
       // The partition the dead daemon was in the middle of ran twice (never committed by it);
       // the two it had committed were not run again.
-      const perPartition = new Map<string, number[]>();
-      for (const call of await readCalls(calls)) {
-        perPartition.set(call.partition, [...perPartition.get(call.partition) ?? [], call.pid]);
-      }
+      const perPartition = await callsByPartition(calls);
       const twice = [...perPartition].filter(([, pids]) => pids.length > 1);
       assert.equal(twice.length, 1);
       assert.equal(twice[0][1][0], victim.pid);

@@ -9,6 +9,7 @@ import { defineSchedule } from "../../../runtime/automation/schedule.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { openDaemonHarness } from "../../support/daemon_harness.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
+import { consecutiveHours } from "../../support/utc_hours.ts";
 
 const MINUTE = 60_000;
 const TICKS = 200;
@@ -144,33 +145,10 @@ Deno.test({
       const ticks = [...await store.automation.listTicks("berlin_hourly", 100)]
         .sort((a, b) => a.tickAt.getTime() - b.tickAt.getTime());
       // One per real hour of the 25-hour day: 02:00 CEST (00:00Z) and 02:00 CET (01:00Z) both.
-      assert.deepEqual(ticks.map((t) => t.tickAt.toISOString()), [
-        "2026-10-24T22:00:00.000Z",
-        "2026-10-24T23:00:00.000Z",
-        "2026-10-25T00:00:00.000Z",
-        "2026-10-25T01:00:00.000Z",
-        "2026-10-25T02:00:00.000Z",
-        "2026-10-25T03:00:00.000Z",
-        "2026-10-25T04:00:00.000Z",
-        "2026-10-25T05:00:00.000Z",
-        "2026-10-25T06:00:00.000Z",
-        "2026-10-25T07:00:00.000Z",
-        "2026-10-25T08:00:00.000Z",
-        "2026-10-25T09:00:00.000Z",
-        "2026-10-25T10:00:00.000Z",
-        "2026-10-25T11:00:00.000Z",
-        "2026-10-25T12:00:00.000Z",
-        "2026-10-25T13:00:00.000Z",
-        "2026-10-25T14:00:00.000Z",
-        "2026-10-25T15:00:00.000Z",
-        "2026-10-25T16:00:00.000Z",
-        "2026-10-25T17:00:00.000Z",
-        "2026-10-25T18:00:00.000Z",
-        "2026-10-25T19:00:00.000Z",
-        "2026-10-25T20:00:00.000Z",
-        "2026-10-25T21:00:00.000Z",
-        "2026-10-25T22:00:00.000Z",
-      ]);
+      assert.deepEqual(
+        ticks.map((t) => t.tickAt.toISOString()),
+        consecutiveHours("2026-10-24T22:00:00Z", 25),
+      );
       assert.deepEqual(ticks.filter((t) => t.status !== "requested"), []);
       const requests = await store.queue.list({ limit: 100 });
       assert.equal(requests.length, 25);

@@ -5,6 +5,7 @@ import {
   isRepeatedWallTime,
 } from "../../../runtime/definitions/cron_schedule.ts";
 import { DefinitionError } from "../../../runtime/errors.ts";
+import { consecutiveHours } from "../../support/utc_hours.ts";
 
 /** The ticks of `expression` in `zone` within (from, to], as local wall-clock times. */
 function localTicks(expression: string, zone: string, from: string, to: string): string[] {
@@ -93,33 +94,7 @@ Deno.test("an hourly schedule fires the repeated hour in both passes: 25 ticks o
     "2026-10-24T22:00:00Z",
     "2026-10-25T23:00:00Z",
   );
-  assert.deepEqual(ticks, [
-    "2026-10-24T23:00:00.000Z",
-    "2026-10-25T00:00:00.000Z",
-    "2026-10-25T01:00:00.000Z",
-    "2026-10-25T02:00:00.000Z",
-    "2026-10-25T03:00:00.000Z",
-    "2026-10-25T04:00:00.000Z",
-    "2026-10-25T05:00:00.000Z",
-    "2026-10-25T06:00:00.000Z",
-    "2026-10-25T07:00:00.000Z",
-    "2026-10-25T08:00:00.000Z",
-    "2026-10-25T09:00:00.000Z",
-    "2026-10-25T10:00:00.000Z",
-    "2026-10-25T11:00:00.000Z",
-    "2026-10-25T12:00:00.000Z",
-    "2026-10-25T13:00:00.000Z",
-    "2026-10-25T14:00:00.000Z",
-    "2026-10-25T15:00:00.000Z",
-    "2026-10-25T16:00:00.000Z",
-    "2026-10-25T17:00:00.000Z",
-    "2026-10-25T18:00:00.000Z",
-    "2026-10-25T19:00:00.000Z",
-    "2026-10-25T20:00:00.000Z",
-    "2026-10-25T21:00:00.000Z",
-    "2026-10-25T22:00:00.000Z",
-    "2026-10-25T23:00:00.000Z",
-  ]);
+  assert.deepEqual(ticks, consecutiveHours("2026-10-24T23:00:00Z", 25));
   assert.deepEqual(
     localTicks("0 * * * *", "Europe/Berlin", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")
       .slice(0, 4),
