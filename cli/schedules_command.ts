@@ -4,8 +4,8 @@
 import { parseArgs } from "node:util";
 import type { AutomationLoader } from "../runtime/automation/automation_set.ts";
 import { scheduleView } from "../runtime/automation/automation_views.ts";
-import { RequestError } from "../runtime/errors.ts";
 import { loadAutomation } from "../schedules/definitions.ts";
+import { toggleAutomation } from "./automation_toggle.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -44,22 +44,14 @@ async function runSchedules(
   const store = instance.store;
   const now = instance.clock.now();
   if (positionals.length > 0) {
-    const [action, name, ...rest] = positionals;
-    if ((action !== "on" && action !== "off") || name === undefined || rest.length > 0) {
-      throw new RequestError(
-        `Cannot read 'schedules ${
-          positionals.join(" ")
-        }': expected 'schedules on NAME' or 'schedules off NAME'`,
-      );
-    }
-    if (!schedules.some((s) => s.name === name)) {
-      throw new RequestError(
-        `No schedule '${name}': expected one of ${schedules.map((s) => s.name).join(", ")}`,
-      );
-    }
-    await store.automation.setEnabled("schedule", name, action === "on", now);
+    const { name, on } = await toggleAutomation(
+      instance,
+      "schedule",
+      positionals,
+      schedules.map((s) => s.name),
+    );
     console.log(
-      action === "on"
+      on
         ? `Schedule ${name} is on: its ticks from ${now.toISOString()} on run; earlier ones are not back-filled.`
         : `Schedule ${name} is off.`,
     );

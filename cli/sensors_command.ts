@@ -4,8 +4,8 @@
 import { parseArgs } from "node:util";
 import { type AutomationLoader, resolveAutomation } from "../runtime/automation/automation_set.ts";
 import { conditionsSensor, sensorView } from "../runtime/automation/automation_views.ts";
-import { RequestError } from "../runtime/errors.ts";
 import { loadAutomation } from "../schedules/definitions.ts";
+import { toggleAutomation } from "./automation_toggle.ts";
 import { type Command, instanceCommand } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Instance } from "./instance.ts";
@@ -50,21 +50,13 @@ async function runSensors(
   const store = instance.store;
   const now = instance.clock.now();
   if (positionals.length > 0) {
-    const [action, name, ...rest] = positionals;
-    if ((action !== "on" && action !== "off") || name === undefined || rest.length > 0) {
-      throw new RequestError(
-        `Cannot read 'sensors ${
-          positionals.join(" ")
-        }': expected 'sensors on NAME' or 'sensors off NAME'`,
-      );
-    }
-    if (!sensors.some((s) => s.name === name)) {
-      throw new RequestError(
-        `No sensor '${name}': expected one of ${sensors.map((s) => s.name).join(", ")}`,
-      );
-    }
-    await store.automation.setEnabled("sensor", name, action === "on", now);
-    console.log(`Sensor ${name} is ${action}.`);
+    const { name, on } = await toggleAutomation(
+      instance,
+      "sensor",
+      positionals,
+      sensors.map((s) => s.name),
+    );
+    console.log(`Sensor ${name} is ${on ? "on" : "off"}.`);
     return EXIT.ok;
   }
   const states = await store.automation.states("sensor");
