@@ -2,14 +2,8 @@
 // change feed: after the first read, a status request reads only the partitions written since the
 // last one. One mirror per store object, shared by everything in the process that reads statuses
 // (materialize's plan, `assets`, the daemon's ticks, the UI).
-import type { AssetKey } from "../definitions/asset_key.ts";
-import type { PartitionKey } from "../partitions/partition_key.ts";
-import type {
-  ChangeMark,
-  MetadataStore,
-  PartitionState,
-  StateIndex,
-} from "../store/metadata_store.ts";
+import type { ChangeMark, MetadataStore, StateIndex } from "../store/metadata_store.ts";
+import { LayeredMap } from "./layered_map.ts";
 
 const MIRRORS = new WeakMap<MetadataStore, StateMirror>();
 
@@ -62,19 +56,16 @@ export class StateMirror {
   }
 }
 
-/** `states` with `changes` applied, copying only the assets that changed. */
+/**
+ * `states` with `changes` applied: a changed asset's partitions become a layer over its previous
+ * map (layered_map.ts), so a commit to one partition copies that partition, not the asset.
+ */
 function merged(states: StateIndex, changes: StateIndex): StateIndex {
   if (changes.size === 0) return states;
   const next = new Map(states);
   for (const [key, changed] of changes) {
     const before = states.get(key);
-    if (before === undefined) {
-      next.set(key, changed);
-      continue;
-    }
-    const partitions = new Map<PartitionKey, PartitionState>(before);
-    for (const [partition, state] of changed) partitions.set(partition, state);
-    next.set(key as AssetKey, partitions);
+    next.set(key, before === undefined ? changed : LayeredMap.with(before, changed));
   }
   return next;
 }

@@ -9,6 +9,7 @@ import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { Lease, StateIndex } from "../store/metadata_store.ts";
+import { LayeredMap } from "./layered_map.ts";
 import type { PartitionStatus } from "./status.ts";
 
 /** What a status read computes from. */
@@ -51,6 +52,15 @@ export function changesBetween(
     const was = before.states.get(key);
     const is = after.states.get(key);
     if (was === is) continue;
+    // The mirror builds a changed asset's map as a layer over the one before: only the keys of
+    // the layers can differ, which spares comparing every partition of a large asset.
+    const candidates = LayeredMap.candidateChanges(was, is);
+    if (candidates !== undefined) {
+      for (const partition of candidates) {
+        if (was?.get(partition) !== is?.get(partition)) mark(key, partition);
+      }
+      continue;
+    }
     for (const [partition, state] of is ?? []) {
       if (was?.get(partition) !== state) mark(key, partition);
     }

@@ -11,7 +11,9 @@ import { FRESH, type PartitionStatus, type Status, type WaitingCause } from "./s
 import { type MissingUpstream, upstreamWithoutData } from "./waiting.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
+import { LayeredMap } from "./layered_map.ts";
 import { StateMirror } from "./state_mirror.ts";
+import { StatusMemo } from "./status_memo.ts";
 import {
   changesBetween,
   downstreamOf,
@@ -39,7 +41,7 @@ export interface AssetStatusSummary {
 const LAST = new WeakMap<MetadataStore, WeakMap<AssetGraph, StatusResolver>>();
 
 export class StatusResolver {
-  readonly #memo = new Map<AssetKey, Map<PartitionKey, PartitionStatus>>();
+  readonly #memo = new Map<AssetKey, StatusMemo>();
   readonly #summaries = new Map<AssetKey, AssetStatusSummary>();
   /** Summaries of the previous read to bring up to date: only `changed` partitions differ. */
   readonly #carried = new Map<
@@ -87,8 +89,10 @@ export class StatusResolver {
         if (summary) this.#summaries.set(key, summary);
         continue;
       }
-      const kept = new Map(clocked ? [] : before);
-      for (const partition of partitions?.keys() ?? []) kept.delete(partition);
+      // Shares the previous read's statuses, hiding the marked partitions (status_memo.ts).
+      const kept = clocked || before === undefined
+        ? StatusMemo.empty()
+        : StatusMemo.carried(before, partitions?.keys() ?? []);
       this.#memo.set(key, kept);
       if (summary && !clocked) this.#carried.set(key, { summary, changed: partitions! });
       for (const [partition, own] of partitions ?? []) {
@@ -149,7 +153,7 @@ export class StatusResolver {
     if (memo) return memo;
     const status = this.#compute(key, partition);
     let forAsset = this.#memo.get(key);
-    if (!forAsset) this.#memo.set(key, forAsset = new Map());
+    if (!forAsset) this.#memo.set(key, forAsset = StatusMemo.empty());
     forAsset.set(partition, status);
     return status;
   }
@@ -159,28 +163,30 @@ export class StatusResolver {
     const known = this.#summaries.get(key);
     if (known) return known;
     const counts = emptyCounts();
-    const partitions = new Map<PartitionKey, PartitionStatus>();
+    let partitions: ReadonlyMap<PartitionKey, PartitionStatus>;
     const carried = this.#carried.get(key);
     if (carried) {
-      // The previous read's summary over the same partitions, with the changed ones redone.
-      for (const [partition, status] of carried.summary.partitions) {
-        partitions.set(partition, status);
-      }
+      // The previous read's summary over the same partitions, with the changed ones redone as
+      // a layer over its map (layered_map.ts): a change costs what it changed.
+      const redone = new Map<PartitionKey, PartitionStatus>();
       Object.assign(counts, carried.summary.counts);
       for (const partition of carried.changed.keys()) {
-        const was = partitions.get(partition);
+        const was = carried.summary.partitions.get(partition);
         if (was === undefined) continue;
         const status = this.partition(key, partition);
-        partitions.set(partition, status);
+        redone.set(partition, status);
         counts[was.status]--;
         counts[status.status]++;
       }
+      partitions = LayeredMap.with(carried.summary.partitions, redone);
     } else {
+      const computed = new Map<PartitionKey, PartitionStatus>();
       for (const partition of this.graph.get(key).partitions.keys(this.now)) {
         const status = this.partition(key, partition);
-        partitions.set(partition, status);
+        computed.set(partition, status);
         counts[status.status]++;
       }
+      partitions = computed;
     }
     const summary = { key, partitions, counts, status: rollupStatus(counts) };
     this.#summaries.set(key, summary);
