@@ -7,18 +7,35 @@ import { CONTROL, TaskKind, type TrainingArena } from "./training_arena.ts";
 
 export class BoostingThreads {
   readonly #arena: TrainingArena;
-  readonly #helpers: Worker[];
+  /** The helpers this thread started (none when they came through ports). */
+  readonly #workers: Worker[];
+  readonly #helpers: number;
 
-  private constructor(arena: TrainingArena, helpers: Worker[]) {
+  private constructor(arena: TrainingArena, workers: Worker[], helpers: number) {
     this.#arena = arena;
+    this.#workers = workers;
     this.#helpers = helpers;
   }
 
-  /** Starts `arena.threads - 1` helpers and waits until each is listening. */
-  static async start(arena: TrainingArena): Promise<BoostingThreads> {
-    const helpers: Worker[] = [];
+  /**
+   * Starts `arena.threads - 1` helpers and waits until each is listening. With `ports` (one per
+   * helper, each leading to a helper Worker its owner started), the helpers are reached through
+   * them instead of started here: Deno starts a Worker started by a Worker, and delivers its
+   * messages, about half a second late each (measured 2026-12-02, Deno 2.9.6), so a training
+   * Worker takes helpers started by its own parent.
+   */
+  static async start(
+    arena: TrainingArena,
+    ports?: readonly MessagePort[],
+  ): Promise<BoostingThreads> {
+    const helpers = arena.threads - 1;
+    if (ports !== undefined && ports.length === helpers) {
+      await Promise.all(ports.map((port, index) => helperReady(port, arena, index + 1)));
+      return new BoostingThreads(arena, [], helpers);
+    }
+    const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
-    for (let thread = 1; thread < arena.threads; thread++) {
+    for (let thread = 1; thread <= helpers; thread++) {
       const worker = new Worker(new URL("./boosting_thread_worker.ts", import.meta.url), {
         type: "module",
       });
@@ -33,16 +50,16 @@ export class BoostingThreads {
       );
       const start: HelperStart = { buffers: arena.buffers, thread };
       worker.postMessage(start);
-      helpers.push(worker);
+      workers.push(worker);
     }
     try {
       await Promise.all(ready);
     } catch (error) {
-      for (const worker of helpers) worker.terminate();
+      for (const worker of workers) worker.terminate();
       throw error;
     }
-    for (const worker of helpers) worker.onmessage = null;
-    return new BoostingThreads(arena, helpers);
+    for (const worker of workers) worker.onmessage = null;
+    return new BoostingThreads(arena, workers, helpers);
   }
 
   /**
@@ -61,7 +78,7 @@ export class BoostingThreads {
     Atomics.store(control, CONTROL.units, units);
     Atomics.store(control, CONTROL.kind, kind);
     Atomics.store(control, CONTROL.generation, generation);
-    if (this.#helpers.length > 0) Atomics.notify(control, CONTROL.generation);
+    if (this.#helpers > 0) Atomics.notify(control, CONTROL.generation);
     workUnits(this.#arena, generation, 0);
     waitFor(control, CONTROL.done, units);
     if (Atomics.load(control, CONTROL.failed) === 1) {
@@ -71,14 +88,27 @@ export class BoostingThreads {
 
   /** Tells the helpers to exit and ends them. */
   close(): void {
-    if (this.#helpers.length === 0) return;
+    if (this.#helpers === 0) return;
     const { control } = this.#arena;
     Atomics.store(control, CONTROL.kind, TaskKind.exit);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
-    waitFor(control, CONTROL.exited, this.#helpers.length);
-    for (const worker of this.#helpers) worker.terminate();
+    waitFor(control, CONTROL.exited, this.#helpers);
+    for (const worker of this.#workers) worker.terminate();
   }
+}
+
+/** Sends a helper its start over `port` and resolves when it says it is listening. */
+function helperReady(port: MessagePort, arena: TrainingArena, thread: number): Promise<void> {
+  return new Promise((resolve) => {
+    port.onmessage = () => {
+      port.onmessage = null;
+      port.close();
+      resolve();
+    };
+    const start: HelperStart = { buffers: arena.buffers, thread };
+    port.postMessage(start);
+  });
 }
 
 /** Blocks until control[slot] reaches `count`. */

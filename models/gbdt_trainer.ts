@@ -57,13 +57,15 @@ export interface TrainResult {
  * Trains on `train`, early-stopping on `validation` when given (a time split: validate on a
  * later day). The model's threshold is the lowest reaching `thresholdPrecision` on validation,
  * or 0.5 without validation rows. Histograms are built on `params.threads` threads; the model
- * is the same for any number of threads.
+ * is the same for any number of threads. `helperPorts` lead to helper threads started by the
+ * caller (see BoostingThreads.start); without them the trainer starts its own.
  */
 export async function trainGbdt(
   train: TrainingData,
   validationRows: TrainingData | undefined,
   overrides: Partial<GbdtParams> = {},
   onLog?: RoundLogger,
+  helperPorts?: readonly MessagePort[],
 ): Promise<TrainResult> {
   const params = resolveGbdtParams(overrides);
   const featureNames = featureNamesFor(train, params);
@@ -75,7 +77,7 @@ export async function trainGbdt(
     );
   }
   const { arena, weightSum, baseScore } = prepareArena(train, params);
-  const threads = await BoostingThreads.start(arena);
+  const threads = await BoostingThreads.start(arena, helperPorts);
   try {
     const { edges, cuts } = learnBins(arena, threads);
     const tracker = validation === undefined

@@ -1,7 +1,9 @@
 // Training off the caller's thread: `trainInWorker` moves the training set into a Worker that
-// runs trainGbdt (with its own histogram helper), streams each round's log back and resolves
-// with the result, so an asset's process keeps serving its event loop while a model trains.
-import type { GbdtParams } from "./gbdt_params.ts";
+// runs trainGbdt, starts its histogram helpers beside it (linked to it by MessagePorts), streams
+// each round's log back and resolves with the result, so an asset's process keeps serving its
+// event loop while a model trains.
+import type { HelperPort } from "./boosting_thread_worker.ts";
+import { type GbdtParams, resolveGbdtParams } from "./gbdt_params.ts";
 import type { RoundLog, RoundLogger, TrainResult } from "./gbdt_trainer.ts";
 import { ModelInputError } from "./model_errors.ts";
 import type { TrainingData } from "./training_data.ts";
@@ -25,14 +27,20 @@ export function trainInWorker(
 ): Promise<TrainResult> {
   const transfer = options.transfer ?? true;
   const transferList: ArrayBuffer[] = [];
+  const helpers = startHelpers(params);
   const request: TrainRequest = {
     train: portable(train, transfer, transferList),
     validation: validation === undefined ? undefined : portable(validation, transfer, transferList),
     params,
+    helperPorts: helpers.ports,
   };
   const worker = new Worker(new URL("./train_worker_entry.ts", import.meta.url), {
     type: "module",
   });
+  const end = () => {
+    worker.terminate();
+    for (const helper of helpers.workers) helper.terminate();
+  };
   return new Promise<TrainResult>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<TrainReply>) => {
       const reply = event.data;
@@ -40,7 +48,7 @@ export function trainInWorker(
         onLog?.(reply.log as RoundLog);
         return;
       }
-      worker.terminate();
+      end();
       if (reply.kind === "done") resolve(reply.result);
       else {
         reject(
@@ -50,13 +58,43 @@ export function trainInWorker(
         );
       }
     };
-    worker.onerror = (event) => {
+    const failed = (event: ErrorEvent) => {
       event.preventDefault();
-      worker.terminate();
+      end();
       reject(new Error(`Training failed in its worker: ${event.message}`));
     };
-    worker.postMessage(request, transferList);
+    worker.onerror = failed;
+    for (const helper of helpers.workers) helper.onerror = failed;
+    worker.postMessage(request, [...transferList, ...helpers.ports]);
   });
+}
+
+/**
+ * The histogram helpers (threads - 1) started from this thread, each with a MessagePort for
+ * the training Worker: a helper the training Worker started itself would start, and hear from
+ * it, about half a second late (see BoostingThreads.start). Parameters that do not resolve get
+ * none: the training Worker reports the error.
+ */
+function startHelpers(params: Partial<GbdtParams>): { workers: Worker[]; ports: MessagePort[] } {
+  let threads = 1;
+  try {
+    threads = resolveGbdtParams(params).threads;
+  } catch {
+    // trainGbdt throws the same error, with its message, in the training Worker.
+  }
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  for (let thread = 1; thread < threads; thread++) {
+    const channel = new MessageChannel();
+    const helper = new Worker(new URL("./boosting_thread_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const message: HelperPort = { port: channel.port2 };
+    helper.postMessage(message, [channel.port2]);
+    workers.push(helper);
+    ports.push(channel.port1);
+  }
+  return { workers, ports };
 }
 
 /** The training set with each array alone in its buffer, listed for transfer or copied. */

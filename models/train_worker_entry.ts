@@ -9,6 +9,8 @@ export interface TrainRequest {
   readonly train: TrainingData;
   readonly validation: TrainingData | undefined;
   readonly params: Partial<GbdtParams>;
+  /** Ports to the histogram helpers the caller started beside this Worker. */
+  readonly helperPorts: readonly MessagePort[];
 }
 
 export type TrainReply =
@@ -17,10 +19,16 @@ export type TrainReply =
   | { readonly kind: "error"; readonly name: string; readonly message: string };
 
 self.onmessage = async (event: MessageEvent<TrainRequest>) => {
-  const { train, validation, params } = event.data;
+  const { train, validation, params, helperPorts } = event.data;
   const reply = (message: TrainReply) => self.postMessage(message);
   try {
-    const result = await trainGbdt(train, validation, params, (log) => reply({ kind: "log", log }));
+    const result = await trainGbdt(
+      train,
+      validation,
+      params,
+      (log) => reply({ kind: "log", log }),
+      helperPorts,
+    );
     reply({ kind: "done", result });
   } catch (error) {
     const { name, message } = error instanceof Error

@@ -21,6 +21,19 @@ Deno.test("trainInWorker() returns the model trainGbdt() trains, streaming every
   assert.deepEqual(rounds, expected.history.map((log) => log.round));
 });
 
+Deno.test("trainInWorker() on two threads, its helper started beside the Worker, trains one thread's model", async () => {
+  const expected = await trainGbdt(fraudLike(3_000, 5), fraudLike(500, 6), {
+    rounds: 8,
+    threads: 1,
+  });
+  const result = await trainInWorker(fraudLike(3_000, 5), fraudLike(500, 6), {
+    rounds: 8,
+    threads: 2,
+  });
+  assert.equal(JSON.stringify(result.model), JSON.stringify(expected.model));
+  assert.deepEqual(result.history, expected.history);
+});
+
 Deno.test("trainInWorker() transfers the arrays by default and copies them on request", async () => {
   const moved = fraudLike(500, 3);
   await trainInWorker(moved, undefined, { rounds: 2 });
