@@ -169,12 +169,10 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
       next.push(left[node], right[node]);
     });
 
-    // Histograms and split candidates of the children, unless they can only be leaves. Few
-    // entries are cut in feature groups, so every thread has units to take.
+    // Histograms and split candidates of the children, unless they can only be leaves.
     if (depth + 1 < input.maxDepth) {
-      const groups = splitting.length >= SPLIT_BY_NODES ? 1 : allGroups;
-      let levelUnits = 0;
-      splitting.forEach((node, e) => {
+      let levelRows = 0;
+      const smallerRows = splitting.map((node, e) => {
         const l = left[node];
         const r = right[node];
         const smaller = end[l] - begin[l] <= end[r] - begin[r] ? l : r;
@@ -182,8 +180,6 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
         histogramOf[smaller] = pool.acquire();
         histogramOf[larger] = histogramOf[node];
         histogramOf[node] = -1;
-        groupsOf[l] = groups;
-        groupsOf[r] = groups;
         const at = e * LEVEL_ENTRY;
         arena.levelTasks[at] = begin[smaller];
         arena.levelTasks[at + 1] = end[smaller];
@@ -191,12 +187,29 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
         arena.levelTasks[at + 3] = histogramOf[larger];
         arena.levelTasks[at + 4] = smaller;
         arena.levelTasks[at + 5] = larger;
+        levelRows += end[smaller] - begin[smaller];
+        return end[smaller] - begin[smaller];
+      });
+      const units: LevelUnit[] = [];
+      splitting.forEach((node, e) => {
+        // Few entries, or one holding a large share of the level's rows, are cut in feature
+        // groups, so no thread is left alone with a large unit at the end.
+        const groups =
+          splitting.length < SPLIT_BY_NODES || smallerRows[e] * SPLIT_BY_NODES > levelRows
+            ? allGroups
+            : 1;
+        groupsOf[left[node]] = groups;
+        groupsOf[right[node]] = groups;
         for (let group = 0; group < groups; group++) {
           const [from, to] = groupFeatures(group, groups, input.featureCount);
-          arena.setUnit(levelUnits++, e, from, to, group);
+          units.push({ entry: e, from, to, group, cost: smallerRows[e] * (to - from) });
         }
       });
-      input.threads.run(TaskKind.level, levelUnits);
+      // Largest first (the sort is stable): the units claimed last are the small ones. Which
+      // thread runs a unit never changes its result, so neither does the order.
+      units.sort((a, b) => b.cost - a.cost);
+      units.forEach((unit, u) => arena.setUnit(u, unit.entry, unit.from, unit.to, unit.group));
+      input.threads.run(TaskKind.level, units.length);
     } else {
       for (const node of splitting) releaseHistogram(node);
     }
@@ -218,8 +231,20 @@ export function growTree(input: GrowInput, pool: HistogramPool): GrownTree {
   };
 }
 
-/** From this many splitting nodes on, a level's units are whole nodes, not feature groups. */
+/**
+ * From this many splitting nodes on, a level's units are whole nodes, not feature groups,
+ * except a node with more than 1/SPLIT_BY_NODES of the level's rows.
+ */
 const SPLIT_BY_NODES = 8;
+
+/** One unit of a level task: an entry's features [from, to), and its rows x features. */
+interface LevelUnit {
+  readonly entry: number;
+  readonly from: number;
+  readonly to: number;
+  readonly group: number;
+  readonly cost: number;
+}
 
 /** Group `group` of `groups` over features[0..count): FEATURE_GROUP each, or all for one. */
 function groupFeatures(group: number, groups: number, count: number): [number, number] {
