@@ -42,6 +42,12 @@ export interface FsLakeOptions {
 export class FsLake implements ListableLake {
   /** The absolute lake directory. */
   readonly root: string;
+  /**
+   * Partition directories this object claimed durably (marker and ancestors fsync'd), so the
+   * next allocate() in them skips the checks and the syncs. Nothing removes a partition
+   * directory (remove() takes locations only); if one goes anyway, allocate() claims it again.
+   */
+  readonly #claimed = new Set<string>();
 
   constructor(options: FsLakeOptions = {}) {
     this.root = resolve(options.root ?? DEFAULT_LAKE_ROOT);
@@ -55,10 +61,14 @@ export class FsLake implements ListableLake {
     const keyDir = join(this.root, ...assetKey(key).split("."));
     const partitionDir = join(keyDir, partitionDirName(key, partition));
     const dir = join(partitionDir, pathSegment("materialization id", materializationId, key));
-    await this.#claimPartitionDir(key, keyDir, partitionDir);
+    if (!this.#claimed.has(partitionDir)) await this.#claimPartitionDir(key, keyDir, partitionDir);
     try {
-      await Deno.mkdir(dir);
+      // Synchronous: creating one directory is quicker than a trip to the thread pool.
+      Deno.mkdirSync(dir);
     } catch (error) {
+      if (error instanceof Deno.errors.NotFound && this.#claimed.delete(partitionDir)) {
+        return this.allocate(key, partition, materializationId);
+      }
       if (error instanceof Deno.errors.AlreadyExists) {
         throw new RuntimeInvariantError(
           `Cannot allocate lake location '${dir}' for asset '${key}': it already exists; ` +
@@ -78,12 +88,15 @@ export class FsLake implements ListableLake {
    */
   async prepare(partitions: readonly PartitionRef[]): Promise<void> {
     const durable = new Set<string>();
+    const marked: string[] = [];
     const mark = async ({ assetKey: key, partition }: PartitionRef) => {
       try {
         const keyDir = join(this.root, ...assetKey(key).split("."));
         const partitionDir = join(keyDir, partitionDirName(key, partition));
+        if (this.#claimed.has(partitionDir)) return;
         const marker = await this.#markPartitionDir(key, keyDir, partitionDir);
-        if (marker) { for (const path of this.#withAncestors(marker)) durable.add(path); }
+        for (const path of this.#claimSyncs(partitionDir, marker)) durable.add(path);
+        marked.push(partitionDir);
       } catch {
         // allocate() meets the same problem and reports it for its step.
       }
@@ -93,6 +106,7 @@ export class FsLake implements ListableLake {
       await Promise.all(partitions.slice(i, i + PREPARE_BATCH).map(mark));
     }
     await Promise.all([...durable].map(syncPath));
+    for (const partitionDir of marked) this.#claimed.add(partitionDir);
   }
 
   async seal(location: LakeLocation): Promise<SealedLocation> {
@@ -113,11 +127,15 @@ export class FsLake implements ListableLake {
     // Every fsync at once: nothing points at the location until all of them are done, so their
     // order does not matter, and the file system commits concurrent ones together (one journal
     // commit instead of one per file and directory, which was most of a small step's time).
-    // The directories to sync are those holding the files (the digest covers files only).
+    // The directories to sync are those whose entries the materialization added: the ones
+    // holding the files (the digest covers files only), the location itself, and the partition
+    // directory holding the location. The directories above that one gained no entry since
+    // the partition directory was claimed, which synced them (#claimPartitionDir, prepare()).
     const [digests] = await Promise.all([
       Promise.all(files.map((file) => syncAndDigest(join(dir, file)))),
       Promise.all(subdirsOf(files).map((subdir) => syncPath(join(dir, subdir)))),
-      this.#syncAncestors(dir),
+      syncPath(dir),
+      syncPath(dirname(dir)),
     ]);
     const parts: string[] = ["sluice-lake-location-v1"];
     let bytes = 0;
@@ -188,8 +206,19 @@ export class FsLake implements ListableLake {
   /** Creates the partition directory and its marker, durably, refusing a path another owns. */
   async #claimPartitionDir(key: AssetKey, keyDir: string, partitionDir: string): Promise<void> {
     const marker = await this.#markPartitionDir(key, keyDir, partitionDir);
-    // The marker must survive a crash, or this partition's locations would become unlisted.
-    if (marker) await Promise.all(this.#withAncestors(marker).map(syncPath));
+    // The marker must survive a crash, or this partition's locations would become unlisted;
+    // with it, the directories above the location, which seal() does not sync.
+    await Promise.all(this.#claimSyncs(partitionDir, marker).map(syncPath));
+    this.#claimed.add(partitionDir);
+  }
+
+  /**
+   * What a claim fsyncs: a new marker and every directory above it. A marker that was there
+   * already may come from a claim cut short between its write and its syncs, so the partition
+   * directory and those above it are synced again, once per lake object.
+   */
+  #claimSyncs(partitionDir: string, marker: string | undefined): string[] {
+    return this.#withAncestors(marker ?? partitionDir);
   }
 
   /**
@@ -245,11 +274,6 @@ export class FsLake implements ListableLake {
       );
     }
     return dir;
-  }
-
-  /** Fsyncs every directory from `path`'s parent up to the root, so new entries survive a crash. */
-  async #syncAncestors(path: string): Promise<void> {
-    await Promise.all(this.#withAncestors(path).slice(1).map(syncPath));
   }
 
   /** `path` and every directory from its parent up to the root. */

@@ -104,6 +104,18 @@ Deno.test("FsLake.prepare() claims partition directories up front, and leaves wh
   });
 });
 
+Deno.test("FsLake.allocate() claims a partition directory again if it went after its claim", async () => {
+  await withLake(async (lake) => {
+    const first = await lake.allocate(ORDERS, DAY, "m1");
+    const partitionDir = join(lake.root, "bronze", "orders", "2026-11-01");
+    await Deno.remove(partitionDir, { recursive: true });
+    const second = await lake.allocate(ORDERS, DAY, "m2");
+    assert.equal(second.dir, join(partitionDir, "m2"));
+    assert.ok((await Deno.stat(join(partitionDir, PARTITION_MARKER))).isFile);
+    assert.notEqual(first.dir, second.dir);
+  });
+});
+
 Deno.test("FsLake.seal() digests files in subdirectories as well", async () => {
   await withLake(async (lake) => {
     const flat = await lake.allocate(ORDERS, DAY, "m1");
