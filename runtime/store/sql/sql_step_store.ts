@@ -1,5 +1,5 @@
 // StepStore over SQL: each call is one statement running a function of migration 0008
-// (begin_step, finish_step), whose inner statements keep their plans cached in the session. A
+// (begin_step as 0009 redefined it, finish_step), whose inner statements keep their plans cached in the session. A
 // step's commit is PartitionStore.commitMaterialization (record_materialization).
 import type { AssetKey } from "../../definitions/asset_key.ts";
 import type { PartitionKey } from "../../partitions/partition_key.ts";
@@ -18,7 +18,7 @@ export class SqlStepStore implements StepStore {
     assertPackable(start.assetKey, { partition: start.partition, "run id": start.runId });
     const [{ result }] = await this.sql.query<{ result: BeginJson | string }>(
       `select platform.begin_step($1, $2, $3, $4, $5::float8, $6::timestamptz,
-                                  $7::text::jsonb) as result`,
+                                  $7::text::jsonb, $8::boolean) as result`,
       [
         start.assetKey,
         start.partition,
@@ -27,6 +27,9 @@ export class SqlStepStore implements StepStore {
         start.ttlMs,
         start.at,
         refsJson(start.reads),
+        // Durable on PGlite only: on a server the begin's commit does not wait for its WAL
+        // flush, as every commit fences on the lease (see migration 0009 for why).
+        this.sql.dialect === "pglite",
       ],
     );
     const begun = parsedJson(result);

@@ -176,6 +176,42 @@ export function stepStoreContract(test: StoreTest): void {
     assert.deepEqual((await store.leases.listLeases()).map((lease) => lease.runId), ["run-2"]);
   });
 
+  // begin_step() commits without waiting for its WAL flush (migration 0009): a crash can lose a
+  // begin that its run went on from. Losing it must leave the run unable to commit.
+  test("a commit after its begin was lost (lease gone or taken by another run) is refused and writes nothing", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    claimed(await store.steps.begin(start("run-1")));
+    // What a crash that lost the begin leaves: no lease row of run-1.
+    await store.leases.release(ENRICHED, DAY1, "run-1" as RunId);
+    const before = await state(store);
+    await assert.rejects(
+      store.partitions.commitMaterialization(newMaterialization("m-lost", "run-1")),
+      /holds no lease on it/,
+    );
+    // The same through the commit's transaction (an asset with commit-time rows of its own).
+    let inCommitRan = false;
+    await assert.rejects(
+      store.partitions.commitMaterialization(newMaterialization("m-lost", "run-1"), {
+        inCommit: () => {
+          inCommitRan = true;
+          return Promise.resolve();
+        },
+      }),
+      /holds no lease on it/,
+    );
+    assert.equal(inCommitRan, false);
+    // Or another run claimed the partition after the crash.
+    claimed(await store.steps.begin(start("run-2", { at: at(7 * HOUR) })));
+    await assert.rejects(
+      store.partitions.commitMaterialization(newMaterialization("m-lost", "run-1")),
+      /the lease is held by run run-2/,
+    );
+    assert.deepEqual((await state(store))?.current, before?.current);
+    assert.equal(await store.partitions.getMaterialization("m-lost" as never), undefined);
+    assert.deepEqual((await store.leases.listLeases()).map((lease) => lease.runId), ["run-2"]);
+  });
+
   test("a restore does not undo a commit another writer made meanwhile", async (store) => {
     await store.runs.startRun(newRun("run-1"));
     const begun = claimed(await store.steps.begin(start("run-1")));
