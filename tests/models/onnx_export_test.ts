@@ -2,6 +2,7 @@
 // match the TypeScript scorer on hand-built trees, missing values included.
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
+import onnxProto from "onnx-proto";
 import { trainGbdt } from "../../models/gbdt_trainer.ts";
 import { exportOnnx } from "../../models/onnx_export.ts";
 import { onnxParity } from "../../models/onnx_parity.ts";
@@ -40,6 +41,27 @@ Deno.test("exportOnnx() writes features [N, 25]-style input and label, probabili
   const result = await runOnnx(FIXTURE_MODEL, ROWS);
   assert.deepEqual(result.names, [["features"], ["label", "probabilities"]]);
   assert.deepEqual(result.dims, [[6], [6, 2]]);
+});
+
+Deno.test("the trees are one single-target TreeEnsembleRegressor, its margin through a Sigmoid", () => {
+  const proto = onnxProto.onnx.ModelProto.decode(exportOnnx(FIXTURE_MODEL));
+  const ops = proto.graph!.node!.map((node) => node.opType);
+  assert.deepEqual(ops, [
+    "TreeEnsembleRegressor",
+    "Sigmoid",
+    "Constant",
+    "Sub",
+    "Concat",
+    "Constant",
+    "Greater",
+    "Cast",
+    "Constant",
+    "Squeeze",
+  ]);
+  const ensemble = proto.graph!.node![0];
+  const attribute = (name: string) => ensemble.attribute!.find((a) => a.name === name)!;
+  assert.equal(Number(attribute("n_targets").i), 1);
+  assert.equal(new TextDecoder().decode(attribute("post_transform").s!), "NONE");
 });
 
 Deno.test("onnxruntime's probabilities are [1 - p, p] with p the trainer's, missing values too", async () => {
