@@ -1,8 +1,10 @@
 // The fraud model benchmark: the same training and validation rows, written once, trained by
 // Sluice's GBDT (in a worker, as the asset trains) and by XGBoost `tree_method=hist` (a venv the
 // bench creates, pinned), alternating, 3+ runs; training time, peak RSS and validation AUC of
-// both with the ratios, then onnxruntime batch scoring of the exported model, Node and Python,
-// over intra-op threads and batch sizes, and what bounds the scoring rate.
+// both with the ratios; then the model the asset ships (its settings with early stopping) beside
+// the earlier settings', and onnxruntime batch scoring of the shipped model's export, Node and
+// Python, over intra-op threads and batch sizes, beside XGBoost's inplace_predict on as many
+// trees, and what bounds the scoring rate.
 //
 // The rows are silver.orders_enriched as models.fraud_detector reads them (bench/model_bench_rows.ts:
 // 31 days at the generator's default rate, built once in ~/.cache/sluice-bench/); --synthetic
@@ -159,6 +161,8 @@ interface BenchParams {
   readonly seed: number;
   /** XGBoost's base_score (a probability): the same start as ours, log-odds of the rate. */
   readonly baseProbability: number;
+  /** Trees XGBoost predicts with when timed: as many as the model the asset ships keeps. */
+  readonly predictTrees: number;
 }
 
 /**
@@ -166,7 +170,7 @@ interface BenchParams {
  * rate, L2, min child weight, class weight), the rounds fixed for both (no early stopping), two
  * threads.
  */
-function benchParams(train: TrainingData, rounds: number): BenchParams {
+function benchParams(train: TrainingData, rounds: number, predictTrees: number): BenchParams {
   const asset = resolveGbdtParams({ ...FRAUD_DETECTOR_PARAMS, rounds, threads: 2 });
   let positives = 0;
   for (const label of train.labels) positives += label;
@@ -184,6 +188,7 @@ function benchParams(train: TrainingData, rounds: number): BenchParams {
     threads: asset.threads,
     seed: asset.seed,
     baseProbability: weighted / (weighted + train.rows - positives),
+    predictTrees,
   };
 }
 
@@ -204,6 +209,46 @@ function ourParams(params: BenchParams): Partial<GbdtParams> {
     // Same rounds for both: no early stopping in the timing comparison.
     earlyStoppingRounds: 0,
   };
+}
+
+/**
+ * The fraud model's settings before 2026-12-02 (depth 6, eta 0.1, up to 200 rounds): the bench
+ * trains them beside the asset's to show what the smaller model costs in AUC and gains in
+ * scoring speed (the choice is argued at FRAUD_DETECTOR_PARAMS).
+ */
+const PREVIOUS_PARAMS: Partial<GbdtParams> = {
+  ...FRAUD_DETECTOR_PARAMS,
+  rounds: 200,
+  maxDepth: 6,
+  learningRate: 0.1,
+};
+
+/** A model trained as the asset trains (early stopping on the validation rows), and its AUC. */
+interface ShippedModel {
+  readonly model: TreeModel;
+  readonly auc: number;
+  readonly seconds: number;
+}
+
+/** Trains `params` with early stopping in a worker, the rows copied (the caller keeps them). */
+async function trainAsAsset(rows: BenchRows, params: Partial<GbdtParams>): Promise<ShippedModel> {
+  const start = performance.now();
+  const { model } = await trainInWorker(
+    rows.train,
+    rows.validation,
+    { ...params, threads: 2 },
+    () => {},
+    {
+      transfer: false,
+    },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const scores = predictBatch(model, rows.validation.features, rows.validation.rows);
+  return { model, auc: rocAuc(scores, rows.validation.labels), seconds };
+}
+
+function describeParams(params: Partial<GbdtParams>): string {
+  return `depth ${params.maxDepth}, eta ${params.learningRate}, <= ${params.rounds} rounds, early stopping after ${params.earlyStoppingRounds}`;
 }
 
 /** The rows both engines read, written once per bench run, and the shared parameters. */
@@ -233,7 +278,7 @@ function peakRssMiB(): number {
   return kib / 1024;
 }
 
-/** The child process's side: read the rows, train in a worker, report and keep the model. */
+/** The child process's side: read the rows, train in a worker, report. */
 async function trainChild(dir: string): Promise<void> {
   const params = JSON.parse(await Deno.readTextFile(join(dir, "params.json"))) as BenchParams;
   const train = await readRowFiles(dir, "train", params.features);
@@ -246,7 +291,6 @@ async function trainChild(dir: string): Promise<void> {
   const trainSeconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const scores = predictBatch(result.model, validationFeatures, labels.length);
-  await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(result.model));
   const report: TrainReport = {
     engine: `sluice gbdt (deno ${Deno.version.deno})`,
     trainSeconds,
@@ -610,6 +654,7 @@ async function benchScoring(
   validation: TrainingData,
   settings: readonly ScoreSetting[],
   xgboost: readonly TrainReport[],
+  previous: ShippedModel,
 ): Promise<void> {
   const bytes = exportOnnx(model);
   const onnxFile = join(dir, "model.onnx");
@@ -652,9 +697,9 @@ async function benchScoring(
   );
   const xgbPredict = median(xgboost.map((report) => report.predictRowsPerSecond ?? NaN));
   console.log(
-    `  ${"xgboost inplace_predict".padEnd(28)} ${"2 threads, 1M rows".padEnd(38)} ${
-      millions(xgbPredict)
-    } rows/s`,
+    `  ${"xgboost inplace_predict".padEnd(28)} ${
+      `2 threads, 1M rows, first ${model.trees.length} trees`.padEnd(38)
+    } ${millions(xgbPredict)} rows/s`,
   );
   const node = rates.filter((rate) => rate.engine === "onnxruntime-node");
   const best = node.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
@@ -667,6 +712,12 @@ async function benchScoring(
     `  ONNX parity on ${parity.rows} validation rows: max |p_onnx - p_ts| = ${
       parity.maxAbsDiff.toExponential(2)
     }`,
+  );
+  const before = await scoreNode(exportOnnx(previous.model), validation, best.setting);
+  console.log(
+    `  the earlier settings' model (${previous.model.trees.length} trees), same setting:   ${
+      millions(before.rowsPerSecond)
+    } rows/s   ${millions(before.rowsPerCpuSecond)} rows per CPU-second   load ${loadAverage()}`,
   );
   await whatBoundsScoring(model, validation, best);
 }
@@ -739,17 +790,39 @@ async function main(): Promise<void> {
   const rows: BenchRows = values.synthetic
     ? syntheticBenchRows(Number(values.rows))
     : await loadRealRows(DEFAULT_REAL_ROWS, REPO_DIR, (line) => console.log(line));
-  const params = benchParams(rows.train, Number(values.rounds));
+  // The model the asset would ship (its settings, early stopping) and the earlier settings' one.
+  const shipped = await trainAsAsset(rows, FRAUD_DETECTOR_PARAMS);
+  const previous = await trainAsAsset(rows, PREVIOUS_PARAMS);
+  const params = benchParams(rows.train, Number(values.rounds), shipped.model.trees.length);
   const dir = await Deno.makeTempDir({ dir: tmpdir(), prefix: "sluice-model-bench-" });
   try {
     await writeRows(dir, rows, params);
     console.log(`rows: ${rows.description}; written once to ${dir}`);
+    for (
+      const [name, trained, settings] of [
+        ["the asset's settings", shipped, FRAUD_DETECTOR_PARAMS],
+        ["the earlier settings", previous, PREVIOUS_PARAMS],
+      ] as const
+    ) {
+      console.log(
+        `${name} (${
+          describeParams(settings)
+        }), trained as the asset trains: ${trained.model.trees.length} trees kept, validation ROC-AUC ${
+          trained.auc.toFixed(5)
+        }, ${trained.seconds.toFixed(1)} s; load ${loadAverage()}`,
+      );
+    }
+    console.log(
+      `  ROC-AUC of the asset's settings minus the earlier ones: ${
+        (shipped.auc - previous.auc).toFixed(5)
+      } (the bar for the change: no more than 0.002 lower)`,
+    );
     console.log(
       `params (both, the asset's): ${params.rounds} rounds, no early stopping, depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, gamma ${params.gamma}, min_child_weight ${params.minChildWeight}, scale_pos_weight ${params.scalePosWeight}, max_bin ${params.maxBins}, ${params.threads} threads, validation loss and AUC every round`,
     );
     const { xgboost } = await benchTraining(python, dir, runs);
-    const model = JSON.parse(await Deno.readTextFile(join(dir, "model.json"))) as TreeModel;
-    await benchScoring(python, dir, model, rows.validation, settings, xgboost);
+    // Scoring is of the model the asset ships, not of the fixed-rounds timing model.
+    await benchScoring(python, dir, shipped.model, rows.validation, settings, xgboost, previous);
     console.log(`load average at end ${loadAverage()}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
