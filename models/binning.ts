@@ -75,6 +75,94 @@ export function learnFeatureCuts(
   return featureCuts(keys.subarray(0, present).sort(), maxBins - 1);
 }
 
+/**
+ * learnFeatureCuts and binColumn in one: the feature's values are sorted once with their rows
+ * (a radix sort of their keys), the cuts learned from them, and each row's code written by one
+ * sweep over the sorted rows instead of a binary search per row. The same cuts and codes,
+ * several times faster. `scratch` holds at least 4 x `rows` entries.
+ */
+export function learnAndBinColumn(
+  features: Float32Array,
+  rows: number,
+  featureCount: number,
+  feature: number,
+  maxBins: number,
+  codes: Uint8Array,
+  scratch: Uint32Array,
+): number[] {
+  const column = feature * rows;
+  let keys = scratch.subarray(0, rows);
+  let rowsOf = scratch.subarray(rows, 2 * rows);
+  let present = 0;
+  for (let r = 0; r < rows; r++) {
+    const value = features[r * featureCount + feature];
+    if (value === value) {
+      keys[present] = sortKey(value);
+      rowsOf[present++] = r;
+    } else {
+      codes[column + r] = MISSING_BIN;
+    }
+  }
+  [keys, rowsOf] = radixSortWithRows(
+    keys.subarray(0, present),
+    rowsOf.subarray(0, present),
+    scratch.subarray(2 * rows, 2 * rows + present),
+    scratch.subarray(3 * rows, 3 * rows + present),
+  );
+  const cuts = featureCuts(keys, maxBins - 1);
+  if (cuts.length > MAX_VALUE_BINS - 1) {
+    throw new ModelInputError(
+      `Cannot bin feature ${feature} as it has more than ${
+        MAX_VALUE_BINS - 1
+      } cuts: current count is ${cuts.length}`,
+    );
+  }
+  // Bin b holds the keys at or above cut b-1's and below cut b's (binOf's "cuts <= value").
+  const cutKeys = cuts.map((cut) => sortKey(Math.fround(cut)));
+  let bin = 0;
+  for (let i = 0; i < present; i++) {
+    const key = keys[i];
+    while (bin < cutKeys.length && cutKeys[bin] <= key) bin++;
+    codes[column + rowsOf[i]] = bin;
+  }
+  return cuts;
+}
+
+/**
+ * Sorts `keys` ascending with `rows` alongside (stable, least significant byte first, a byte
+ * whose value all keys share skipped), using `keysSpare` and `rowsSpare` of the same length;
+ * returns whichever pair holds the result.
+ */
+function radixSortWithRows(
+  keys: Uint32Array,
+  rows: Uint32Array,
+  keysSpare: Uint32Array,
+  rowsSpare: Uint32Array,
+): [Uint32Array, Uint32Array] {
+  const n = keys.length;
+  const counts = new Int32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & 255]++;
+    if (n === 0 || counts[(keys[0] >>> shift) & 255] === n) continue;
+    let sum = 0;
+    for (let digit = 0; digit < 256; digit++) {
+      const count = counts[digit];
+      counts[digit] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      const at = counts[(key >>> shift) & 255]++;
+      keysSpare[at] = key;
+      rowsSpare[at] = rows[i];
+    }
+    [keys, keysSpare] = [keysSpare, keys];
+    [rows, rowsSpare] = [rowsSpare, rows];
+  }
+  return [keys, rows];
+}
+
 const keyBits = new Uint32Array(1);
 const keyFloat = new Float32Array(keyBits.buffer);
 

@@ -2,7 +2,7 @@
 // chunks; bins by feature; histograms and the split search by groups of features (and by node);
 // row partitioning by slices of each node's rows. A unit's result depends on the unit alone,
 // never on the thread that ran it, so one thread or two produce the same numbers bit for bit.
-import { binColumn, learnFeatureCuts, MISSING_BIN } from "./binning.ts";
+import { learnAndBinColumn, MISSING_BIN } from "./binning.ts";
 import { buildHistogram, buildHistogramAllRows, subtractHistogram } from "./histogram.ts";
 import { logisticGradients } from "./logistic_gradients.ts";
 import { emptyCandidate, findBestSplit, type SplitCandidate } from "./split_finder.ts";
@@ -79,16 +79,26 @@ function runUnit(arena: TrainingArena, unit: number, thread: number, generation:
   }
 }
 
-/** One feature's cuts, learned from the raw rows, then its codes. */
+/** This thread's scratch space for binning, kept from feature to feature. */
+let binScratch = new Uint32Array(0);
+
+/** One feature's cuts, learned from the raw rows, and its codes. */
 function binUnit(arena: TrainingArena, feature: number): void {
   const { raw, rows, featureCount } = arena;
-  const keys = new Uint32Array(rows);
+  if (binScratch.length < 4 * rows) binScratch = new Uint32Array(4 * rows);
   const cuts = Float32Array.from(
-    learnFeatureCuts(raw, rows, featureCount, feature, arena.rules[RULES.maxBins], keys),
+    learnAndBinColumn(
+      raw,
+      rows,
+      featureCount,
+      feature,
+      arena.rules[RULES.maxBins],
+      arena.codes,
+      binScratch,
+    ),
   );
   arena.cuts.set(cuts, feature * MAX_CUTS);
   arena.valueBins[feature] = cuts.length + 1;
-  binColumn(raw, rows, featureCount, feature, cuts, arena.codes);
 }
 
 /** One chunk's gradients and hessians; its loss into lossParts[chunk]. */

@@ -2,12 +2,16 @@
 // codes column-major, and "bin <= b" meaning exactly "x < cuts[b]" in float32.
 import assert from "node:assert/strict";
 import {
+  binColumn,
   binFeatures,
   binOf,
+  learnAndBinColumn,
   learnBinEdges,
+  learnFeatureCuts,
   MAX_VALUE_BINS,
   MISSING_BIN,
 } from "../../models/binning.ts";
+import { SeededRandom } from "../../models/seeded_random.ts";
 import { createTrainingData } from "../../models/training_data.ts";
 
 function column(values: readonly number[]) {
@@ -93,4 +97,39 @@ Deno.test("learnBinEdges() rejects a bin count that does not fit a byte with the
 Deno.test("learnBinEdges() orders negative values and treats -0 as 0", () => {
   const [cuts] = learnBinEdges(column([1, -0, -2, 0, -1, -2]));
   assert.deepEqual(cuts, [-1.5, -0.5, 0.5]);
+});
+
+Deno.test("learnAndBinColumn() gives learnFeatureCuts()'s cuts and binColumn()'s codes", () => {
+  const random = new SeededRandom(7);
+  const rows = 20_000;
+  const featureCount = 5;
+  const features = new Float32Array(rows * featureCount);
+  const special = [NaN, -0, 0, Infinity, -Infinity, -1e-30, 1e30];
+  for (let r = 0; r < rows; r++) {
+    const at = r * featureCount;
+    features[at] = random.nextFloat() * 2000 - 1000; // many distinct values, both signs
+    features[at + 1] = random.nextInt(7); // few small integers
+    features[at + 2] = random.nextFloat() < 0.3 ? NaN : random.nextInt(400) / 4; // missing, ties
+    features[at + 3] = special[random.nextInt(special.length)];
+    features[at + 4] = random.nextFloat() < 0.5 ? 3 : Math.exp(random.nextFloat() * 20); // heavy value
+  }
+  const scratch = new Uint32Array(4 * rows);
+  for (const maxBins of [256, 16]) {
+    for (let f = 0; f < featureCount; f++) {
+      const expectedCuts = learnFeatureCuts(
+        features,
+        rows,
+        featureCount,
+        f,
+        maxBins,
+        new Uint32Array(rows),
+      );
+      const expectedCodes = new Uint8Array(rows * featureCount);
+      binColumn(features, rows, featureCount, f, Float32Array.from(expectedCuts), expectedCodes);
+      const codes = new Uint8Array(rows * featureCount);
+      const cuts = learnAndBinColumn(features, rows, featureCount, f, maxBins, codes, scratch);
+      assert.deepEqual(cuts, expectedCuts, `feature ${f}, ${maxBins} bins`);
+      assert.deepEqual(codes, expectedCodes, `feature ${f}, ${maxBins} bins`);
+    }
+  }
 });
