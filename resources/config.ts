@@ -3,11 +3,14 @@
 import { z } from "zod";
 import { ConfigError } from "../runtime/errors.ts";
 
-const positiveInt = (what: string) =>
+/** A whole number from `min` to `max`; every way of missing it gets the same message. */
+const wholeNumber = (what: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.string().regex(/^\d+$/, `expected ${what}`).transform(Number).refine(
-    (n) => n > 0,
+    (n) => n >= min && n <= max,
     `expected ${what}`,
   );
+
+const positiveInt = (what: string) => wholeNumber(what, 1);
 
 const schema = z.object({
   SLUICE_HOME: z.string().min(1, "expected a directory path").default(".sluice"),
@@ -35,11 +38,9 @@ const schema = z.object({
   )
     .default("info"),
   SLUICE_LOG_FORMAT: z.enum(["pretty", "json"], "expected pretty or json").default("pretty"),
-  SLUICE_LEASE_TTL_MS: positiveInt("a whole number of milliseconds, at least 1000")
-    .refine((n) => n >= 1000, "expected a whole number of milliseconds, at least 1000")
+  SLUICE_LEASE_TTL_MS: wholeNumber("a whole number of milliseconds, at least 1000", 1000)
     .default(30_000),
-  SLUICE_LOCK_WAIT_MS: z.string().regex(/^\d+$/, "expected a whole number of milliseconds")
-    .transform(Number).default(600_000),
+  SLUICE_LOCK_WAIT_MS: wholeNumber("a whole number of milliseconds").default(600_000),
   SLUICE_NOW: z.string().refine(
     isIsoInstant,
     "expected an ISO-8601 instant such as 2026-11-30T12:00:00Z (date, time and Z or an offset)",
@@ -56,8 +57,7 @@ const schema = z.object({
   HOST: z.string().regex(/^\S+$/, "expected a host name or address to listen on, e.g. 127.0.0.1")
     .default("127.0.0.1"),
   // No default here: each command that listens has its own (ui 3000, serve 8000).
-  PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 to 65535").transform(Number)
-    .refine((n) => n <= 65535, "expected a port number from 0 to 65535").optional(),
+  PORT: wholeNumber("a port number from 0 to 65535", 0, 65535).optional(),
   SLUICE_UI_TOKEN: z.string().regex(
     /^\S{16,}$/,
     "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
@@ -66,38 +66,21 @@ const schema = z.object({
     /^\S{16,}$/,
     "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
   ).optional(),
-  SLUICE_SERVE_THREADS: z.string().regex(/^\d+$/, "expected a whole number of threads, 1 to 64")
-    .transform(Number).refine(
-      (n) => n >= 1 && n <= 64,
-      "expected a whole number of threads, 1 to 64",
-    ).default(1),
-  SLUICE_SERVE_POLL_MS: z.string().regex(
-    /^\d+$/,
-    "expected a whole number of milliseconds, 100 to 3600000",
-  ).transform(Number).refine(
-    (n) => n >= 100 && n <= 3_600_000,
-    "expected a whole number of milliseconds, 100 to 3600000",
-  ).default(1000),
-  SLUICE_DAEMON_PORT: z.string().regex(/^\d{1,5}$/, "expected a port number from 0 (off) to 65535")
-    .transform(Number).refine((n) => n <= 65535, "expected a port number from 0 (off) to 65535")
-    .default(3001),
+  SLUICE_SERVE_THREADS: wholeNumber("a whole number of threads, 1 to 64", 1, 64).default(1),
+  SLUICE_SERVE_POLL_MS: wholeNumber(
+    "a whole number of milliseconds, 100 to 3600000",
+    100,
+    3_600_000,
+  )
+    .default(1000),
+  SLUICE_DAEMON_PORT: wholeNumber("a port number from 0 (off) to 65535", 0, 65535).default(3001),
   SLUICE_DAEMON_MAX_RUNS: positiveInt("a positive whole number of runs at once").default(2),
-  SLUICE_DAEMON_HEARTBEAT_TTL_MS: positiveInt("a whole number of milliseconds, at least 1000")
-    .refine((n) => n >= 1000, "expected a whole number of milliseconds, at least 1000")
+  SLUICE_DAEMON_HEARTBEAT_TTL_MS: wholeNumber("a whole number of milliseconds, at least 1000", 1000)
     .default(30_000),
-  SLUICE_DAEMON_REQUEUE_LIMIT: z.string().regex(/^\d+$/, "expected a whole number, 0 or more")
-    .transform(Number).default(1),
-  SLUICE_DAEMON_SHUTDOWN_GRACE_MS: z.string().regex(
-    /^\d+$/,
-    "expected a whole number of milliseconds",
-  )
-    .transform(Number).default(30_000),
+  SLUICE_DAEMON_REQUEUE_LIMIT: wholeNumber("a whole number, 0 or more").default(1),
+  SLUICE_DAEMON_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds").default(30_000),
   SLUICE_DAEMON_POLL_MS: positiveInt("a positive whole number of milliseconds").default(250),
-  SLUICE_AUTOMATION_INTERVAL_MS: z.string().regex(
-    /^\d+$/,
-    "expected a whole number of milliseconds",
-  )
-    .transform(Number).default(5_000),
+  SLUICE_AUTOMATION_INTERVAL_MS: wholeNumber("a whole number of milliseconds").default(5_000),
   SLUICE_RUN_TAG_LIMITS: z.string().regex(
     /^\s*[a-z][\w.-]*(=[^:,=]+)?:[1-9]\d*\s*(,\s*[a-z][\w.-]*(=[^:,=]+)?:[1-9]\d*\s*)*$/i,
     "expected entries like 'warehouse:1' or 'pool=gpu:2' (a tag, optionally =value, then :limit of at least 1) joined by commas",
@@ -110,11 +93,7 @@ const schema = z.object({
     /^\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/,
     "expected a DuckDB size such as 512MB or 2GB",
   ).optional(),
-  SLUICE_DUCKDB_THREADS: z.string().regex(/^\d+$/, "expected a whole number of threads, 1 to 256")
-    .transform(Number).refine(
-      (n) => n >= 1 && n <= 256,
-      "expected a whole number of threads, 1 to 256",
-    ).optional(),
+  SLUICE_DUCKDB_THREADS: wholeNumber("a whole number of threads, 1 to 256", 1, 256).optional(),
 }).superRefine((value, ctx) => {
   if (!value.SLUICE_LAKE?.startsWith("s3://")) return;
   for (const name of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
