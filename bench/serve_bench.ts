@@ -52,6 +52,20 @@ interface LoadResult {
   readonly max_ms: number;
   readonly first_bad_status?: number;
   readonly first_error?: string;
+  /** Filled in by this bench: who used the server's core while the load ran. */
+  cores?: CoreShare;
+}
+
+/**
+ * Shares of the server's core during one load phase, from /proc: the server process's own CPU
+ * (all its threads are pinned there), everything else that ran there, and the hypervisor's
+ * steal. A run that serves less with "others" or "steal" up lost its core to other work, not
+ * to anything in the server.
+ */
+interface CoreShare {
+  readonly server: number;
+  readonly others: number;
+  readonly steal: number;
 }
 
 interface RunResult {
@@ -195,8 +209,76 @@ function freePort(): number {
   return port;
 }
 
+/** Waits until nothing accepts on the port: the next server never shares the core with this one. */
+async function portClosed(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`a server still accepts on port ${port} 5 s after it was stopped`);
+}
+
+interface CoreTicks {
+  readonly busy: number;
+  readonly total: number;
+  readonly steal: number;
+  readonly process: number;
+}
+
+/** Core `core`'s busy, total and steal ticks (/proc/stat) and process `pid`'s CPU ticks. */
+async function coreTicks(core: string, pid: number): Promise<CoreTicks> {
+  const line = (await Deno.readTextFile("/proc/stat")).split("\n")
+    .find((text) => text.startsWith(`cpu${core} `));
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line!.trim().split(/\s+/)
+    .slice(1, 9).map(Number);
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command's closing parenthesis: state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    busy: user + nice + system + irq + softirq,
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+    steal,
+    process: Number(fields[11]) + Number(fields[12]),
+  };
+}
+
+function coreShare(before: CoreTicks, after: CoreTicks): CoreShare {
+  const total = Math.max(1, after.total - before.total);
+  const server = after.process - before.process;
+  const busy = after.busy - before.busy;
+  return {
+    server: server / total,
+    others: Math.max(0, busy - server) / total,
+    steal: (after.steal - before.steal) / total,
+  };
+}
+
+/** Runs one load phase and notes who used the server's core meanwhile. */
+async function phase(pid: number, args: string[]): Promise<LoadResult> {
+  const before = await coreTicks(SERVER_CORE, pid);
+  const result = await loadgen(args);
+  result.cores = coreShare(before, await coreTicks(SERVER_CORE, pid));
+  return result;
+}
+
+function shares(load: LoadResult): string {
+  const cores = load.cores;
+  if (cores === undefined) return "";
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  return ` [core ${SERVER_CORE}: server ${percent(cores.server)}, others ${
+    percent(cores.others)
+  }, steal ${percent(cores.steal)}]`;
+}
+
 interface RunningServer {
   readonly url: string;
+  /** nice and taskset exec the server, so this is the server's own process. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -279,10 +361,12 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
     if (ready) {
       return {
         url,
+        pid: child.pid,
         stop: async () => {
           child.kill("SIGTERM");
           await child.status;
           await stderr;
+          await portClosed(port);
         },
       };
     }
@@ -307,7 +391,7 @@ async function loadgen(args: string[]): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
-async function measure(url: string, files: Files): Promise<RunResult> {
+async function measure(url: string, pid: number, files: Files): Promise<RunResult> {
   const single = `${url}/v1/predict`;
   const batch = `${url}/v1/predict/batch`;
   // Warm-up: JIT, caches and connection set-up are not what we measure.
@@ -337,7 +421,7 @@ async function measure(url: string, files: Files): Promise<RunResult> {
     "-rows",
     String(BATCH_ROWS),
   ]);
-  const open = await loadgen([
+  const open = await phase(pid, [
     "-mode",
     "open",
     "-url",
@@ -349,7 +433,7 @@ async function measure(url: string, files: Files): Promise<RunResult> {
     "-duration",
     `${OPEN_SECONDS}s`,
   ]);
-  const closed = await loadgen([
+  const closed = await phase(pid, [
     "-mode",
     "closed",
     "-url",
@@ -361,7 +445,7 @@ async function measure(url: string, files: Files): Promise<RunResult> {
     "-duration",
     `${CLOSED_SECONDS}s`,
   ]);
-  const batched = await loadgen([
+  const batched = await phase(pid, [
     "-mode",
     "batch",
     "-url",
@@ -530,16 +614,18 @@ async function main(): Promise<void> {
     for (const name of order) {
       const server = await startServer(name, files);
       try {
-        const result = await measure(server.url, files);
+        const result = await measure(server.url, server.pid, files);
         results.get(name)!.push(result);
         log(
           `run ${runIndex + 1} ${name}: open p50 ${result.open.p50_ms} p99 ${result.open.p99_ms} ` +
-            `p99.9 ${result.open.p999_ms} ms (${result.open.errors} errors); closed ${
-              format(result.closed.per_second, 0)
-            } req/s ` +
-            `p99 ${result.closed.p99_ms} ms; batch ${
+            `p99.9 ${result.open.p999_ms} ms (${result.open.errors} errors)${
+              shares(result.open)
+            }; closed ${format(result.closed.per_second, 0)} req/s ` +
+            `p99 ${result.closed.p99_ms} ms${shares(result.closed)}; batch ${
               format(result.batch.rows_per_second ?? 0, 0)
-            } rows/s`,
+            } rows/s${shares(result.batch)}; load average ${
+              (await Deno.readTextFile("/proc/loadavg")).split(" ")[0]
+            }`,
         );
         for (const load of [result.open, result.closed, result.batch]) {
           if (load.errors > 0) {

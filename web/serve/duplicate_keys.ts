@@ -10,7 +10,9 @@ export type JsonPath = readonly (string | number)[];
 
 /** Every repeated key of `text`, whose parse is `value`; empty when there is none. */
 export function duplicateKeys(text: string, value: unknown): JsonPath[] {
-  const colons = text.match(/:/g)?.length ?? 0;
+  // An indexOf loop, not text.match(/:/g): a 10,000-row batch has 260,000 colons, and match
+  // would allocate an array holding each of them.
+  const colons = colonsIn(text);
   const parsed = countKeys(value);
   if (colons === parsed.keys + parsed.stringColons && !ESCAPED_COLON.test(text)) return [];
   return scanDuplicates(text);

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { FEATURE_NAMES } from "../../../models/features.ts";
 import { featureRow, randomRows, seededRandom } from "./_fixture_model.ts";
 import { serveFixture, TOKEN } from "./_serve_app.ts";
+import { settledHeap } from "./_settled_heap.ts";
 
 interface BadRequest {
   readonly kind: string;
@@ -170,17 +169,6 @@ function* badRequests(seed: number, count: number): Generator<BadRequest> {
     const kind = kinds[i % kinds.length];
     yield { kind, ...makers[kind]() };
   }
-}
-
-/** Heap in use after a full collection (and the deferred cleanup a task later). */
-async function settledHeap(): Promise<Deno.MemoryUsage> {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as () => void;
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  gc();
-  return Deno.memoryUsage();
 }
 
 Deno.test("10,000 generated bad requests all get a 4xx in the error shape, with flat memory", async () => {

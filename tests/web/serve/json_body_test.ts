@@ -75,3 +75,16 @@ Deno.test("readJsonBody() answers 400 for bad JSON and bad UTF-8", async () => {
   const error = await failure(readJsonBody(request(latin1), 100));
   assert.equal(error.message, "The body is not valid UTF-8: send JSON text in UTF-8");
 });
+
+Deno.test("readJsonBody() reads ASCII and multi-byte UTF-8 alike and drops a leading BOM", async () => {
+  const ascii = await readJsonBody(request('{"id":"order-17"}'), 100);
+  assert.deepEqual(ascii.value, { id: "order-17" });
+  const accented = await readJsonBody(request(new TextEncoder().encode('{"id":"café ✓"}')), 100);
+  assert.deepEqual(accented.value, { id: "café ✓" });
+  // The fatal decoder drops a leading BOM (ignoreBOM false); the text left is plain JSON.
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')]);
+  assert.deepEqual((await readJsonBody(request(bom), 100)).value, { a: 1 });
+  const truncated = new Uint8Array([...new TextEncoder().encode('{"a":"'), 0xe2, 0x9c, 0x22, 0x7d]);
+  const error = await failure(readJsonBody(request(truncated), 100));
+  assert.equal(error.message, "The body is not valid UTF-8: send JSON text in UTF-8");
+});
