@@ -1,9 +1,15 @@
 // The warehouse on a real Postgres: lands the reference day and builds it to gold once, then
 // times `materialize group:warehouse,group:marts --force` (publish every gold table and the
 // order-grain silver tables by COPY, then build every mart) in its own process, and measures
-// COPY against multi-row INSERT on the day's silver.orders_enriched rows in the same run.
+// COPY against multi-row INSERT on the day's silver.orders_enriched rows in the same run; then
+// marts.fact_orders alone, a full rebuild against an incremental merge of the same day,
+// alternating in the same run (issue 17 point 3).
 //
 // Usage: deno run -A bench/warehouse_bench.ts [--events N] [--runs R] [--day YYYY-MM-DD]
+//   [--only fact_orders] [--home DIR --database-url URL]
+// --only fact_orders times only the rebuild against the merge. --home and --database-url keep the
+// day built to gold (and its warehouse) in DIR and that database, and reuse them on the next run
+// with the same flags instead of landing and building the day again.
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -18,8 +24,17 @@ const { values } = parseArgs({
     events: { type: "string", default: "4320000" },
     runs: { type: "string", default: "3" },
     day: { type: "string", default: "2026-11-20" },
+    only: { type: "string" },
+    home: { type: "string" },
+    "database-url": { type: "string" },
   },
 });
+if (values.only !== undefined && values.only !== "fact_orders") {
+  throw new Error(`--only ${values.only}: expected --only fact_orders`);
+}
+if ((values.home === undefined) !== (values["database-url"] === undefined)) {
+  throw new Error("--home and --database-url go together: the day's home and its database");
+}
 const events = Number(values.events);
 const runs = Number(values.runs);
 const day = values.day!;
@@ -64,28 +79,56 @@ async function groupSpans(sql: postgres.Sql): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.grp, Number(r.ms)]));
 }
 
-const server = await startPostgres();
-const home = await Deno.makeTempDir({ prefix: "sluice-bench-warehouse-" });
-const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+const kept = values.home !== undefined;
+const server = kept ? undefined : await startPostgres();
+const url = values["database-url"] ?? server!.url;
+const home = values.home ?? await Deno.makeTempDir({ prefix: "sluice-bench-warehouse-" });
+const sql = postgres(url, { max: 1, onnotice: () => {} });
 try {
   console.log(
     `Sluice warehouse benchmark: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ` +
       `${events.toLocaleString("en-US")} events on ${day}, real Postgres, ${runs} runs`,
   );
+  console.log(`load: ${await uptime()}`);
+  await buildDayToGold(home, url);
+  if (values.only === undefined) await groupRuns(home, url, sql);
+  await rebuildVersusMerge(home, url, sql);
+  console.log(`load: ${await uptime()}`);
+} finally {
+  await sql.end();
+  await server?.stop();
+  if (!kept) await Deno.remove(home, { recursive: true });
+}
+
+async function uptime(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
+/** Lands the day and builds it to gold, unless a kept home already holds it. */
+async function buildDayToGold(home: string, url: string) {
+  const marker = `${home}/.bench-gold-${events}-${day}`;
+  if (kept && await Deno.stat(marker).then(() => true, () => false)) {
+    console.log(`landing → gold: reused from ${home}`);
+    return;
+  }
   landBenchDay(home, events, day);
-  const toGold = await sluice(home, server.url, [
+  const toGold = await sluice(home, url, [
     "materialize",
     "--exclude",
     "group:warehouse,group:marts",
   ]);
   console.log(`landing → gold on Postgres metadata: ${(toGold.wallMs / 1000).toFixed(1)} s`);
+  if (kept) await Deno.writeTextFile(marker, new Date().toISOString());
+}
 
+/** Publish every gold table and build every mart, `runs` times, then COPY against INSERT. */
+async function groupRuns(home: string, url: string, sql: postgres.Sql) {
   const walls: number[] = [];
   const publish: number[] = [];
   const marts: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const run = await sluice(home, server.url, [
+    const run = await sluice(home, url, [
       "materialize",
       "group:warehouse,group:marts",
       "--force",
@@ -112,11 +155,65 @@ try {
     } s), peak RSS ${median(rss).toFixed(0)} MiB`,
   );
 
-  await copyVersusInsert(server.url);
-} finally {
-  await sql.end();
-  await server.stop();
-  await Deno.remove(home, { recursive: true });
+  await copyVersusInsert(url);
+}
+
+/**
+ * The newest build of one asset: its step's duration (lease to commit, the commit's own work
+ * included: the materialization's committed_at is its transaction's start), and how it was built.
+ */
+async function lastBuild(sql: postgres.Sql, key: string) {
+  const [row] = await sql<{ ms: number; mode: string | null; rows: number }[]>`
+    select s.duration_ms::float8 as ms, m.metadata->>'mode' as mode, m.rows::float8 as rows
+    from platform.materializations m
+    join platform.run_steps s on s.materialization_id = m.id::text
+    where m.asset_key = ${key}
+    order by m.committed_at desc limit 1`;
+  return row;
+}
+
+/**
+ * marts.fact_orders alone: `--full-refresh` (built from scratch and swapped in) against a merge of
+ * the same day (its lookback covers the whole day), alternating, `runs` times each. The merge
+ * runs on the table the rebuild just left, dead tuples and all, as it would after a rebuild.
+ */
+async function rebuildVersusMerge(home: string, url: string, sql: postgres.Sql) {
+  const key = "marts.fact_orders";
+  // The warehouse and the marts upstream of fact_orders, once, so both legs read the same inputs.
+  await sluice(home, url, ["materialize", `+${key}`]);
+  const rebuild: number[] = [];
+  const merge: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const leg of ["rebuild", "merge"] as const) {
+      const args = [
+        "materialize",
+        key,
+        "--force",
+        ...(leg === "rebuild" ? ["--full-refresh"] : []),
+      ];
+      const run = await sluice(home, url, args);
+      const build = await lastBuild(sql, key);
+      const expected = leg === "rebuild" ? "rebuild" : "merge";
+      if (build.mode !== expected) {
+        throw new Error(`${key} ${leg} leg was built as '${build.mode}', expected '${expected}'`);
+      }
+      (leg === "rebuild" ? rebuild : merge).push(build.ms);
+      console.log(
+        `  ${key} ${leg}: ${(build.ms / 1000).toFixed(2)} s (${
+          build.rows.toLocaleString("en-US")
+        } ` +
+          `rows written; process wall ${(run.wallMs / 1000).toFixed(2)} s)`,
+      );
+    }
+  }
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::float8 as n from marts.fact_orders`;
+  console.log(
+    `${key} (${n.toLocaleString("en-US")} orders): full rebuild ${
+      (median(rebuild) / 1000).toFixed(2)
+    } s, merge of the same day ${(median(merge) / 1000).toFixed(2)} s, merge/rebuild ${
+      (median(merge) / median(rebuild)).toFixed(2)
+    } (target <= 0.33; medians of ${runs}, the asset's step from lease to commit)`,
+  );
 }
 
 /**

@@ -45,7 +45,16 @@ const TestSchema = z.union([
     freshness: z.strictObject({ column: Column, max_age_hours: z.number().positive() }),
     ...Common,
   }),
-  z.strictObject({ sql: z.string().min(1), name: z.string().min(1), severity: Common.severity }),
+  z.strictObject({
+    sql: z.string().min(1),
+    name: z.string().min(1),
+    severity: Common.severity,
+    /**
+     * The author's word that the query judges each row on its own (a row fails or passes
+     * whatever the other rows hold), so a merge tests only the rows it writes.
+     */
+    per_row: z.boolean().optional(),
+  }),
 ], {
   error: "expected one of not_null, unique, accepted_values, relationships, row_count, " +
     "freshness, or sql (with a name)",
@@ -69,6 +78,26 @@ export interface TestRelations {
   relationOf(key: AssetKey): string;
   /** The run's clock, for freshness. */
   readonly now: Date;
+  /** Set for a merge into a table whose rows have passed these same tests (see MergeRelations). */
+  readonly merge?: MergeRelations;
+}
+
+/**
+ * A merge into an existing table writes a few rows (new or changed) and keeps the rest. When the
+ * kept rows passed these same tests at an earlier commit, a blocking test whose verdict on a row
+ * depends on that row alone (not_null, accepted_values, a custom test marked per_row) can only
+ * fail on a written row, so it reads `written` instead of `self` (the whole would-be table), and
+ * so does unique on columns that hold the merge's unique key. Tests whose
+ * verdict depends on other rows or relations (row_count, freshness, relationships, custom SQL
+ * not marked per_row) and warn tests (their failures were committed) read `self`.
+ */
+export interface MergeRelations {
+  /** The rows the merge inserts or updates, each differing from the target's row of its key. */
+  readonly written: string;
+  /** The table as committed, before the merge. */
+  readonly target: string;
+  /** The merge's unique key: a written row replaces the target's row of the same key. */
+  readonly uniqueKey: readonly string[];
 }
 
 /** Validates the `tests:` list of a header (or code) and compiles each item; `where` names it. */
@@ -102,23 +131,38 @@ type Spec = z.output<typeof TestSchema>;
 
 function compile(spec: Spec, where: string): DataTest {
   const severity: CheckSeverity = spec.severity ?? "error";
+  // Rows of a merge's kept part passed a blocking test already; a warn test's failures did not.
+  const rowsOf = (relations: TestRelations) =>
+    severity === "error" && relations.merge !== undefined
+      ? relations.merge.written
+      : relations.self;
   if ("not_null" in spec) {
     const cols = spec.not_null;
     return {
       name: spec.name ?? `not_null(${cols.join(", ")})`,
       severity,
-      failingRowsSql: ({ self }) =>
-        `SELECT * FROM ${self} AS t WHERE ${cols.map((c) => `t.${q(c)} IS NULL`).join(" OR ")}`,
+      failingRowsSql: (relations) =>
+        `SELECT * FROM ${rowsOf(relations)} AS t WHERE ${
+          cols.map((c) => `t.${q(c)} IS NULL`).join(" OR ")
+        }`,
     };
   }
   if ("unique" in spec) {
-    const cols = spec.unique.map(q).join(", ");
+    const columns = spec.unique;
+    const cols = columns.map(q).join(", ");
     return {
-      name: spec.name ?? `unique(${spec.unique.join(", ")})`,
+      name: spec.name ?? `unique(${columns.join(", ")})`,
       severity,
-      failingRowsSql: ({ self }) =>
-        `SELECT ${cols}, count(*) AS occurrences FROM ${self} AS t ` +
-        `GROUP BY ${cols} HAVING count(*) > 1`,
+      failingRowsSql: (relations) => {
+        // Columns holding the whole unique key of a merge: a written row replaces the target's
+        // row of its key, so a new duplicate can only be among the written rows. Other columns
+        // are counted over the would-be table.
+        const merge = severity === "error" ? relations.merge : undefined;
+        const onWritten = merge !== undefined && merge.uniqueKey.every((k) => columns.includes(k));
+        return `SELECT ${cols}, count(*) AS occurrences FROM ${
+          onWritten ? merge.written : relations.self
+        } AS t GROUP BY ${cols} HAVING count(*) > 1`;
+      },
     };
   }
   if ("accepted_values" in spec) {
@@ -126,8 +170,8 @@ function compile(spec: Spec, where: string): DataTest {
     return {
       name: spec.name ?? `accepted_values(${column})`,
       severity,
-      failingRowsSql: ({ self }) =>
-        `SELECT * FROM ${self} AS t WHERE t.${q(column)} IS NOT NULL AND ` +
+      failingRowsSql: (relations) =>
+        `SELECT * FROM ${rowsOf(relations)} AS t WHERE t.${q(column)} IS NOT NULL AND ` +
         `t.${q(column)} NOT IN (${values.map(literal).join(", ")})`,
     };
   }
@@ -178,10 +222,12 @@ function compile(spec: Spec, where: string): DataTest {
       }; write one SELECT that returns the failing rows`,
     );
   }
+  const perRow = spec.per_row === true;
   return {
     name: spec.name,
     severity,
-    failingRowsSql: ({ self }) => custom.replace(/\{\{\s*this\s*\}\}/g, self),
+    failingRowsSql: (relations) =>
+      custom.replace(/\{\{\s*this\s*\}\}/g, perRow ? rowsOf(relations) : relations.self),
   };
 }
 

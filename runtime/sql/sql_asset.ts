@@ -17,6 +17,7 @@ import {
 } from "../partitions/mapping.ts";
 import { staticPartitions } from "../partitions/static_partitions.ts";
 import type { RetryPolicy } from "../definitions/policies.ts";
+import { hashParts } from "../definitions/version.ts";
 import { dataTestChecks, parseDataTests } from "./data_tests.ts";
 import { MappedSql } from "./mapped_sql.ts";
 import { normalizeQuery, queryExtent } from "./query_text.ts";
@@ -175,6 +176,7 @@ function buildSqlAsset(
     body,
     refs: bodySpans,
     config: engineConfig(header),
+    testsVersion: hashParts([JSON.stringify(header.tests ?? [])]),
     render: (relationFor: (key: AssetKey) => string) => renderRefs(body, bodySpans, relationFor),
     query: (relationFor: (key: AssetKey) => string) =>
       normalizeQuery(

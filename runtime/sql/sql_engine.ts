@@ -16,8 +16,13 @@ export interface SqlAssetSource {
   readonly body: string;
   /** The `ref()` calls in `body`; offsets are into `body`. */
   readonly refs: readonly RefSpan[];
-  /** The header fields the runtime does not own (materialized, unique_key, tests, ...). */
+  /** The header fields the runtime does not own (materialized, unique_key, ...). */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * A hash of the header's data tests: an engine that merges into an existing table records it
+   * there, so a later merge knows whether the rows it keeps passed these same tests.
+   */
+  readonly testsVersion: string;
   /** `body` with each `ref()` replaced by the relation `relationFor` names. */
   render(relationFor: (key: AssetKey) => string): string;
   /**

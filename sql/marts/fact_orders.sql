@@ -21,9 +21,12 @@ tests:
   - not_null: [order_id, user_id, order_date, amount, currency, updated_at]
   - accepted_values:
       { column: payment_status, values: [PENDING, SUCCEEDED, DECLINED, FAILED, CHARGEBACK] }
+  # per_row: each judges an order on its own, so a merge tests only the orders it writes.
   - name: no_negative_amounts
+    per_row: true
     sql: "select order_id, amount from {{ this }} where amount < 0"
   - name: scores_in_unit_interval
+    per_row: true
     sql: "select order_id, rules_score, model_fraud_probability from {{ this }} where rules_score not between 0 and 1 or model_fraud_probability not between 0 and 1"
 */
 -- Warehouse relations: ref('silver.orders_enriched') reads its published copy in Postgres.

@@ -156,3 +156,50 @@ Deno.test("parseDataTests names the test and field that are wrong", () => {
   assert.equal(tests[0].severity, "warn");
   assert.equal(tests[0].name, "not_null(id)");
 });
+
+Deno.test("on a merge, blocking tests judged a row at a time read only the written rows", () => {
+  const tests = parseDataTests([
+    { not_null: "id" },
+    { accepted_values: { column: "status", values: ["A"] } },
+    { unique: "id" },
+    { unique: ["id", "day"], name: "unique_id_day" },
+    { name: "positive", per_row: true, sql: "select * from {{ this }} where amount < 0" },
+    { not_null: "day", severity: "warn" },
+    { unique: "day" },
+    { row_count: { min: 1 } },
+    { freshness: { column: "at", max_age_hours: 1 } },
+    { relationships: { column: "user_id", to: "marts.users", field: "user_id" } },
+    { name: "total", sql: "select sum(amount) from {{ this }} having sum(amount) < 0" },
+  ], "marts/x.sql");
+  const relations = {
+    self: "whole",
+    now: NOW,
+    relationOf: (key: AssetKey) => `rel_${key}`,
+    merge: { written: "written", target: "target", uniqueKey: ["id"] },
+  };
+  const reads = Object.fromEntries(tests.map((test) => {
+    const sql = test.failingRowsSql(relations);
+    return [test.name, /\bwritten\b/.test(sql) ? "written" : /\bwhole\b/.test(sql) ? "whole" : sql];
+  }));
+  assert.deepEqual(reads, {
+    "not_null(id)": "written",
+    "accepted_values(status)": "written",
+    "unique(id)": "written",
+    "unique_id_day": "written",
+    "positive": "written",
+    "not_null(day)": "whole",
+    "unique(day)": "whole",
+    "row_count(1..)": "whole",
+    "freshness(at < 1h)": "whole",
+    "relationships(user_id -> marts.users.user_id)": "whole",
+    "total": "whole",
+  });
+  // Without a merge, every test reads the whole table.
+  for (const test of tests) {
+    assert.doesNotMatch(test.failingRowsSql({ ...relations, merge: undefined }), /\bwritten\b/);
+  }
+  assert.throws(
+    () => parseDataTests([{ name: "x", per_row: "yes", sql: "select 1" }], "a.sql"),
+    /test 1 of a\.sql/,
+  );
+});
