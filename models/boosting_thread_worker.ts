@@ -4,6 +4,7 @@
 // thread started it) or over a MessagePort from a sibling training Worker (see train_worker.ts).
 /// <reference lib="deno.worker" />
 import { workUnits } from "./boosting_tasks.ts";
+import { waitForChange } from "./boosting_threads.ts";
 import { type ArenaBuffers, CONTROL, TaskKind, TrainingArena } from "./training_arena.ts";
 
 /** The one message a helper receives with the arena. */
@@ -40,7 +41,7 @@ function serve(start: HelperStart, ready: () => void): void {
   let seen = Atomics.load(control, CONTROL.generation);
   ready();
   for (;;) {
-    Atomics.wait(control, CONTROL.generation, seen);
+    waitForChange(control, CONTROL.generation, seen);
     seen = Atomics.load(control, CONTROL.generation);
     if (Atomics.load(control, CONTROL.kind) === TaskKind.exit) break;
     // A helper that wakes late finds the units claimed (or a newer task) and waits again.

@@ -64,9 +64,10 @@ export class BoostingThreads {
 
   /**
    * Runs task `kind` over `units` units (written to the arena before) and returns when every
-   * unit is done, by whichever thread claimed it.
+   * unit is done, by whichever thread claimed it. `alongside`, work that does not touch the
+   * task's data, runs on this thread once the task is published, while the helpers start on it.
    */
-  run(kind: number, units: number): void {
+  run(kind: number, units: number, alongside?: () => void): void {
     const { control, claim } = this.#arena;
     if (units === 0) return;
     const generation = control[CONTROL.generation] + 1;
@@ -79,8 +80,13 @@ export class BoostingThreads {
     Atomics.store(control, CONTROL.kind, kind);
     Atomics.store(control, CONTROL.generation, generation);
     if (this.#helpers > 0) Atomics.notify(control, CONTROL.generation);
-    workUnits(this.#arena, generation, 0);
-    waitFor(control, CONTROL.done, units);
+    try {
+      alongside?.();
+    } finally {
+      // Even when `alongside` threw: the task's units finish before its data is released.
+      workUnits(this.#arena, generation, 0);
+      waitFor(control, CONTROL.done, units);
+    }
     if (Atomics.load(control, CONTROL.failed) === 1) {
       throw new Error(`A boosting thread failed in ${this.#arena.readFailure()}`);
     }
@@ -111,11 +117,29 @@ function helperReady(port: MessagePort, arena: TrainingArena, thread: number): P
   });
 }
 
-/** Blocks until control[slot] reaches `count`. */
+/**
+ * How long a thread spins on a control slot before it sleeps in Atomics.wait. A tree's tasks
+ * follow each other within microseconds, and waking a sleeping thread costs tens of them, each
+ * time, on every one of a training's thousands of tasks (several per tree level); a round's
+ * longer gaps end the spin and the thread sleeps. Kept short: on a machine busy with other
+ * work, a spinning thread takes a core another process wanted.
+ */
+const SPIN_MS = 0.05;
+
+/** Blocks until control[slot] reaches `count`, spinning first. */
 function waitFor(control: Int32Array, slot: number, count: number): void {
-  for (;;) {
+  const until = performance.now() + SPIN_MS;
+  for (let spins = 1;; spins++) {
     const value = Atomics.load(control, slot);
     if (value >= count) return;
-    Atomics.wait(control, slot, value);
+    if ((spins & 63) === 0 && performance.now() > until) Atomics.wait(control, slot, value);
+  }
+}
+
+/** Blocks until control[slot] is no longer `value`, spinning first (see SPIN_MS). */
+export function waitForChange(control: Int32Array, slot: number, value: number): void {
+  const until = performance.now() + SPIN_MS;
+  for (let spins = 1; Atomics.load(control, slot) === value; spins++) {
+    if ((spins & 63) === 0 && performance.now() > until) Atomics.wait(control, slot, value);
   }
 }

@@ -110,8 +110,11 @@ export async function trainGbdt(
       trees.push(grown.tree);
       if (params.subsample === 1) addLeafValues(grown, arena.order, arena.margins);
       else addTreeToMargins(grown, arena.codes, arena.rows, arena.margins);
-      const trainLoss = computeGradients(arena, threads, weightSum);
-      const checked = tracker?.addTree(grown);
+      // The validation rows are scored while the helpers start on the gradients.
+      let checked: { loss: number; auc: number } | undefined;
+      const trainLoss = computeGradients(arena, threads, weightSum, () => {
+        checked = tracker?.addTree(grown);
+      });
       const log = {
         round,
         trainLoss,
@@ -267,16 +270,18 @@ function weightedLogOdds(labels: Uint8Array, weights: Float64Array): number {
   return Math.log(positive / negative);
 }
 
-/** Every row's gradient and hessian at its margin, on every thread; returns the mean loss
- * (chunk sums added in chunk order, so the figure does not depend on the thread count). */
+/** Every row's gradient and hessian at its margin, on every thread, `alongside` run on this one
+ * meanwhile; returns the mean loss (chunk sums added in chunk order, so the figure does not
+ * depend on the thread count). */
 function computeGradients(
   arena: TrainingArena,
   threads: BoostingThreads,
   weightSum: number,
+  alongside?: () => void,
 ): number {
   const chunks = Math.ceil(arena.rows / GRADIENT_CHUNK);
   for (let chunk = 0; chunk < chunks; chunk++) arena.setUnit(chunk, chunk);
-  threads.run(TaskKind.gradients, chunks);
+  threads.run(TaskKind.gradients, chunks, alongside);
   let loss = 0;
   for (let chunk = 0; chunk < chunks; chunk++) loss += arena.lossParts[chunk];
   return loss / weightSum;
