@@ -4,7 +4,7 @@
 // thread started it) or over a MessagePort from a sibling training Worker (see train_worker.ts).
 /// <reference lib="deno.worker" />
 import { workUnits } from "./boosting_tasks.ts";
-import { waitForChange } from "./boosting_threads.ts";
+import { waitForChange } from "./thread_waits.ts";
 import { type ArenaBuffers, CONTROL, TaskKind, TrainingArena } from "./training_arena.ts";
 
 /** The one message a helper receives with the arena. */
