@@ -4,16 +4,14 @@
 // value outside the accepted ones, a per-row custom test and a broken relationship, and test the
 // whole table again when the tests changed since the target was built.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
 import type { AppTransaction, SqlClient } from "../../../runtime/sql_client.ts";
-import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
 import { hashParts } from "../../../runtime/definitions/version.ts";
-import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
+import { postgresMartsIn } from "../../support/postgres_marts.ts";
 
 interface Order {
   order_id: string;
@@ -98,13 +96,7 @@ async function setup(
   data: { orders: Order[]; users: string[] },
   files: Record<string, string>,
 ) {
-  const dir = await Deno.makeTempDir({ prefix: "sluice-merge-" });
-  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
-  const marts = await loadSqlAssets(dir, {
-    engines: { postgres: postgresSqlEngine() },
-    defaultEngine: "postgres",
-  });
-  await Deno.remove(dir, { recursive: true });
+  const marts = await postgresMartsIn(files);
   const database = backend === "Postgres" ? await createFreshDatabase() : undefined;
   const store = database && await openMetadataStore({ databaseUrl: database.url });
   const sources = [

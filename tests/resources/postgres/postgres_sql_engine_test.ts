@@ -2,18 +2,16 @@
 // lookback window and --full-refresh, a blocking data test that stops downstreams with the
 // reason while the old table stays, and a warn test that only records.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { AppTransaction, SqlClient } from "../../../runtime/sql_client.ts";
-import { loadSqlAssets } from "../../../runtime/sql/sql_asset.ts";
 import { hashParts } from "../../../runtime/definitions/version.ts";
-import { postgresSqlEngine } from "../../../resources/postgres/postgres_sql_engine.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { SQL_FORMS } from "../../support/sql_forms.ts";
+import { postgresMartsIn } from "../../support/postgres_marts.ts";
 
 interface OrderRow {
   readonly order_id: string;
@@ -81,17 +79,6 @@ tests:
 select status, count(*)::int as orders from {{ ref('marts.fact') }} group by status
 `;
 
-async function martsIn(files: Record<string, string>) {
-  const dir = await Deno.makeTempDir({ prefix: "sluice-marts-" });
-  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
-  const assets = await loadSqlAssets(dir, {
-    engines: { postgres: postgresSqlEngine() },
-    defaultEngine: "postgres",
-  });
-  await Deno.remove(dir, { recursive: true });
-  return assets;
-}
-
 type Backend = "PGlite" | "Postgres";
 
 async function setup(
@@ -99,7 +86,7 @@ async function setup(
   rows: () => readonly OrderRow[],
   files: Record<string, string>,
 ) {
-  const marts = await martsIn(files);
+  const marts = await postgresMartsIn(files);
   const database = backend === "Postgres" ? await createFreshDatabase() : undefined;
   const store = database && await openMetadataStore({ databaseUrl: database.url });
   const opened = await openHarness([sourceAsset(rows), ...marts], {
