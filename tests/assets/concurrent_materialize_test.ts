@@ -110,9 +110,11 @@ Deno.test({
           DAYS * partitions.daily + partitions.unpartitioned - 2 * DAYS,
           `committed: ${[...byA, ...byB].sort().join(", ")}`,
         );
-        assert.ok(byA.length > 0, "the first run committed nothing");
-        // No step failed, and none gave up waiting for the other run's lease; the rest found
-        // their partition current or wait for data (the scores wait for a champion model).
+        // Which run commits which partition is a race: a run descheduled after its start can
+        // find every step leased by the other (CI saw the later run commit them all). What must
+        // hold either way: no step failed, and none gave up waiting for the other run's lease;
+        // the rest found their partition current or wait for data (the scores wait for a
+        // champion model).
         for (const step of [...steps.get(a.id)!, ...steps.get(b.id)!]) {
           assert.ok(
             step.status === "succeeded" ||
