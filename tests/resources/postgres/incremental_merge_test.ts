@@ -4,14 +4,12 @@
 // value outside the accepted ones, a per-row custom test and a broken relationship, and test the
 // whole table again when the tests changed since the target was built.
 import assert from "node:assert/strict";
-import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
-import type { AppTransaction, SqlClient } from "../../../runtime/sql_client.ts";
-import { hashParts } from "../../../runtime/definitions/version.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
-import { postgresMartsIn } from "../../support/postgres_marts.ts";
+import { postgresMartsIn, warehouseTableAsset } from "../../support/postgres_marts.ts";
 
 interface Order {
   order_id: string;
@@ -19,39 +17,6 @@ interface Order {
   status: string;
   amount: string | null;
   updated_at: string;
-}
-
-/** A source table the test rewrites; it commits its rows with its pointer, like a publisher. */
-function tableAsset(
-  key: string,
-  ddl: string,
-  columns: readonly string[],
-  rows: () => readonly Record<string, unknown>[],
-): AnyAsset {
-  return defineAsset({
-    key,
-    codeVersion: "src-v1",
-    materialize() {
-      const current = rows();
-      return Promise.resolve({
-        rows: current.length,
-        data: JSON.stringify(current),
-        dataVersion: hashParts(current.map((r) => JSON.stringify(r))),
-        inCommit: async (tx: AppTransaction) => {
-          // Two sources commit side by side; on Postgres two creations of one schema race.
-          await tx.query("select pg_advisory_xact_lock(hashtext('test.src'))");
-          await tx.exec(`create schema if not exists src; create table if not exists ${key} ${ddl};
-             delete from ${key}`);
-          for (const r of current) {
-            await tx.query(
-              `insert into ${key} values (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
-              columns.map((c) => r[c]),
-            );
-          }
-        },
-      });
-    },
-  });
 }
 
 // amount_f: a type whose equality is not identity (0 = -0), compared as text by the merge.
@@ -100,13 +65,13 @@ async function setup(
   const database = backend === "Postgres" ? await createFreshDatabase() : undefined;
   const store = database && await openMetadataStore({ databaseUrl: database.url });
   const sources = [
-    tableAsset(
+    warehouseTableAsset(
       "src.orders",
       "(order_id text, user_id text, status text, amount numeric(10, 2), updated_at timestamptz)",
       ["order_id", "user_id", "status", "amount", "updated_at"],
       () => data.orders as unknown as Record<string, unknown>[],
     ),
-    tableAsset(
+    warehouseTableAsset(
       "src.users",
       "(user_id text)",
       ["user_id"],

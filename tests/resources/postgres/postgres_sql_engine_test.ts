@@ -2,16 +2,15 @@
 // lookback window and --full-refresh, a blocking data test that stops downstreams with the
 // reason while the old table stays, and a warn test that only records.
 import assert from "node:assert/strict";
-import { type AnyAsset, defineAsset } from "../../../runtime/definitions/asset.ts";
+import type { AnyAsset } from "../../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
-import type { AppTransaction, SqlClient } from "../../../runtime/sql_client.ts";
-import { hashParts } from "../../../runtime/definitions/version.ts";
+import type { SqlClient } from "../../../runtime/sql_client.ts";
 import { openHarness } from "../../support/runtime_harness.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { createFreshDatabase, needsPostgres } from "../../support/services.ts";
 import { openMetadataStore } from "../../../resources/postgres/open_metadata_store.ts";
 import { SQL_FORMS } from "../../support/sql_forms.ts";
-import { postgresMartsIn } from "../../support/postgres_marts.ts";
+import { postgresMartsIn, warehouseTableAsset } from "../../support/postgres_marts.ts";
 
 interface OrderRow {
   readonly order_id: string;
@@ -19,36 +18,14 @@ interface OrderRow {
   readonly updated_at: string;
 }
 
-/** A source table the test rewrites; it commits its rows with its pointer, like a publisher. */
+/** The orders table the marts read, rewritten by the test. */
 function sourceAsset(rows: () => readonly OrderRow[]): AnyAsset {
-  return defineAsset({
-    key: "src.orders",
-    codeVersion: "src-v1",
-    materialize(ctx) {
-      const current = rows();
-      return Promise.resolve({
-        rows: current.length,
-        data: JSON.stringify(current),
-        dataVersion: hashParts(current.map((r) => JSON.stringify(r))),
-        inCommit: async (tx: AppTransaction) => {
-          await tx.exec(
-            `create schema if not exists src;
-             create table if not exists src.orders
-               (order_id text, status text, updated_at timestamptz);
-             delete from src.orders`,
-          );
-          for (const r of current) {
-            await tx.query("insert into src.orders values ($1, $2, $3)", [
-              r.order_id,
-              r.status,
-              r.updated_at,
-            ]);
-          }
-          void ctx;
-        },
-      });
-    },
-  });
+  return warehouseTableAsset(
+    "src.orders",
+    "(order_id text, status text, updated_at timestamptz)",
+    ["order_id", "status", "updated_at"],
+    rows,
+  );
 }
 
 const FACT = `/*
