@@ -10,9 +10,9 @@ import {
   modelUnavailable,
   NO_MODEL_MESSAGE,
 } from "./api_error.ts";
-import { readBatch } from "./batch_request.ts";
+import { answerBatch } from "./batch_scoring.ts";
 import { bearerMatches } from "./bearer_token.ts";
-import { readJsonBody } from "./json_body.ts";
+import { decodeJsonText, readJsonBody, readJsonBytes } from "./json_body.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ModelSource } from "./model_source.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -162,42 +162,17 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     const lease = holder.acquire();
     if (lease === undefined) throw modelUnavailable();
     try {
-      const body = await readJsonBody(c.req.raw, limits.batchBodyBytes);
-      const batch = readBatch(body.value, body.duplicates, reader);
-      const rows = batch.rows;
-      const model = lease.model;
-      const scores = batch.scored.length > 0
-        ? await model.scorer.scoreRows(batch.input, batch.scored.length)
-        : undefined;
-      const latency = roundMs(clock() - c.get("started"));
-      const results: unknown[] = new Array(rows.length);
-      for (const [index, errors] of batch.rejected) results[index] = { index, errors };
-      batch.scored.forEach((index, k) => {
-        const row = rowPrediction(
-          scores!,
-          k,
-          model.threshold,
-          names,
-          rows[index] as Record<string, unknown>,
-        );
-        metrics.score(row.fraud_probability);
-        results[index] = predictionBody(
-          row,
-          model.version,
-          latency,
-          batch.transactionIds[k],
-          index,
-        );
-      });
-      metrics.batch(rows.length);
-      metrics.rows(batch.scored.length, batch.rejected.size);
-      return c.json({
-        model_version: model.version,
-        latency_ms: latency,
-        scored: batch.scored.length,
-        rejected: batch.rejected.size,
-        results,
-      });
+      const bytes = await readJsonBytes(c.req.raw, limits.batchBodyBytes);
+      const answer = await answerBatch(
+        decodeJsonText(bytes),
+        reader,
+        lease.model,
+        () => roundMs(clock() - c.get("started")),
+      );
+      for (const probability of answer.probabilities) metrics.score(probability);
+      metrics.batch(answer.rows);
+      metrics.rows(answer.scored, answer.rejected);
+      return c.body(answer.body, 200, { "content-type": "application/json" });
     } finally {
       lease.release();
     }

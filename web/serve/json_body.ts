@@ -15,11 +15,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const ascii = new TextDecoder("utf-8");
 
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBody> {
+  const text = decodeJsonText(await readJsonBytes(request, limitBytes));
+  const value = parseJson(text);
+  return { value, duplicates: duplicateKeys(text, value) };
+}
+
+/**
+ * The body's bytes after the Content-Type (415) and size (413) checks; the batch route decodes
+ * and parses them itself (batch_scoring.ts), counting repeated keys from its own row checks.
+ */
+export async function readJsonBytes(request: Request, limitBytes: number): Promise<Uint8Array> {
   checkContentType(request.headers.get("content-type"));
-  const text = await readText(request, limitBytes);
-  let value: unknown;
+  return await readBytes(request, limitBytes);
+}
+
+/** JSON.parse, its SyntaxError a 400. */
+export function parseJson(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ApiError(
       400,
@@ -27,7 +40,6 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
       `The body is not valid JSON: ${(error as Error).message}`,
     );
   }
-  return { value, duplicates: duplicateKeys(text, value) };
 }
 
 /** application/json, optionally with charset=utf-8; anything else is a 415. */
@@ -56,16 +68,21 @@ function tooLarge(limitBytes: number, size: string): ApiError {
   );
 }
 
-async function readText(request: Request, limitBytes: number): Promise<string> {
+async function readBytes(request: Request, limitBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) {
     throw tooLarge(limitBytes, `${declared} bytes`);
   }
-  if (request.body === null) return "";
+  if (request.body === null) return new Uint8Array(0);
   const bytes = declared !== null
     ? new Uint8Array(await request.arrayBuffer())
     : await readLimited(request.body, limitBytes);
   if (bytes.length > limitBytes) throw tooLarge(limitBytes, `${bytes.length} bytes`);
+  return bytes;
+}
+
+/** The body as text: UTF-8 only (400 otherwise). */
+export function decodeJsonText(bytes: Uint8Array): string {
   // Bytes below 0x80 are always valid UTF-8 (and a BOM is not ASCII), so the decoders agree.
   if (isAscii(bytes)) return ascii.decode(bytes);
   try {
