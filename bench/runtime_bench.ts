@@ -16,6 +16,7 @@ import { materialize } from "../runtime/execution/materialize.ts";
 import { isoDateFromEpochDay, parseIsoDate } from "../runtime/partitions/calendar.ts";
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
+import { readStatuses, type StatusSummaries } from "../runtime/staleness/status_reader.ts";
 import { StatusResolver } from "../runtime/staleness/status_resolver.ts";
 import { type DataVersion, hashParts, inputSignature } from "../runtime/definitions/version.ts";
 import { FsLake } from "../resources/lake/fs_lake.ts";
@@ -139,58 +140,91 @@ async function freshDatabase(adminUrl: string, prefix: string) {
 /** Loads statuses and computes every partition's; returns timings and the fresh count. */
 async function timeAllStatuses(
   graph: () => AssetGraph,
-  store: MetadataStore,
+  read: (graph: AssetGraph) => Promise<StatusSummaries>,
 ): Promise<{ total: number; load: number; fresh: number; graph: AssetGraph }> {
   const started = performance.now();
   const built = graph();
-  const resolver = await StatusResolver.load(built, store, NOW);
+  const statuses = await read(built);
   const loaded = performance.now();
   let fresh = 0;
-  for (const key of built.order) fresh += resolver.asset(key).counts.fresh;
+  for (const key of built.order) fresh += statuses.asset(key).counts.fresh;
   return { total: performance.now() - started, load: loaded - started, fresh, graph: built };
 }
 
 /**
- * Cold: a store opened anew (its mirror empty) and the graph built, then every status. Warm:
- * the same store and graph asked again. Then warm after one partition of the first asset moved.
+ * Cold, as a new `deno task assets` process reads them: a store opened anew and the graph built,
+ * then every status through readStatuses() from the statuses the read before persisted (the
+ * first read, without any, computes and stores them). Cold for a full resolver: the same with
+ * StatusResolver.load(), as materialize's plan reads them. Warm: the same store and graph asked
+ * again through StatusResolver.load(), as the UI and the daemon do. Then warm after one
+ * partition of the first asset moved, and a new process's read after that commit.
  */
 async function benchStatuses(adminUrl: string, label: string, assets: AnyAsset[], db: string) {
   const { url, drop } = await freshDatabase(adminUrl, db);
   await (await openMetadataStore({ databaseUrl: url })).close();
   const seeded = await seedStates(url, AssetGraph.build(assets), NOW);
-  const check = (fresh: number) => {
-    if (fresh !== seeded) throw new Error(`Expected ${seeded} fresh partitions, got ${fresh}`);
+  const check = (fresh: number, expected = seeded) => {
+    if (fresh !== expected) throw new Error(`Expected ${expected} fresh partitions, got ${fresh}`);
   };
+  /** A new store (so a new process-level cache) and graph, every status read by `read`. */
+  const coldRun = async (
+    read: (store: MetadataStore, graph: AssetGraph) => Promise<StatusSummaries>,
+    expected = seeded,
+  ) => {
+    const store = await openMetadataStore({ databaseUrl: url });
+    try {
+      const run = await timeAllStatuses(() => AssetGraph.build(assets), (g) => read(store, g));
+      check(run.fresh, expected);
+      return run;
+    } finally {
+      await store.close();
+    }
+  };
+  const persisted = (store: MetadataStore, g: AssetGraph) => readStatuses(g, store, NOW);
+  const first = await coldRun(persisted);
   const cold: number[] = [];
   const coldLoads: number[] = [];
-  let store: MetadataStore | undefined;
-  let graph: AssetGraph | undefined;
+  const coldFull: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    await store?.close();
-    store = await openMetadataStore({ databaseUrl: url });
-    const run = await timeAllStatuses(() => AssetGraph.build(assets), store);
-    check(run.fresh);
+    const run = await coldRun(persisted);
     cold.push(run.total);
     coldLoads.push(run.load);
-    graph = run.graph;
+    coldFull.push((await coldRun((store, g) => StatusResolver.load(g, store, NOW))).total);
   }
+  const store = await openMetadataStore({ databaseUrl: url });
+  const graph = AssetGraph.build(assets);
+  const loadWarm = (g: AssetGraph) => StatusResolver.load(g, store, NOW);
+  check((await timeAllStatuses(() => graph, loadWarm)).fresh);
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const run = await timeAllStatuses(() => graph!, store!);
+    const run = await timeAllStatuses(() => graph, loadWarm);
     check(run.fresh);
     warm.push(run.total);
   }
-  const changed = await timeAfterOneCommit(graph!, store!, assets[0].key);
-  await store!.close();
+  const changed = await timeAfterOneCommit(graph, store, assets[0].key);
+  await store.close();
+  const coldChanged = await coldRun(persisted, seeded - changed.stale);
+  const afterChange = await coldRun(persisted, seeded - changed.stale);
   await drop();
   console.log(
     `${label}: ${seeded} partitions (${load()})\n` +
-      `  cold: median ${median(cold).toFixed(0)} ms, of which reading the store ${
-        median(coldLoads).toFixed(0)
-      } ms (runs: ${fixed(cold, 0)})\n` +
+      `  cold (a new process's readStatuses(), persisted statuses valid): median ${
+        median(cold).toFixed(0)
+      } ms, of which reading the store ${median(coldLoads).toFixed(0)} ms (runs: ${
+        fixed(cold, 0)
+      })\n` +
+      `  cold, the first read (no persisted statuses; computes and stores them): ${
+        first.total.toFixed(0)
+      } ms\n` +
+      `  cold, full resolver (StatusResolver.load(), as materialize plans): median ${
+        median(coldFull).toFixed(0)
+      } ms (runs: ${fixed(coldFull, 0)})\n` +
       `  warm: median ${median(warm).toFixed(1)} ms (runs: ${fixed(warm, 1)})\n` +
       `  warm after one partition of ${assets[0].key} changed: ${changed.ms.toFixed(1)} ms ` +
-      `(${changed.stale} partitions downstream of it stale)`,
+      `(${changed.stale} partitions downstream of it stale)\n` +
+      `  cold after that commit (recomputes what it reaches, stores them): ${
+        coldChanged.total.toFixed(0)
+      } ms; the next cold read: ${afterChange.total.toFixed(0)} ms`,
   );
   return { cold: median(cold), warm: median(warm) };
 }

@@ -10,7 +10,8 @@ import {
   describeRunReasons,
   statusRuns,
 } from "../runtime/staleness/status_runs.ts";
-import { type AssetStatusSummary, StatusResolver } from "../runtime/staleness/status_resolver.ts";
+import { readStatuses } from "../runtime/staleness/status_reader.ts";
+import type { AssetStatusSummary } from "../runtime/staleness/status_resolver.ts";
 import {
   assetDocument,
   assetKindLabel,
@@ -73,7 +74,8 @@ async function runAssets(instance: Instance, args: string[]): Promise<ExitCode> 
     );
     for (const source of sources) observed.set(source.key, source);
   }
-  const statuses = await StatusResolver.load(graph, store, now);
+  // One read per process: from the statuses the last read persisted, brought up to date.
+  const statuses = await readStatuses(graph, store, now);
   const assets = graph.order.filter((key) => selected.has(key)).map((key) => graph.get(key));
   const summaries = assets.map((asset) => statuses.asset(asset.key));
   const detailed = positionals.length > 0;

@@ -14,7 +14,7 @@ export class StatusMemo {
      * Statuses shared with earlier reads' memos. Only the memo that made it writes to it (see
      * set()); what it adds holds for every later memo except the partitions they hide.
      */
-    private readonly shared: Map<PartitionKey, PartitionStatus>,
+    private readonly shared: ReadonlyMap<PartitionKey, PartitionStatus>,
     /** Partitions whose shared status no longer holds for this read. */
     private readonly hidden: ReadonlySet<PartitionKey>,
     /**
@@ -27,6 +27,11 @@ export class StatusMemo {
   static empty(): StatusMemo {
     const map = new Map<PartitionKey, PartitionStatus>();
     return new StatusMemo(map, new Set(), map);
+  }
+
+  /** A memo that starts from `statuses` (never changed: what it adds goes apart). */
+  static over(statuses: ReadonlyMap<PartitionKey, PartitionStatus>): StatusMemo {
+    return new StatusMemo(statuses, new Set(), new Map());
   }
 
   /**

@@ -144,6 +144,26 @@ export class StatusResolver {
     return new StatusResolver(graph, states, liveLeases(leases, now), now);
   }
 
+  /**
+   * Statuses over `states`, which need hold only the assets whose summaries are not `known` and
+   * their direct upstreams; the `known` summaries (persisted ones, status_reader.ts) are taken
+   * as they are. Shares nothing with load()'s reads.
+   */
+  static withKnown(
+    graph: AssetGraph,
+    states: StateIndex,
+    leases: readonly Lease[],
+    now: Date,
+    known: ReadonlyMap<AssetKey, AssetStatusSummary>,
+  ): StatusResolver {
+    const resolver = new StatusResolver(graph, states, liveLeases(leases, now), now);
+    for (const [key, summary] of known) {
+      resolver.#summaries.set(key, summary);
+      resolver.#memo.set(key, StatusMemo.over(summary.partitions));
+    }
+    return resolver;
+  }
+
   state(key: AssetKey, partition: PartitionKey): PartitionState | undefined {
     return this.states.get(key)?.get(partition);
   }
@@ -281,7 +301,7 @@ export class StatusResolver {
 const NO_FAILURES: readonly { upstream: AssetKey; partition: PartitionKey }[] = Object.freeze([]);
 
 /** The leases still live at `now`, keyed by partitionRefKey(). */
-function liveLeases(leases: readonly Lease[], now: Date): Map<string, Lease> {
+export function liveLeases(leases: readonly Lease[], now: Date): Map<string, Lease> {
   const live = new Map<string, Lease>();
   for (const lease of leases) {
     if (lease.expiresAt.getTime() > now.getTime()) {

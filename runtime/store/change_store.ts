@@ -1,5 +1,6 @@
 // The store's change feed for status reads: every partition state (and alias) written since a
 // mark, so a reader that keeps the states in memory reads only what changed since its last read.
+import type { AssetKey } from "../definitions/asset_key.ts";
 import type { StateIndex } from "./partition_store.ts";
 
 /**
@@ -23,4 +24,6 @@ export interface StateChanges {
 export interface ChangeStore {
   /** The states written since `since` (every state when undefined), in one query. */
   statesSince(since: ChangeMark | undefined): Promise<StateChanges>;
+  /** Every state of the assets `keys` (aliases included), as loadStates() has them. */
+  statesOf(keys: readonly AssetKey[]): Promise<StateIndex>;
 }

@@ -12,6 +12,7 @@ import type { MaintenanceStore } from "./maintenance_store.ts";
 import type { PartitionStore } from "./partition_store.ts";
 import type { RunQueueStore } from "./run_queue_store.ts";
 import type { RunStore } from "./run_store.ts";
+import type { StatusSnapshotStore } from "./status_snapshot_store.ts";
 import type { StepStore } from "./step_store.ts";
 
 export type * from "./alias_store.ts";
@@ -23,6 +24,7 @@ export type * from "./maintenance_store.ts";
 export type * from "./partition_store.ts";
 export type * from "./run_queue_store.ts";
 export type * from "./run_store.ts";
+export type * from "./status_snapshot_store.ts";
 export type * from "./step_store.ts";
 
 export interface MetadataStore {
@@ -36,6 +38,7 @@ export interface MetadataStore {
   readonly automation: AutomationStore;
   readonly steps: StepStore;
   readonly changes: ChangeStore;
+  readonly snapshots: StatusSnapshotStore;
   /** Applies pending migrations from sql/platform; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Applies pending migrations of an application schema (an ingest ledger, say). */

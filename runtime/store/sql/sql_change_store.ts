@@ -8,7 +8,7 @@ import type { CodeVersion, DataVersion } from "../../definitions/version.ts";
 import { aliasPartition, type PartitionKey } from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type { ChangeMark, ChangeStore, StateChanges } from "../change_store.ts";
-import type { PartitionState } from "../partition_store.ts";
+import type { PartitionState, StateIndex } from "../partition_store.ts";
 import { PACKED_STATES, unpackStates } from "./packed_states.ts";
 
 export class SqlChangeStore implements ChangeStore {
@@ -16,6 +16,12 @@ export class SqlChangeStore implements ChangeStore {
 
   statesSince(since: ChangeMark | undefined): Promise<StateChanges> {
     return readStates(this.sql, since);
+  }
+
+  async statesOf(keys: readonly AssetKey[]): Promise<StateIndex> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.sql.query<ChangeRow>(STATES_OF_SQL, [JSON.stringify(keys)]);
+    return indexOf(rows);
   }
 }
 
@@ -27,6 +33,11 @@ export async function readStates(
   // One statement, so the mark and the rows come from one snapshot; the left join keeps the
   // mark when nothing changed. Snapshot '1:1:' sees no transaction at all.
   const rows = await sql.query<ChangeRow>(STATES_SINCE_SQL, [since ?? "1:1:"]);
+  return { mark: rows[0].mark as ChangeMark, states: indexOf(rows) };
+}
+
+/** The state index of rows of STATES_SINCE_SQL's shape (partition rows before alias rows). */
+function indexOf(rows: readonly ChangeRow[]): StateIndex {
   const index = new Map<AssetKey, Map<PartitionKey, PartitionState>>();
   for (const row of rows) {
     if (row.asset_key === null) continue;
@@ -48,7 +59,7 @@ export async function readStates(
       lastAttempt: undefined,
     });
   }
-  return { mark: rows[0].mark as ChangeMark, states: index };
+  return index;
 }
 
 // The rows the mark's snapshot could not see: written by a transaction that had not begun
@@ -73,6 +84,20 @@ const STATES_SINCE_SQL = `
        or a.change_xid = any(array(select pg_snapshot_xip($1::text::pg_snapshot)))
   ) s on true
   order by s.part`;
+
+// Every state of the assets in $1 (a JSON array of keys), in the shape of STATES_SINCE_SQL.
+const STATES_OF_SQL = `
+  select null as mark, asset_key, ${PACKED_STATES} as states, null::text as alias,
+         null::text as data_version, null::text as code_version, null::float8 as at, 0 as part
+  from platform.asset_partitions
+  where asset_key in (select jsonb_array_elements_text($1::text::jsonb))
+  group by asset_key
+  union all
+  select null, a.asset_key, null, a.alias, ma.data_version, ma.code_version,
+         (extract(epoch from a.moved_at) * 1000)::float8, 1
+  from platform.aliases a join platform.materializations ma on ma.id = a.materialization_id
+  where a.asset_key in (select jsonb_array_elements_text($1::text::jsonb))
+  order by part`;
 
 interface ChangeRow {
   mark: string;

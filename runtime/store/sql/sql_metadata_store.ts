@@ -14,6 +14,7 @@ import { SqlMaintenanceStore } from "./sql_maintenance_store.ts";
 import { SqlPartitionStore } from "./sql_partition_store.ts";
 import { SqlRunQueueStore } from "./sql_run_queue_store.ts";
 import { SqlRunStore } from "./sql_run_store.ts";
+import { SqlStatusSnapshotStore } from "./sql_status_snapshot_store.ts";
 import { SqlStepStore } from "./sql_step_store.ts";
 
 export class SqlMetadataStore implements MetadataStore {
@@ -27,6 +28,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly automation: SqlAutomationStore;
   readonly steps: SqlStepStore;
   readonly changes: SqlChangeStore;
+  readonly snapshots: SqlStatusSnapshotStore;
 
   constructor(readonly database: SqlClient, private readonly migrationsDir?: URL) {
     this.runs = new SqlRunStore(database);
@@ -39,6 +41,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.automation = new SqlAutomationStore(database);
     this.steps = new SqlStepStore(database);
     this.changes = new SqlChangeStore(database);
+    this.snapshots = new SqlStatusSnapshotStore(database);
   }
 
   async migrate(): Promise<void> {

@@ -2,7 +2,9 @@
 // abandoned attempts, leases taken and expiring, observations, alias moves, code changes and a
 // moving clock, the statuses a cached load() gives (the store's mirror read incrementally, the
 // last read's statuses carried over) equal those of a full, uncached read — for the newest read
-// and for older resolvers asked later. Seeded: a failure names its seed and operation.
+// and for older resolvers asked later; so do those of readStatuses(), which starts from the
+// statuses persisted by the read before it (a new process's read, status_reader.ts). Seeded: a
+// failure names its seed and operation.
 import assert from "node:assert/strict";
 import {
   type AnyAsset,
@@ -21,6 +23,7 @@ import { daily } from "../../../runtime/partitions/daily_partitions.ts";
 import { isoDateFromEpochDay } from "../../../runtime/partitions/calendar.ts";
 import { aliased, latestPartition, windowDays } from "../../../runtime/partitions/mapping.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
+import { readStatuses, type StatusSummaries } from "../../../runtime/staleness/status_reader.ts";
 import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
 import type {
   MaterializationId,
@@ -288,6 +291,8 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
       ? graph.order.filter(() => random() < 0.4)
       : [];
     assertSame(cached, truth, asked, what);
+    // As a new process reads them: persisted statuses brought up to date, stored again.
+    assertSame(await readStatuses(graph, store, now), truth, graph.order, `persisted, ${what}`);
     if (random() < 0.2) older.push({ cached, truth, what });
     if (older.length > 0 && random() < 0.3) {
       const old = pick(older);
@@ -302,14 +307,15 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
 }
 
 function assertSame(
-  cached: StatusResolver,
+  cached: StatusSummaries,
   truth: StatusResolver,
   keys: readonly AssetKey[],
   what: string,
 ): void {
   for (const key of keys) {
     const summary = cached.asset(key);
-    // A warm read's maps may be layers over an earlier read's (layered_map.ts): compare entries.
+    // A warm read's maps may be layers over an earlier read's (layered_map.ts), a persisted
+    // one's runs (run_length_map.ts): compare entries.
     const plain = { ...summary, partitions: new Map(summary.partitions) };
     assert.deepStrictEqual(plain, truth.asset(key), `${key} differs (${what})`);
   }

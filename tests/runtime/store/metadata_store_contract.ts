@@ -12,6 +12,7 @@ import { maintenanceStoreContract } from "./contract/maintenance_store_contract.
 import { partitionStoreContract } from "./contract/partition_store_contract.ts";
 import { runQueueStoreContract } from "./contract/run_queue_store_contract.ts";
 import { runStoreContract } from "./contract/run_store_contract.ts";
+import { statusSnapshotStoreContract } from "./contract/status_snapshot_store_contract.ts";
 import { stepStoreContract } from "./contract/step_store_contract.ts";
 import { newRun, type StoreTest } from "./contract/store_contract_harness.ts";
 
@@ -62,4 +63,5 @@ export function metadataStoreContract(
   automationStoreContract(test);
   stepStoreContract(test);
   changeStoreContract(test);
+  statusSnapshotStoreContract(test);
 }

@@ -180,4 +180,30 @@ export function changeStoreContract(test: StoreTest): void {
       `the open transaction's write was lost: ${touched(after.states)}`,
     );
   });
+
+  test("statesOf() returns every state of the assets asked for, aliases included", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await materialize(store, newMaterialization("m-1", "run-1"));
+    await materialize(store, newMaterialization("m-2", "run-1", { partition: DAY2 }));
+    await materialize(store, newMaterialization("m-3", "run-1", { assetKey: ORDERS }));
+    await store.aliases.move({
+      assetKey: ENRICHED,
+      alias: "champion",
+      to: "m-1" as MaterializationId,
+      reason: "test",
+      movedBy: "test",
+      at: at(HOUR),
+    });
+    const all = await store.partitions.loadStates();
+    assert.deepEqual(
+      await store.changes.statesOf([ENRICHED, SOURCE]),
+      new Map([[ENRICHED, all.get(ENRICHED)]]),
+    );
+    assert.deepEqual(touched(await store.changes.statesOf([ENRICHED])), [
+      `${ENRICHED}@${DAY1}`,
+      `${ENRICHED}@${DAY2}`,
+      `${ENRICHED}@${aliasPartition("champion")}`,
+    ]);
+    assert.deepEqual(await store.changes.statesOf([]), new Map());
+  });
 }
