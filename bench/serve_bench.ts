@@ -3,13 +3,19 @@
 // (a) open loop at 1,000 requests/s, latency from each request's scheduled time; (b) closed
 // loop with 16 connections; (c) batches of 1,000 rows. Medians of --runs runs, then ratios.
 //
-// Cores: this machine has two. Each server runs pinned to core 0 (taskset; onnxruntime with one
-// intra-op thread), the Go load generator (standard library, built here with `go build`, with
-// GOMAXPROCS=1) pinned to core 1, so the generator never takes the server's core.
+// Cores: this machine has two. For (a) and (b) each server runs pinned to core 0 (taskset;
+// onnxruntime with one intra-op thread), the Go load generator (standard library, built here
+// with `go build`, with GOMAXPROCS=1) pinned to core 1, so the generator never takes the
+// server's core. For (c) each server gets both cores and the same number of processes or
+// workers (--batch-workers, default 2: Sluice with SLUICE_SERVE_BATCH_WORKERS=2, FastAPI with
+// uvicorn --workers 2), each with one onnxruntime thread, while the generator stays on core 1:
+// the servers share core 1 with it, and each run prints both cores' split between the server
+// and everything else (the generator included). --batch-workers 0 runs (c) as (a) and (b).
 //
 //   deno run -A bench/serve_bench.ts [--runs 3] [--open-seconds 30] [--closed-seconds 15]
-//                                    [--batch-seconds 15] [--only sluice|fastapi] [--rounds N]
-//                                    [--nice=-10]   (--runs 0: only the in-process breakdown)
+//                                    [--batch-seconds 15] [--batch-workers 2]
+//                                    [--only sluice|fastapi] [--rounds N] [--nice=-10]
+//                                    (--runs 0: only the in-process breakdown)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -19,9 +25,9 @@ import { trainingDataFromRows } from "../models/training_data.ts";
 import type { TreeModel } from "../models/tree_model.ts";
 import { FEATURE_NAMES } from "../models/features.ts";
 import { PredictRequestSchema } from "../web/serve/api_schemas.ts";
-import { duplicateKeys } from "../web/serve/duplicate_keys.ts";
+import { batchResponseJson } from "../web/serve/batch_response.ts";
+import { colonsIn, colonsMatch } from "../web/serve/duplicate_keys.ts";
 import { OnnxScorer } from "../web/serve/onnx_scorer.ts";
-import { predictionBody, rowPrediction } from "../web/serve/prediction.ts";
 import { RowReader } from "../web/serve/row_reader.ts";
 import { servingGraph } from "../web/serve/serving_graph.ts";
 import { benchRows } from "./serve/bench_rows.ts";
@@ -34,6 +40,8 @@ const LOADGEN_SOURCE = join(ROOT, "bench/serve/loadgen");
 const LOADGEN = join(CACHE, "serve-loadgen");
 const SERVER_CORE = "0";
 const LOADGEN_CORE = "1";
+/** The cores of a batch server started with batch workers. */
+const BATCH_CORES = ["0", "1"];
 const BATCH_ROWS = 1000;
 
 type ServerName = "sluice" | "fastapi";
@@ -57,12 +65,14 @@ interface LoadResult {
 }
 
 /**
- * Shares of the server's core during one load phase, from /proc: the server process's own CPU
- * (all its threads are pinned there), everything else that ran there, and the hypervisor's
- * steal. A run that serves less with "others" or "steal" up lost its core to other work, not
- * to anything in the server.
+ * Shares of the server's cores during one load phase, from /proc: the server's own CPU (its
+ * process and every child process, with all their threads), everything else that ran on those
+ * cores (on a batch server's two cores, the load generator too), and the hypervisor's steal,
+ * as fractions of the cores' time. A run that serves less with "others" or "steal" up lost its
+ * cores to other work, not to anything in the server.
  */
 interface CoreShare {
+  readonly cores: readonly string[];
   readonly server: number;
   readonly others: number;
   readonly steal: number;
@@ -92,8 +102,11 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     rounds: { type: "string" },
     nice: { type: "string", default: "0" },
+    "batch-workers": { type: "string", default: "2" },
   },
 });
+/** Workers (Sluice) or processes (uvicorn) of the batch phase's servers; 0: one, on core 0. */
+const BATCH_WORKERS = Number(flags["batch-workers"]);
 /**
  * Scheduling priority of the servers and the load generator (nice(1), negative needs root): on
  * a machine shared with other work, a negative value keeps that work from skewing the figures.
@@ -229,40 +242,51 @@ interface CoreTicks {
   readonly process: number;
 }
 
-/** Core `core`'s busy, total and steal ticks (/proc/stat) and process `pid`'s CPU ticks. */
-async function coreTicks(core: string, pid: number): Promise<CoreTicks> {
-  const line = (await Deno.readTextFile("/proc/stat")).split("\n")
-    .find((text) => text.startsWith(`cpu${core} `));
-  // user nice system idle iowait irq softirq steal (guest time is already in user)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line!.trim().split(/\s+/)
-    .slice(1, 9).map(Number);
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the command's closing parenthesis: state is the first, utime the 12th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return {
-    busy: user + nice + system + irq + softirq,
-    total: user + nice + system + idle + iowait + irq + softirq + steal,
-    steal,
-    process: Number(fields[11]) + Number(fields[12]),
-  };
+/** The cores' busy, total and steal ticks (/proc/stat) and the CPU ticks of `pid`'s tree. */
+async function coreTicks(cores: readonly string[], pid: number): Promise<CoreTicks> {
+  const lines = (await Deno.readTextFile("/proc/stat")).split("\n");
+  let busy = 0, total = 0, steal = 0;
+  for (const core of cores) {
+    const line = lines.find((text) => text.startsWith(`cpu${core} `));
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const [user, nice, system, idle, iowait, irq, softirq, stolen] = line!.trim().split(/\s+/)
+      .slice(1, 9).map(Number);
+    busy += user + nice + system + irq + softirq;
+    total += user + nice + system + idle + iowait + irq + softirq + stolen;
+    steal += stolen;
+  }
+  return { busy, total, steal, process: await treeTicks(pid) };
 }
 
-function coreShare(before: CoreTicks, after: CoreTicks): CoreShare {
+/** utime + stime of a process and of its descendants (uvicorn's workers are children). */
+async function treeTicks(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => undefined);
+  if (stat === undefined) return 0;
+  // Fields after the command's closing parenthesis: state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  let ticks = Number(fields[11]) + Number(fields[12]);
+  const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
+  for (const child of children.split(" ").filter(Boolean)) ticks += await treeTicks(Number(child));
+  return ticks;
+}
+
+function coreShare(cores: readonly string[], before: CoreTicks, after: CoreTicks): CoreShare {
   const total = Math.max(1, after.total - before.total);
   const server = after.process - before.process;
   const busy = after.busy - before.busy;
   return {
+    cores,
     server: server / total,
     others: Math.max(0, busy - server) / total,
     steal: (after.steal - before.steal) / total,
   };
 }
 
-/** Runs one load phase and notes who used the server's core meanwhile. */
-async function phase(pid: number, args: string[]): Promise<LoadResult> {
-  const before = await coreTicks(SERVER_CORE, pid);
+/** Runs one load phase and notes who used the server's cores meanwhile. */
+async function phase(pid: number, args: string[], cores = [SERVER_CORE]): Promise<LoadResult> {
+  const before = await coreTicks(cores, pid);
   const result = await loadgen(args);
-  result.cores = coreShare(before, await coreTicks(SERVER_CORE, pid));
+  result.cores = coreShare(cores, before, await coreTicks(cores, pid));
   return result;
 }
 
@@ -270,9 +294,9 @@ function shares(load: LoadResult): string {
   const cores = load.cores;
   if (cores === undefined) return "";
   const percent = (share: number) => `${Math.round(share * 100)}%`;
-  return ` [core ${SERVER_CORE}: server ${percent(cores.server)}, others ${
-    percent(cores.others)
-  }, steal ${percent(cores.steal)}]`;
+  return ` [core${cores.cores.length > 1 ? "s" : ""} ${cores.cores.join("+")}: server ${
+    percent(cores.server)
+  }, others ${percent(cores.others)}, steal ${percent(cores.steal)}]`;
 }
 
 interface RunningServer {
@@ -282,8 +306,17 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(name: ServerName, files: Files): Promise<RunningServer> {
+/**
+ * Starts a server on core 0, or with `batchWorkers` > 0 on both cores with that many batch
+ * workers (Sluice) or worker processes (uvicorn).
+ */
+async function startServer(
+  name: ServerName,
+  files: Files,
+  batchWorkers = 0,
+): Promise<RunningServer> {
   const port = freePort();
+  const cores = batchWorkers > 0 ? BATCH_CORES.join(",") : SERVER_CORE;
   const command = name === "sluice"
     ? new Deno.Command("nice", {
       args: [
@@ -291,7 +324,7 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
         String(NICE),
         "taskset",
         "-c",
-        SERVER_CORE,
+        cores,
         Deno.execPath(),
         "run",
         "-A",
@@ -307,6 +340,7 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
         PORT: String(port),
         SLUICE_HOME: files.dir,
         SLUICE_SERVE_THREADS: "1",
+        SLUICE_SERVE_BATCH_WORKERS: String(batchWorkers),
         SLUICE_LOG_LEVEL: "warn",
       },
       stdout: "null",
@@ -318,7 +352,7 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
         String(NICE),
         "taskset",
         "-c",
-        SERVER_CORE,
+        cores,
         join(VENV, "bin/uvicorn"),
         "fastapi_app:app",
         "--app-dir",
@@ -328,7 +362,7 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
         "--port",
         String(port),
         "--workers",
-        "1",
+        String(Math.max(1, batchWorkers)),
         "--loop",
         "uvloop",
         "--http",
@@ -350,6 +384,7 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
   const child = command.spawn();
   const stderr = new Response(child.stderr).text();
   const url = `http://127.0.0.1:${port}`;
+  let stopped = false;
   for (let attempt = 0; attempt < 600; attempt++) {
     const ready = await fetch(`${url}/health/ready`).then(
       async (response) => {
@@ -363,6 +398,8 @@ async function startServer(name: ServerName, files: Files): Promise<RunningServe
         url,
         pid: child.pid,
         stop: async () => {
+          if (stopped) return;
+          stopped = true;
           child.kill("SIGTERM");
           await child.status;
           await stderr;
@@ -391,9 +428,12 @@ async function loadgen(args: string[]): Promise<LoadResult> {
   return JSON.parse(stdout) as LoadResult;
 }
 
-async function measure(url: string, pid: number, files: Files): Promise<RunResult> {
+async function measure(
+  url: string,
+  pid: number,
+  files: Files,
+): Promise<Omit<RunResult, "batch">> {
   const single = `${url}/v1/predict`;
-  const batch = `${url}/v1/predict/batch`;
   // Warm-up: JIT, caches and connection set-up are not what we measure.
   await loadgen([
     "-mode",
@@ -406,20 +446,6 @@ async function measure(url: string, pid: number, files: Files): Promise<RunResul
     "16",
     "-duration",
     "3s",
-  ]);
-  await loadgen([
-    "-mode",
-    "batch",
-    "-url",
-    batch,
-    "-bodies",
-    files.batches,
-    "-connections",
-    "4",
-    "-duration",
-    "2s",
-    "-rows",
-    String(BATCH_ROWS),
   ]);
   const open = await phase(pid, [
     "-mode",
@@ -445,7 +471,18 @@ async function measure(url: string, pid: number, files: Files): Promise<RunResul
     "-duration",
     `${CLOSED_SECONDS}s`,
   ]);
-  const batched = await phase(pid, [
+  return { open, closed };
+}
+
+/** (c): batches of BATCH_ROWS rows, 4 connections, on a server's `cores`. */
+async function measureBatches(
+  url: string,
+  pid: number,
+  files: Files,
+  cores: readonly string[],
+): Promise<LoadResult> {
+  const batch = `${url}/v1/predict/batch`;
+  const args = (seconds: number) => [
     "-mode",
     "batch",
     "-url",
@@ -455,11 +492,42 @@ async function measure(url: string, pid: number, files: Files): Promise<RunResul
     "-connections",
     "4",
     "-duration",
-    `${BATCH_SECONDS}s`,
+    `${seconds}s`,
     "-rows",
     String(BATCH_ROWS),
-  ]);
-  return { open, closed, batch: batched };
+  ];
+  // Warm-up: JIT, caches, connection set-up and every worker's first batches.
+  await loadgen(args(2));
+  return await phase(pid, args(BATCH_SECONDS), [...cores]);
+}
+
+/**
+ * One run of a server: (a) and (b) on a server pinned to core 0, then (c) on the same server,
+ * or with --batch-workers on a server started anew on both cores.
+ */
+async function measureRun(name: ServerName, files: Files): Promise<RunResult> {
+  const server = await startServer(name, files);
+  try {
+    const singles = await measure(server.url, server.pid, files);
+    if (BATCH_WORKERS === 0) {
+      return {
+        ...singles,
+        batch: await measureBatches(server.url, server.pid, files, [SERVER_CORE]),
+      };
+    }
+    await server.stop();
+    const batchServer = await startServer(name, files, BATCH_WORKERS);
+    try {
+      return {
+        ...singles,
+        batch: await measureBatches(batchServer.url, batchServer.pid, files, BATCH_CORES),
+      };
+    } finally {
+      await batchServer.stop();
+    }
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Both servers must give the same answers to the same request before they are compared. */
@@ -527,29 +595,39 @@ async function batchBreakdown(model: TreeModel, files: Files): Promise<void> {
     (stages[stage] ??= []).push(performance.now() - began);
     return result;
   };
+  // The stages of web/serve/batch_scoring.ts's answerBatch, one by one.
   for (let i = 0; i < 40; i++) {
     const value = await timed("JSON.parse", () => JSON.parse(text));
-    await timed("repeated keys", () => duplicateKeys(text, value));
     const rows = value.rows as Record<string, unknown>[];
     const input = new Float32Array(rows.length * reader.width);
-    await timed("validate + pack", () => {
-      rows.forEach((row, r) => reader.read(row, input, r * reader.width));
+    const ids: (string | undefined)[] = [];
+    let colons = 1;
+    await timed("read rows", () => {
+      rows.forEach((row, r) => {
+        const read = reader.read(row, input, r * reader.width);
+        if (!read.ok) throw new Error(`bench row ${r} is invalid`);
+        ids.push(read.transactionId);
+        colons += reader.width +
+          (read.transactionId === undefined ? 0 : 1 + colonsIn(read.transactionId));
+      });
+    });
+    await timed("repeated keys", () => {
+      if (!colonsMatch(text, colons)) throw new Error("the bench batch repeats a key");
     });
     const scores = await timed("onnxruntime", () => scorer.scoreRows(input, rows.length));
-    const results = await timed(
-      "predictions",
-      () =>
-        rows.map((row, r) =>
-          predictionBody(
-            rowPrediction(scores, r, model.threshold, FEATURE_NAMES, row),
-            "v",
-            1,
-            undefined,
-            r,
-          )
-        ),
-    );
-    await timed("JSON.stringify", () => JSON.stringify({ results }));
+    await timed("response string", () =>
+      batchResponseJson({
+        rows,
+        scored: rows.map((_, r) => r),
+        transactionIds: ids,
+        rejected: new Map(),
+        scores,
+        threshold: model.threshold,
+        version: "v",
+        latencyMs: 1,
+        names: FEATURE_NAMES,
+        probabilities: new Float64Array(rows.length),
+      }));
   }
   await scorer.release();
   // Medians show the typical cost; minima are close to the uncontended cost on a busy machine.
@@ -594,6 +672,11 @@ async function main(): Promise<void> {
   );
   log(
     `servers on core ${SERVER_CORE}, load generator on core ${LOADGEN_CORE}, all at nice ${NICE}; ` +
+      (BATCH_WORKERS > 0
+        ? `batches: servers on cores ${BATCH_CORES.join("+")} with ${BATCH_WORKERS} batch ` +
+          `workers (Sluice) / ${BATCH_WORKERS} uvicorn workers (FastAPI), generator on core ` +
+          `${LOADGEN_CORE}, sharing it; `
+        : "") +
       `${RUNS} runs, order alternating`,
   );
   // The in-process breakdown runs in this process: give it the servers' priority too.
@@ -612,10 +695,9 @@ async function main(): Promise<void> {
   for (let runIndex = 0; runIndex < RUNS; runIndex++) {
     const order = runIndex % 2 === 0 ? servers : [...servers].reverse();
     for (const name of order) {
-      const server = await startServer(name, files);
-      try {
-        const result = await measure(server.url, server.pid, files);
-        results.get(name)!.push(result);
+      const result = await measureRun(name, files);
+      results.get(name)!.push(result);
+      {
         log(
           `run ${runIndex + 1} ${name}: open p50 ${result.open.p50_ms} p99 ${result.open.p99_ms} ` +
             `p99.9 ${result.open.p999_ms} ms (${result.open.errors} errors)${
@@ -636,8 +718,6 @@ async function main(): Promise<void> {
             );
           }
         }
-      } finally {
-        await server.stop();
       }
     }
   }

@@ -9,6 +9,7 @@ import { SluiceError } from "../runtime/errors.ts";
 import { createLogger, type Logger, stderrSink } from "../runtime/logger.ts";
 import { NO_MODEL_MESSAGE } from "../web/serve/api_error.ts";
 import { createServeApp, type ServeLogger } from "../web/serve/app.ts";
+import { BatchPool } from "../web/serve/batch_pool.ts";
 import { serveGracefully } from "../web/serve/graceful_server.ts";
 import { type HolderEvent, ModelHolder } from "../web/serve/model_holder.ts";
 import { onnxModelLoader } from "../web/serve/serving_model.ts";
@@ -31,6 +32,8 @@ Environment:
   PORT                   port (default 8000; 0 picks a free one)
   SLUICE_SERVE_TOKEN     bearer token of POST /v1/model/reload, 16+ characters (unset: 403)
   SLUICE_SERVE_THREADS   onnxruntime threads per model (default 1)
+  SLUICE_SERVE_BATCH_WORKERS  workers answering /v1/predict/batch on other cores (default 0:
+                         batches run on the event loop)
   SLUICE_SERVE_POLL_MS   on Postgres, also re-read the champion this often (default 1000)
   DATABASE_URL, SLUICE_LAKE, S3_*   where the champion and its files are (as for materialize)
 
@@ -69,7 +72,12 @@ async function runServe(context: CommandContext, args: string[]): Promise<ExitCo
 
 async function serve(config: Config, opened: ServeModelSource, log: Logger): Promise<ExitCode> {
   const logger = serveLogger(log);
-  const holder = new ModelHolder(onnxModelLoader({ threads: config.serve.threads }));
+  const batchPool = config.serve.batchWorkers > 0
+    ? new BatchPool(config.serve.batchWorkers)
+    : undefined;
+  const holder = new ModelHolder(
+    onnxModelLoader({ threads: config.serve.threads, batchPool }),
+  );
   holder.listen((event) => logHolderEvent(log, event, opened));
   const following = holder.follow(opened.source);
   const app = createServeApp({
@@ -87,6 +95,7 @@ async function serve(config: Config, opened: ServeModelSource, log: Logger): Pro
     cleanup: async () => {
       following.stop();
       await holder.close();
+      batchPool?.close();
     },
   });
   console.log(

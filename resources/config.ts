@@ -67,6 +67,7 @@ const schema = z.object({
     "expected at least 16 characters without spaces (e.g. from `openssl rand -hex 24`)",
   ).optional(),
   SLUICE_SERVE_THREADS: wholeNumber("a whole number of threads, 1 to 64", 1, 64).default(1),
+  SLUICE_SERVE_BATCH_WORKERS: wholeNumber("a whole number of workers, 0 to 64", 0, 64).default(0),
   SLUICE_SERVE_POLL_MS: wholeNumber(
     "a whole number of milliseconds, 100 to 3600000",
     100,
@@ -198,6 +199,8 @@ export interface ServeConfig {
   readonly token: string | undefined;
   /** SLUICE_SERVE_THREADS: onnxruntime intra-op threads per model session. */
   readonly threads: number;
+  /** SLUICE_SERVE_BATCH_WORKERS: workers answering batches on other cores; 0 = the event loop. */
+  readonly batchWorkers: number;
   /**
    * SLUICE_SERVE_POLL_MS: how often serve re-reads the champion without a notification (on
    * Postgres, besides LISTEN) or a model file for a change (--model).
@@ -270,6 +273,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       port: value.PORT ?? DEFAULT_PORTS.serve,
       token: value.SLUICE_SERVE_TOKEN,
       threads: value.SLUICE_SERVE_THREADS,
+      batchWorkers: value.SLUICE_SERVE_BATCH_WORKERS,
       pollMs: value.SLUICE_SERVE_POLL_MS,
     },
     daemon: {

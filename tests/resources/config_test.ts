@@ -88,6 +88,7 @@ Deno.test("serve's settings default to no reload token, one onnxruntime thread a
     port: 8000,
     token: undefined,
     threads: 1,
+    batchWorkers: 0,
     pollMs: 1000,
   });
   const config = loadConfig({

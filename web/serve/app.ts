@@ -10,9 +10,9 @@ import {
   modelUnavailable,
   NO_MODEL_MESSAGE,
 } from "./api_error.ts";
-import { answerBatch } from "./batch_scoring.ts";
+import { answerBatchBytes } from "./batch_scoring.ts";
 import { bearerMatches } from "./bearer_token.ts";
-import { decodeJsonText, readJsonBody, readJsonBytes } from "./json_body.ts";
+import { readJsonBody, readJsonBytes } from "./json_body.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ModelSource } from "./model_source.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -163,11 +163,11 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     if (lease === undefined) throw modelUnavailable();
     try {
       const bytes = await readJsonBytes(c.req.raw, limits.batchBodyBytes);
-      const answer = await answerBatch(
-        decodeJsonText(bytes),
+      const answer = await answerBatchBytes(
+        bytes,
         reader,
         lease.model,
-        () => roundMs(clock() - c.get("started")),
+        () => clock() - c.get("started"),
       );
       for (const probability of answer.probabilities) metrics.score(probability);
       metrics.batch(answer.rows);

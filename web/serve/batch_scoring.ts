@@ -5,7 +5,8 @@ import type { FieldError } from "./api_schemas.ts";
 import { batchRows, readBatch } from "./batch_request.ts";
 import { batchResponseJson } from "./batch_response.ts";
 import { colonsIn, colonsMatch, countKeys, scanDuplicates } from "./duplicate_keys.ts";
-import { parseJson } from "./json_body.ts";
+import { decodeJsonText, parseJson } from "./json_body.ts";
+import type { BatchAnswer, PooledAnswer } from "./batch_messages.ts";
 import type { Scorer } from "./onnx_scorer.ts";
 import type { RowReader } from "./row_reader.ts";
 
@@ -13,17 +14,28 @@ import type { RowReader } from "./row_reader.ts";
 export interface BatchModel {
   readonly version: string;
   readonly threshold: number;
-  readonly scorer: Pick<Scorer, "scoreRows">;
+  readonly scorer: Pick<Scorer, "scoreRows" | "pooled">;
 }
 
-export interface BatchAnswer {
-  /** The response body, `{model_version, latency_ms, scored, rejected, results}`. */
-  readonly body: string;
-  readonly rows: number;
-  readonly scored: number;
-  readonly rejected: number;
-  /** fraud_probability of each scored row, in request order (for the score histogram). */
-  readonly probabilities: Float64Array;
+/**
+ * Answers a batch body's bytes: on the model's batch pool when it has one (another core does
+ * the work), else here. `elapsedMs` is the request's time so far, unrounded.
+ */
+export async function answerBatchBytes(
+  bytes: Uint8Array,
+  reader: RowReader,
+  model: BatchModel,
+  elapsedMs: () => number,
+): Promise<BatchAnswer | PooledAnswer> {
+  const pooled = model.scorer.pooled;
+  if (pooled !== undefined) {
+    return await pooled.answer(bytes, model.version, model.threshold, elapsedMs());
+  }
+  return await answerBatch(decodeJsonText(bytes), reader, model, () => roundMs(elapsedMs()));
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Keys of a body `{"rows": [...]}` outside its rows (batchRows refuses any other). */

@@ -5,11 +5,14 @@
 import { setImmediate } from "node:timers";
 import * as ort from "onnxruntime-node";
 import type { TreeModel } from "../../models/tree_model.ts";
+import type { BatchSessions, PooledBatches } from "./batch_messages.ts";
 import { SERVING_INPUT, SERVING_OUTPUT, servingGraph } from "./serving_graph.ts";
 
 export interface ScorerOptions {
   /** onnxruntime intra-op threads; 1 keeps a served request on the core of its event loop. */
   readonly threads?: number;
+  /** Workers that answer batches on their own sessions of the model (batch_pool.ts). */
+  readonly batchPool?: BatchSessions;
 }
 
 /**
@@ -31,7 +34,9 @@ export interface Scorer {
    * answer's `scores` holds that row only.
    */
   scoreRow(values: Float32Array): Promise<Scores>;
-  /** Frees the native session; no call may be in flight. */
+  /** The model on a batch pool's workers, when the scorer was created with one. */
+  readonly pooled?: PooledBatches;
+  /** Frees the native session (and the pool's); no call may be in flight. */
   release(): Promise<void>;
 }
 
@@ -59,6 +64,7 @@ export class OnnxScorer implements Scorer {
   readonly #width: number;
   #pending: PendingRows | undefined;
   #runs = 0;
+  #pooled: PooledBatches | undefined;
 
   private constructor(session: ort.InferenceSession, features: number) {
     this.#session = session;
@@ -66,16 +72,42 @@ export class OnnxScorer implements Scorer {
     this.#width = features + 1;
   }
 
-  /** Builds the model's serving graph and opens a session on it. */
+  /**
+   * Builds the model's serving graph and opens a session on it, and on every worker of
+   * `options.batchPool` when given.
+   */
   static async create(model: TreeModel, options: ScorerOptions = {}): Promise<OnnxScorer> {
-    const threads = options.threads ?? 1;
-    const session = await ort.InferenceSession.create(servingGraph(model), {
-      intraOpNumThreads: threads,
+    const graph = servingGraph(model);
+    const features = model.featureNames.length;
+    const scorer = await OnnxScorer.fromGraph(graph, features, options);
+    if (options.batchPool !== undefined) {
+      try {
+        scorer.#pooled = await options.batchPool.open(graph, features);
+      } catch (error) {
+        await scorer.release();
+        throw error;
+      }
+    }
+    return scorer;
+  }
+
+  /** A session on serving graph bytes (servingGraph()) of a model with `features` inputs. */
+  static async fromGraph(
+    graph: Uint8Array,
+    features: number,
+    options: ScorerOptions = {},
+  ): Promise<OnnxScorer> {
+    const session = await ort.InferenceSession.create(graph, {
+      intraOpNumThreads: options.threads ?? 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return new OnnxScorer(session, model.featureNames.length);
+    return new OnnxScorer(session, features);
+  }
+
+  get pooled(): PooledBatches | undefined {
+    return this.#pooled;
   }
 
   async scoreRows(input: Float32Array, rows: number): Promise<Scores> {
@@ -131,7 +163,9 @@ export class OnnxScorer implements Scorer {
   }
 
   async release(): Promise<void> {
-    await this.#session.release();
+    const pooled = this.#pooled;
+    this.#pooled = undefined;
+    await Promise.all([this.#session.release(), pooled?.release()]);
   }
 
   async #run(tensor: ort.Tensor, rows: number): Promise<Scores> {
