@@ -73,10 +73,14 @@ async function readBytes(request: Request, limitBytes: number): Promise<Uint8Arr
   if (declared !== null && Number(declared) > limitBytes) {
     throw tooLarge(limitBytes, `${declared} bytes`);
   }
-  if (request.body === null) return new Uint8Array(0);
-  const bytes = declared !== null
-    ? new Uint8Array(await request.arrayBuffer())
-    : await readLimited(request.body, limitBytes);
+  // With a declared length, arrayBuffer() reads the body without creating its ReadableStream:
+  // Deno registers every such stream for finalization, which keeps it alive through young
+  // collections, and at 1,000 requests/s those promoted streams made each scavenge take tens of
+  // milliseconds (the open loop's p99). The HTTP server holds the body to its declared length.
+  let bytes: Uint8Array;
+  if (declared !== null) bytes = new Uint8Array(await request.arrayBuffer());
+  else if (request.body === null) return new Uint8Array(0);
+  else bytes = await readLimited(request.body, limitBytes);
   if (bytes.length > limitBytes) throw tooLarge(limitBytes, `${bytes.length} bytes`);
   return bytes;
 }
