@@ -2,23 +2,16 @@
 // OpenAPI and docs. Everything it needs is injected, so tests drive it through app.request().
 import { Hono } from "hono";
 import { Registry } from "prom-client";
-import { FEATURE_NAMES } from "../../models/features.ts";
-import {
-  ApiError,
-  duplicateError,
-  invalidRequest,
-  modelUnavailable,
-  NO_MODEL_MESSAGE,
-} from "./api_error.ts";
+import { ApiError, modelUnavailable, NO_MODEL_MESSAGE } from "./api_error.ts";
 import { answerBatchBytes } from "./batch_scoring.ts";
 import { bearerMatches } from "./bearer_token.ts";
-import { readJsonBody, readJsonBytes } from "./json_body.ts";
+import { readJsonBytes } from "./json_body.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { ModelSource } from "./model_source.ts";
 import { openApiDocument } from "./openapi.ts";
-import { predictionBody, rowPrediction } from "./prediction.ts";
 import { RowReader } from "./row_reader.ts";
 import { ServeMetrics } from "./serve_metrics.ts";
+import { jsonResponse, roundMs, singlePrediction } from "./single_prediction.ts";
 import { swaggerDocs } from "./swagger_docs.ts";
 
 export interface ServeLogEvent {
@@ -83,10 +76,28 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
   });
   holder.listen((event) => metrics.holderEvent(event));
   const reader = new RowReader();
-  const names = FEATURE_NAMES;
-  // One row's features: read() fills it and scoreRow() copies it before either yields.
-  const single = new Float32Array(reader.width);
   let openApi: string | undefined;
+  const unexpected = (error: unknown, method: string, path: string): Response => {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    logger({
+      level: "error",
+      event: "request_failed",
+      message: `${method} ${path} failed: ${failure.message}`,
+      stack: failure.stack,
+    });
+    return jsonResponse(
+      new ApiError(500, "internal_error", "The server failed to answer; the error is logged")
+        .body(),
+      500,
+    );
+  };
+  const predict = singlePrediction({
+    holder,
+    metrics,
+    clock,
+    bodyLimitBytes: limits.singleBodyBytes,
+    unexpected,
+  });
 
   const app = new Hono<Env>();
 
@@ -100,17 +111,7 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.body(), error.status);
-    logger({
-      level: "error",
-      event: "request_failed",
-      message: `${c.req.method} ${c.req.path} failed: ${error.message}`,
-      stack: error.stack,
-    });
-    return c.json(
-      new ApiError(500, "internal_error", "The server failed to answer; the error is logged")
-        .body(),
-      500,
-    );
+    return unexpected(error, c.req.method, c.req.path);
   });
 
   app.notFound((c) =>
@@ -121,42 +122,8 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     )
   );
 
-  app.post("/v1/predict", async (c) => {
-    const lease = holder.acquire();
-    if (lease === undefined) throw modelUnavailable();
-    try {
-      const body = await readJsonBody(c.req.raw, limits.singleBodyBytes);
-      if (body.duplicates.length > 0) {
-        metrics.rows(0, 1);
-        throw invalidRequest("The request repeats a field", body.duplicates.map(duplicateError));
-      }
-      const read = reader.read(body.value, single, 0);
-      if (!read.ok) {
-        metrics.rows(0, 1);
-        throw invalidRequest("The request's features do not match the contract", read.errors);
-      }
-      const model = lease.model;
-      const scores = await model.scorer.scoreRow(single);
-      const row = rowPrediction(
-        scores,
-        0,
-        model.threshold,
-        names,
-        body.value as Record<string, unknown>,
-      );
-      metrics.rows(1, 0);
-      metrics.score(row.fraud_probability);
-      const prediction = predictionBody(
-        row,
-        model.version,
-        roundMs(clock() - c.get("started")),
-        read.transactionId,
-      );
-      return c.json(prediction);
-    } finally {
-      lease.release();
-    }
-  });
+  // Any form of the path Hono routes here (a query, percent-encoding) is answered alike.
+  app.post("/v1/predict", (c) => predict(c.req.raw, c.get("started")));
 
   app.post("/v1/predict/batch", async (c) => {
     const lease = holder.acquire();
@@ -259,9 +226,31 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     });
   }
 
+  // The hot path skips the router, its context and middleware: the same handler, the same
+  // metrics, about a third less CPU per isolated request. Tests reach it through app.request().
+  const routed = app.fetch;
+  app.fetch = (request, env, executionContext) => {
+    if (request.method !== "POST" || !isPredictPath(request.url)) {
+      return routed(request, env, executionContext);
+    }
+    return predictNow(request);
+  };
+  const predictNow = async (request: Request): Promise<Response> => {
+    const started = clock();
+    const response = await predict(request, started);
+    metrics.request(PREDICT_PATH, response.status, (clock() - started) / 1000);
+    return response;
+  };
+
   return app;
 }
 
-function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+const PREDICT_PATH = "/v1/predict";
+
+/** Exactly /v1/predict (a query allowed); other spellings take the router to the same handler. */
+function isPredictPath(url: string): boolean {
+  const start = url.indexOf("/", url.indexOf(":") + 4);
+  if (!url.startsWith(PREDICT_PATH, start)) return false;
+  const end = start + PREDICT_PATH.length;
+  return end === url.length || url[end] === "?" || url[end] === "#";
 }
