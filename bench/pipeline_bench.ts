@@ -115,7 +115,8 @@ async function landedDay(
 ): Promise<{ elapsedMs: number }> {
   if (keep === undefined) return landBenchDay(home, events, day);
   const kept = `${keep}/${events}-${day}`;
-  let elapsedMs = 0;
+  // NaN: reused, not generated in this invocation.
+  let elapsedMs = NaN;
   if (!(await exists(`${kept}/landing`))) {
     const partial = `${kept}.partial`;
     await Deno.remove(partial, { recursive: true }).catch(() => {});
@@ -256,10 +257,13 @@ function report(events: number, figures: RunFigures[]): void {
     } MiB; ` +
       `the pipeline: ${(med((f) => f.wallMs) / med((f) => f.duckDbMs)).toFixed(1)}x its time`,
   );
+  const generated = figures.map((f) => f.generateMs).filter((ms) => !Number.isNaN(ms));
   console.log(
-    `  generating the landing files (not in the wall time): median ${
-      (med((f) => f.generateMs) / 1000).toFixed(1)
-    } s`,
+    generated.length === 0
+      ? "  landing files reused from --landed (generating them is not in the wall time)"
+      : `  generating the landing files (not in the wall time): median ${
+        (median(generated) / 1000).toFixed(1)
+      } s`,
   );
 }
 
