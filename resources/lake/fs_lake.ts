@@ -15,8 +15,12 @@ import type { PartitionRef } from "../../runtime/definitions/partition_ref.ts";
 import { dataVersion, hashParts } from "../../runtime/definitions/version.ts";
 import { listFiles, statOrNull, syncAndDigest } from "./lake_files.ts";
 
-/** How many partitions prepare() claims at once. */
-const PREPARE_BATCH = 16;
+/** How many partitions prepare() claims in its first round of fsyncs; each round doubles it. */
+const PREPARE_FIRST_BATCH = 4;
+/** The most partitions one round of prepare()'s fsyncs claims. */
+const PREPARE_MAX_BATCH = 64;
+/** How many partitions prepare() creates the directories of at once. */
+const PREPARE_PARALLEL = 16;
 
 /** Where the embedded lake lives, relative to the working directory. */
 export const DEFAULT_LAKE_ROOT = ".sluice/lake";
@@ -48,6 +52,8 @@ export class FsLake implements ListableLake {
    * directory (remove() takes locations only); if one goes anyway, allocate() claims it again.
    */
   readonly #claimed = new Set<string>();
+  /** Claims a prepare() has under way, by partition directory: allocate() waits for its own. */
+  readonly #claiming = new Map<string, Promise<void>>();
 
   constructor(options: FsLakeOptions = {}) {
     this.root = resolve(options.root ?? DEFAULT_LAKE_ROOT);
@@ -61,6 +67,7 @@ export class FsLake implements ListableLake {
     const keyDir = join(this.root, ...assetKey(key).split("."));
     const partitionDir = join(keyDir, partitionDirName(key, partition));
     const dir = join(partitionDir, pathSegment("materialization id", materializationId, key));
+    if (!this.#claimed.has(partitionDir)) await this.#claiming.get(partitionDir);
     if (!this.#claimed.has(partitionDir)) await this.#claimPartitionDir(key, keyDir, partitionDir);
     try {
       // Synchronous: creating one directory is quicker than a trip to the thread pool.
@@ -82,18 +89,60 @@ export class FsLake implements ListableLake {
   }
 
   /**
-   * Claims the directories of many partitions with one round of fsyncs, so a run that makes
-   * them anew pays for one instead of one per partition. A partition it cannot claim is left to
-   * allocate(), which says why.
+   * Claims the directories of many partitions with a few rounds of fsyncs, so a run that makes
+   * them anew pays for a few instead of one per partition. The partitions are claimed in the
+   * order given, in rounds that grow (4, 8, ... 64 partitions): the caller may start
+   * allocating at once, and an allocate() in a partition still being claimed waits for that
+   * round only, while the later rounds go on beside the steps. A partition it cannot claim is
+   * left to allocate(), which says why.
    */
   async prepare(partitions: readonly PartitionRef[]): Promise<void> {
+    const rounds: { dirs: [AssetKey, string, string][]; done: () => void }[] = [];
+    let size = PREPARE_FIRST_BATCH;
+    let round: [AssetKey, string, string][] = [];
+    const seen = new Set<string>();
+    for (const { assetKey: key, partition } of partitions) {
+      let keyDir: string, partitionDir: string;
+      try {
+        keyDir = join(this.root, ...assetKey(key).split("."));
+        partitionDir = join(keyDir, partitionDirName(key, partition));
+      } catch {
+        continue; // allocate() meets the same problem and reports it for its step.
+      }
+      if (this.#claimed.has(partitionDir) || this.#claiming.has(partitionDir)) continue;
+      if (seen.has(partitionDir)) continue;
+      seen.add(partitionDir);
+      round.push([key, keyDir, partitionDir]);
+      if (round.length === size) {
+        rounds.push(this.#registerRound(round));
+        round = [];
+        size = Math.min(size * 2, PREPARE_MAX_BATCH);
+      }
+    }
+    if (round.length > 0) rounds.push(this.#registerRound(round));
+    for (const { dirs, done } of rounds) {
+      try {
+        await this.#claimRound(dirs);
+      } finally {
+        for (const [, , partitionDir] of dirs) this.#claiming.delete(partitionDir);
+        done();
+      }
+    }
+  }
+
+  /** Registers a round of claims, so allocate() in one of its partitions waits for it. */
+  #registerRound(dirs: [AssetKey, string, string][]) {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    for (const [, , partitionDir] of dirs) this.#claiming.set(partitionDir, promise);
+    return { dirs, done: resolve };
+  }
+
+  /** Creates the partition directories and markers of one round, then fsyncs them together. */
+  async #claimRound(dirs: readonly [AssetKey, string, string][]): Promise<void> {
     const durable = new Set<string>();
     const marked: string[] = [];
-    const mark = async ({ assetKey: key, partition }: PartitionRef) => {
+    const mark = async ([key, keyDir, partitionDir]: [AssetKey, string, string]) => {
       try {
-        const keyDir = join(this.root, ...assetKey(key).split("."));
-        const partitionDir = join(keyDir, partitionDirName(key, partition));
-        if (this.#claimed.has(partitionDir)) return;
         const marker = await this.#markPartitionDir(key, keyDir, partitionDir);
         for (const path of this.#claimSyncs(partitionDir, marker)) durable.add(path);
         marked.push(partitionDir);
@@ -102,8 +151,8 @@ export class FsLake implements ListableLake {
       }
     };
     // A few partitions at a time: each is a handful of file system calls, which overlap.
-    for (let i = 0; i < partitions.length; i += PREPARE_BATCH) {
-      await Promise.all(partitions.slice(i, i + PREPARE_BATCH).map(mark));
+    for (let i = 0; i < dirs.length; i += PREPARE_PARALLEL) {
+      await Promise.all(dirs.slice(i, i + PREPARE_PARALLEL).map(mark));
     }
     await Promise.all([...durable].map(syncPath));
     for (const partitionDir of marked) this.#claimed.add(partitionDir);

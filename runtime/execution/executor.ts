@@ -6,13 +6,21 @@ import type { Clock } from "../clock.ts";
 import type { JsonValue } from "../definitions/context.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { Lake } from "../definitions/lake.ts";
+import { errorMessage } from "../errors.ts";
 import { createLogger, type Logger, type LogSink } from "../logger.ts";
 import { currentProcess, describeProcess } from "../process_identity.ts";
 import type { Plan, PlanStep } from "./plan.ts";
 import type { Resources } from "../definitions/resources.ts";
 import { RunLog } from "./run_log.ts";
 import { runStep } from "./step/run_step.ts";
-import { blocksDownstream, type ExecutorHooks, type StepOutcome } from "./step/step_environment.ts";
+import {
+  blocksDownstream,
+  type ExecutorHooks,
+  type PrefetchedBegin,
+  type StepChain,
+  type StepOutcome,
+} from "./step/step_environment.ts";
+import type { StepBegin } from "../store/step_store.ts";
 import type { MetadataStore, RunId, RunStatus, StepRecord } from "../store/metadata_store.ts";
 
 export interface ExecuteOptions {
@@ -72,35 +80,42 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
   const outcomes = new Map<string, StepOutcome>();
+  let prepared: Promise<void> | undefined;
   try {
     log.info(`run ${runId} started: ${plan.steps.length} steps`);
-    // New partitions' places in the lake made durable together, not one step at a time.
-    await options.lake.prepare?.(
+    // New partitions' places in the lake made durable together, not one step at a time, in
+    // plan order beside the steps: a lake's allocate() waits for its partition's claim only.
+    // Best effort: what it could not ready, allocate() reports for its step.
+    prepared = options.lake.prepare?.(
       plan.steps.map((step) => ({ assetKey: step.key, partition: step.partition })),
-    );
-    await schedule(plan, options.concurrency, outcomes, cancel.signal, (step) =>
-      runStep(
-        {
-          graph: options.graph,
-          store,
-          lake: options.lake,
-          resources: options.resources,
-          clock,
-          random: options.random ?? Math.random,
-          log,
-          runId,
-          owner: describeProcess(process),
-          force: options.force ?? false,
-          fullRefresh: options.fullRefresh ?? false,
-          leaseTtlMs,
-          lockWaitMs: options.lockWaitMs ?? 10 * 60_000,
-          lockPollMs: options.lockPollMs ?? 500,
-          hooks: options.hooks ?? {},
-        },
-        step,
-        cancel.signal,
-      ));
+    ).catch((error) => log.warn(`could not prepare the lake: ${errorMessage(error)}`));
+    const env = {
+      graph: options.graph,
+      store,
+      lake: options.lake,
+      resources: options.resources,
+      clock,
+      random: options.random ?? Math.random,
+      log,
+      runId,
+      owner: describeProcess(process),
+      force: options.force ?? false,
+      fullRefresh: options.fullRefresh ?? false,
+      leaseTtlMs,
+      lockWaitMs: options.lockWaitMs ?? 10 * 60_000,
+      lockPollMs: options.lockPollMs ?? 500,
+      hooks: options.hooks ?? {},
+    };
+    await schedule(plan, options.concurrency, outcomes, cancel.signal, {
+      run: (step, chain) => runStep(env, step, cancel.signal, chain),
+      // A step begun ahead that will not run: free its lease, put back its last attempt.
+      release: async (step, begun) => {
+        if (!begun.claimed) return;
+        await store.steps.finish(step.key, step.partition, runId, { restore: begun.previous });
+      },
+    });
   } finally {
+    await prepared;
     clearInterval(heartbeat);
     options.signal?.removeEventListener("abort", onAbort);
   }
@@ -117,17 +132,25 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   return { runId, status, steps };
 }
 
+/** What the scheduler does with a step: run it, or free the begin made ahead for it. */
+interface StepRunner {
+  run(step: PlanStep, chain: StepChain): Promise<StepOutcome>;
+  release(step: PlanStep, begun: StepBegin): Promise<void>;
+}
+
 /**
  * Starts steps whose upstream steps are done, at most `concurrency` at a time, earliest in the
  * plan first. Each step's count of unfinished upstream steps makes the work per step constant,
- * however long the plan.
+ * however long the plan. While one step runs alone, the step that will start after it is known
+ * (the earliest of the ready ones and those it is the last upstream of): its commit begins that
+ * step in the same round trip (StepChain.next).
  */
 async function schedule(
   plan: Plan,
   concurrency: number,
   outcomes: Map<string, StepOutcome>,
   signal: AbortSignal,
-  run: (step: PlanStep) => Promise<StepOutcome>,
+  runner: StepRunner,
 ): Promise<void> {
   const { steps } = plan;
   const indexOf = new Map(steps.map((step, i) => [step.id, i]));
@@ -145,37 +168,67 @@ async function schedule(
     steps.flatMap((_, i) => unfinished[i] === 0 ? [i] : []),
     (a, b) => a - b,
   );
+  /** Begins made ahead by a commit, by the index of the step they are for. */
+  const begunAhead = new Map<number, PrefetchedBegin>();
   const done = (i: number, outcome: StepOutcome) => {
     outcomes.set(steps[i].id, outcome);
     for (const next of downstream[i]) if (--unfinished[next] === 0) ready.push(next);
   };
+  const blockerOf = (step: PlanStep) =>
+    step.upstreamSteps.find((id) => {
+      const outcome = outcomes.get(id);
+      return outcome !== undefined && blocksDownstream(outcome);
+    });
+  /** The step that starts once step `i` succeeds, if `i` is the only one running; else none. */
+  const nextAfter = (i: number): PlanStep | undefined => {
+    if (running.size !== 1 || signal.aborted) return undefined;
+    let next = ready.peek();
+    for (const d of downstream[i]) {
+      if (unfinished[d] === 1 && (next === undefined || d < next)) next = d;
+    }
+    if (next === undefined || blockerOf(steps[next]) !== undefined) return undefined;
+    return steps[next];
+  };
   const running = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    const tracked: Promise<void> = work.then(() => {
+      running.delete(tracked);
+    });
+    running.add(tracked);
+  };
   while (ready.length > 0 || running.size > 0) {
     while (ready.length > 0 && running.size < concurrency) {
       const i = ready.pop()!;
       const step = steps[i];
-      const blocker = step.upstreamSteps.find((id) => {
-        const outcome = outcomes.get(id);
-        return outcome !== undefined && blocksDownstream(outcome);
-      });
-      if (signal.aborted) {
-        done(i, skippedOutcome(step, "cancelled", "run cancelled"));
-      } else if (blocker) {
-        const why = outcomes.get(blocker)!.record.status;
-        done(
-          i,
-          skippedOutcome(
-            step,
-            "skipped",
-            `upstream ${blocker} ${why === "skipped" ? "was skipped" : why}`,
-          ),
-        );
+      const ahead = begunAhead.get(i);
+      begunAhead.delete(i);
+      const blocker = blockerOf(step);
+      const skipped = signal.aborted
+        ? skippedOutcome(step, "cancelled", "run cancelled")
+        : blocker
+        ? skippedOutcome(
+          step,
+          "skipped",
+          `upstream ${blocker} ${
+            outcomes.get(blocker)!.record.status === "skipped"
+              ? "was skipped"
+              : outcomes.get(blocker)!.record.status
+          }`,
+        )
+        : undefined;
+      if (skipped && ahead === undefined) {
+        done(i, skipped);
+      } else if (skipped) {
+        track(runner.release(step, ahead!.begun).then(() => done(i, skipped)));
       } else {
-        const started: Promise<void> = run(step).then((outcome) => {
-          running.delete(started);
-          done(i, outcome);
-        });
-        running.add(started);
+        track(
+          runner.run(step, { begun: ahead, next: () => nextAfter(i) }).then((outcome) => {
+            if (outcome.next !== undefined) {
+              begunAhead.set(indexOf.get(outcome.next.stepId)!, outcome.next);
+            }
+            done(i, outcome);
+          }),
+        );
       }
     }
     if (running.size > 0) await Promise.race(running);

@@ -1,11 +1,12 @@
 // The store's part of one plan step, in as few round trips as its guarantees allow: begin()
 // claims the lease, then reads the pointers the step needs and marks its attempt running; a
-// step that commits ends in PartitionStore.commitMaterialization(), any other in finish().
+// step that commits ends in PartitionStore.commitMaterialization(), or in commitAndBegin() when
+// the step to run next is known, any other in finish().
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { PartitionRef } from "../definitions/partition_ref.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
 import type { Lease } from "./lease_store.ts";
-import type { CurrentPointer, LastAttempt } from "./partition_store.ts";
+import type { CurrentPointer, LastAttempt, NewMaterialization } from "./partition_store.ts";
 import type { RunId } from "./run_store.ts";
 
 export interface StepStart {
@@ -45,6 +46,14 @@ export interface StepStore {
    * marks the attempt running. One round trip.
    */
   begin(start: StepStart): Promise<StepBegin>;
+  /**
+   * PartitionStore.commitMaterialization(m) without options and, once it committed, begin(next),
+   * in one round trip: a serial run's next step begins with the commit of the step before it,
+   * and reads the version just committed. Throws as that commit does, with nothing written,
+   * when the run no longer held the lease; undefined when the begin failed (the commit stands:
+   * begin the step on its own).
+   */
+  commitAndBegin(m: NewMaterialization, next: StepStart): Promise<StepBegin | undefined>;
   /**
    * Releases the run's lease and, if the run held it, sets the last attempt as `end` says (a
    * restore only while the partition still shows this run's running mark). False when the run

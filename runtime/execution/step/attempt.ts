@@ -16,7 +16,7 @@ import type { MaterializationId } from "../../store/metadata_store.ts";
 import type { PlanStep } from "../plan.ts";
 import { assertBlockingChecksPassed, runChecks } from "./checks.ts";
 import { commitStep } from "./commit.ts";
-import type { StepEnvironment } from "./step_environment.ts";
+import type { PrefetchedBegin, StepChain, StepEnvironment } from "./step_environment.ts";
 import { openPointer, openUpstream, type StepInputs } from "./step_inputs.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -26,6 +26,8 @@ const SMALL_OUTPUT_BYTES = 64 * 1024;
 export interface AttemptResult {
   readonly id: MaterializationId;
   readonly rows: number | undefined;
+  /** The next step's begin, when the commit made it. */
+  readonly next: PrefetchedBegin | undefined;
 }
 
 export async function attemptOnce(
@@ -36,6 +38,7 @@ export async function attemptOnce(
   attempt: number,
   runSignal: AbortSignal,
   log: Logger,
+  chain: StepChain = {},
 ): Promise<AttemptResult> {
   const startedAt = env.clock.now();
   const id = crypto.randomUUID() as MaterializationId;
@@ -69,7 +72,7 @@ export async function attemptOnce(
   );
   assertBlockingChecksPassed(checks, output.uri);
   await env.hooks.beforeCommit?.(step, output);
-  await commitStep(env, definition, step, {
+  const next = await commitStep(env, definition, step, {
     id,
     output,
     sealed,
@@ -80,8 +83,8 @@ export async function attemptOnce(
     consumed: inputs.consumed,
     startedAt,
     replaced: inputs.own,
-  });
-  return { id, rows: result.rows };
+  }, chain);
+  return { id, rows: result.rows, next };
 }
 
 function materializeContext(

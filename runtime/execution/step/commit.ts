@@ -1,14 +1,21 @@
 // A step's commit: one metadata transaction records the materialization with its lineage, moves
 // the pointer (and an alias the asset promotes), writes the asset's own commit-time rows and
-// releases the lease. Before it, the previous version stays current.
+// releases the lease. Before it, the previous version stays current. When the scheduler knows the
+// step that runs next and the commit is a plain one, the same round trip begins that step.
 import type { AssetDefinition } from "../../definitions/asset.ts";
 import type { MaterializeResult } from "../../definitions/context.ts";
 import type { LakeLocation, SealedLocation } from "../../definitions/lake.ts";
 import type { ConsumedInput, DataVersion } from "../../definitions/version.ts";
 import { inputSignature } from "../../definitions/version.ts";
-import type { CurrentPointer, MaterializationId } from "../../store/metadata_store.ts";
+import type {
+  CurrentPointer,
+  MaterializationId,
+  NewMaterialization,
+} from "../../store/metadata_store.ts";
 import type { PlanStep } from "../plan.ts";
-import type { StepEnvironment } from "./step_environment.ts";
+import { stepStart } from "./lease.ts";
+import type { PrefetchedBegin, StepChain, StepEnvironment } from "./step_environment.ts";
+import { stepReads } from "./step_inputs.ts";
 
 export interface StagedOutput {
   readonly id: MaterializationId;
@@ -22,14 +29,16 @@ export interface StagedOutput {
   readonly replaced: CurrentPointer | undefined;
 }
 
+/** Commits `staged`; the next step's begin when the commit made it (see StepChain.next). */
 export async function commitStep(
   env: StepEnvironment,
   definition: AssetDefinition,
   step: PlanStep,
   staged: StagedOutput,
-): Promise<void> {
+  chain: StepChain = {},
+): Promise<PrefetchedBegin | undefined> {
   const { result } = staged;
-  await env.store.partitions.commitMaterialization({
+  const materialization: NewMaterialization = {
     id: staged.id,
     runId: env.runId,
     assetKey: step.key,
@@ -44,7 +53,19 @@ export async function commitStep(
     inputs: staged.consumed,
     startedAt: staged.startedAt,
     committedAt: env.clock.now(),
-  }, {
+  };
+  // Commit-time work of the asset's own needs commitMaterialization's transaction.
+  const plain = !result.inCommit && !result.moveAlias && !result.requireUnchanged;
+  const next = plain ? chain.next?.() : undefined;
+  if (next !== undefined) {
+    const reads = stepReads(env, next);
+    const begun = await env.store.steps.commitAndBegin(
+      materialization,
+      stepStart(env, next, reads),
+    );
+    return begun && { stepId: next.id, reads, begun };
+  }
+  await env.store.partitions.commitMaterialization(materialization, {
     inCommit: result.inCommit,
     moveAlias: result.moveAlias && {
       alias: result.moveAlias.alias,
@@ -58,4 +79,5 @@ export async function commitStep(
       ? { materializationId: staged.replaced?.materializationId }
       : undefined,
   });
+  return undefined;
 }

@@ -5,10 +5,12 @@
 // abandoned.
 import type { Logger } from "../../logger.ts";
 import { describeProcess, probeProcess } from "../../process_identity.ts";
+import type { PartitionRef } from "../../definitions/partition_ref.ts";
 import type { LastAttempt, Lease, RunId } from "../../store/metadata_store.ts";
+import type { StepStart } from "../../store/step_store.ts";
 import { abandonRun } from "../dead_runs.ts";
 import type { PlanStep } from "../plan.ts";
-import type { StepEnvironment } from "./step_environment.ts";
+import type { PrefetchedBegin, StepEnvironment } from "./step_environment.ts";
 import { type StepInputs, stepInputs, stepReads } from "./step_inputs.ts";
 
 export type LeaseResult =
@@ -22,25 +24,24 @@ export type LeaseResult =
   }
   | { readonly ok: false; readonly cancelled: boolean; readonly reason: string };
 
+/**
+ * `prefetched`, the begin the commit of the step before made for this one, counts as the first
+ * try: when it lost to another run's lease the step waits as after its own begin.
+ */
 export async function acquireLease(
   env: StepEnvironment,
   step: PlanStep,
   signal: AbortSignal,
   log: Logger,
+  prefetched?: PrefetchedBegin,
 ): Promise<LeaseResult> {
   const deadline = performance.now() + env.lockWaitMs;
-  const reads = stepReads(env, step);
+  const reads = prefetched?.reads ?? stepReads(env, step);
+  let ahead = prefetched?.begun;
   let waitedFor: RunId | undefined;
   for (;;) {
-    const begun = await env.store.steps.begin({
-      assetKey: step.key,
-      partition: step.partition,
-      runId: env.runId,
-      owner: env.owner,
-      ttlMs: env.leaseTtlMs,
-      at: env.clock.now(),
-      reads,
-    });
+    const begun = ahead ?? await env.store.steps.begin(stepStart(env, step, reads));
+    ahead = undefined;
     if (begun.claimed) {
       const inputs = stepInputs(reads, begun.pointers);
       return { ok: true, waitedFor, inputs, previous: begun.previous };
@@ -66,6 +67,23 @@ export async function acquireLease(
       return { ok: false, cancelled: true, reason: "run cancelled" };
     }
   }
+}
+
+/** What the store's begin of `step` takes: its partition, this run, and the pointers it reads. */
+export function stepStart(
+  env: StepEnvironment,
+  step: PlanStep,
+  reads: readonly PartitionRef[],
+): StepStart {
+  return {
+    assetKey: step.key,
+    partition: step.partition,
+    runId: env.runId,
+    owner: env.owner,
+    ttlMs: env.leaseTtlMs,
+    at: env.clock.now(),
+    reads,
+  };
 }
 
 /** Abandons the lease holder's run if its process is provably gone; true if it did. */

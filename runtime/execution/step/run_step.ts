@@ -17,7 +17,7 @@ import type { PlanStep } from "../plan.ts";
 import { attemptOnce } from "./attempt.ts";
 import { classifyFailure, retries } from "./failure_classifier.ts";
 import { acquireLease } from "./lease.ts";
-import type { SkipKind, StepEnvironment, StepOutcome } from "./step_environment.ts";
+import type { SkipKind, StepChain, StepEnvironment, StepOutcome } from "./step_environment.ts";
 import type { StepInputs } from "./step_inputs.ts";
 
 interface Finish {
@@ -29,10 +29,12 @@ interface Finish {
   readonly materializationId?: MaterializationId;
 }
 
+/** `chain` links the step to the one before (its begin made ahead) and the one after. */
 export async function runStep(
   env: StepEnvironment,
   step: PlanStep,
   signal: AbortSignal,
+  chain: StepChain = {},
 ): Promise<StepOutcome> {
   const started = performance.now();
   const finish = (f: Finish): StepOutcome => ({
@@ -52,7 +54,7 @@ export async function runStep(
     step.partition === "" ? { asset: step.key } : { asset: step.key, partition: step.partition },
   );
 
-  const lease = await acquireLease(env, step, signal, log);
+  const lease = await acquireLease(env, step, signal, log, chain.begun);
   if (!lease.ok) {
     return lease.cancelled
       ? finish({ status: "cancelled", reason: lease.reason })
@@ -90,17 +92,22 @@ export async function runStep(
     const definition = env.graph.definition(step.key);
     for (let attempt = 1;; attempt++) {
       try {
-        const done = await attemptOnce(env, definition, step, inputs, attempt, signal, log);
+        const done = await attemptOnce(env, definition, step, inputs, attempt, signal, log, {
+          next: chain.next,
+        });
         // The commit released the lease in its own transaction.
         ended = true;
         log.info(`materialized ${step.id}`, { rows: done.rows, attempt });
-        return finish({
-          status: "succeeded",
-          reason: step.reasons.join("; "),
-          attempts: attempt,
-          rows: done.rows,
-          materializationId: done.id,
-        });
+        return {
+          ...finish({
+            status: "succeeded",
+            reason: step.reasons.join("; "),
+            attempts: attempt,
+            rows: done.rows,
+            materializationId: done.id,
+          }),
+          next: done.next,
+        };
       } catch (error) {
         if (signal.aborted) return await cancelled(env, attempt, end);
         const message = errorMessage(error);

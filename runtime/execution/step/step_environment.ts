@@ -5,7 +5,9 @@ import type { Resources } from "../../definitions/resources.ts";
 import type { Lake, LakeLocation } from "../../definitions/lake.ts";
 import type { AssetGraph } from "../../graph/asset_graph.ts";
 import type { Logger } from "../../logger.ts";
+import type { PartitionRef } from "../../definitions/partition_ref.ts";
 import type { MetadataStore, RunId, StepRecord } from "../../store/metadata_store.ts";
+import type { StepBegin } from "../../store/step_store.ts";
 import type { PlanStep } from "../plan.ts";
 
 export interface ExecutorHooks {
@@ -44,6 +46,26 @@ export interface StepOutcome {
   readonly record: StepRecord;
   /** Set for skipped steps. */
   readonly skip: SkipKind | undefined;
+  /** The begin of the next step, made by this step's commit (StepStore.commitAndBegin). */
+  readonly next?: PrefetchedBegin;
+}
+
+/** A step's begin made ahead by the commit of the step before it, with the reads it asked for. */
+export interface PrefetchedBegin {
+  readonly stepId: string;
+  readonly reads: readonly PartitionRef[];
+  readonly begun: StepBegin;
+}
+
+/** How a step links to the steps of a serial run around it (both parts optional). */
+export interface StepChain {
+  /** This step's begin, made by the commit of the step before it. */
+  readonly begun?: PrefetchedBegin;
+  /**
+   * The step that will start right after this one if it commits now, when the scheduler knows
+   * it (this is the only step running): the commit then begins it in the same round trip.
+   */
+  readonly next?: () => PlanStep | undefined;
 }
 
 /** Whether downstream steps must be skipped because of this one. */

@@ -29,7 +29,8 @@ export async function recordMaterialization(
   return recorded;
 }
 
-function materializationArgs(m: NewMaterialization): unknown[] {
+/** record_materialization()'s arguments after p_release_lease, in its order. */
+export function materializationArgs(m: NewMaterialization): unknown[] {
   return [
     m.id,
     m.runId,

@@ -258,7 +258,11 @@ export class SqlPartitionStore implements PartitionStore {
   }
 }
 
-async function lostLease(tx: SqlClient, m: NewMaterialization): Promise<RuntimeInvariantError> {
+/** The error of a commit whose run no longer held the lease, naming who holds it now. */
+export async function lostLease(
+  tx: SqlClient,
+  m: NewMaterialization,
+): Promise<RuntimeInvariantError> {
   const holder = await leaseOf(tx, m.assetKey, m.partition);
   const where = `'${m.assetKey}' partition ${displayPartition(m.partition)}`;
   const why = holder

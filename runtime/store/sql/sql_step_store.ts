@@ -1,15 +1,18 @@
 // StepStore over SQL: each call is one statement running a function of migration 0008
-// (begin_step as 0009 redefined it, finish_step), whose inner statements keep their plans cached in the session. A
-// step's commit is PartitionStore.commitMaterialization (record_materialization).
+// (begin_step as 0009 redefined it, finish_step) or 0010 (commit_and_begin_step), whose inner
+// statements keep their plans cached in the session. A step's commit on its own is
+// PartitionStore.commitMaterialization (record_materialization).
 import type { AssetKey } from "../../definitions/asset_key.ts";
 import type { PartitionKey } from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
-import type { AttemptStatus, LastAttempt } from "../partition_store.ts";
+import type { AttemptStatus, LastAttempt, NewMaterialization } from "../partition_store.ts";
 import type { RunId } from "../run_store.ts";
 import type { StepBegin, StepEnd, StepStart, StepStore } from "../step_store.ts";
+import { materializationArgs } from "./materialization_rows.ts";
 import { assertPackable } from "./packed_states.ts";
 import { parsedJson, type PointerJson, refsJson, toPointers } from "./pointer_json.ts";
 import { type LeaseRow, toLease } from "./sql_lease_store.ts";
+import { lostLease } from "./sql_partition_store.ts";
 
 export class SqlStepStore implements StepStore {
   constructor(private readonly sql: SqlClient) {}
@@ -32,16 +35,36 @@ export class SqlStepStore implements StepStore {
         this.sql.dialect === "pglite",
       ],
     );
-    const begun = parsedJson(result);
-    if (!begun.claimed) {
-      const where = { asset_key: start.assetKey, partition_key: start.partition };
-      return { claimed: false, heldBy: toLease({ ...begun.holder, ...where }) };
-    }
-    return {
-      claimed: true,
-      pointers: toPointers(begun.pointers),
-      previous: toAttempt(begun.previous),
-    };
+    return toBegin(start, parsedJson(result));
+  }
+
+  async commitAndBegin(m: NewMaterialization, next: StepStart): Promise<StepBegin | undefined> {
+    assertPackable(m.assetKey, {
+      partition: m.partition,
+      "materialization id": m.id,
+      "run id": m.runId,
+      "data version": m.dataVersion,
+      "code version": m.codeVersion,
+      "input signature": m.inputSignature,
+    });
+    assertPackable(next.assetKey, { partition: next.partition, "run id": next.runId });
+    const [{ result }] = await this.sql.query<{ result: CommitAndBeginJson | string | null }>(
+      `select platform.commit_and_begin_step($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint,
+         $10::bigint, $11::text::jsonb, $12::timestamptz, $13::timestamptz, $14::text::jsonb,
+         $15, $16, $17, $18::float8, $19::timestamptz, $20::text::jsonb) as result`,
+      [
+        ...materializationArgs(m),
+        next.assetKey,
+        next.partition,
+        next.owner,
+        next.ttlMs,
+        next.at,
+        refsJson(next.reads),
+      ],
+    );
+    if (result === null) throw await lostLease(this.sql, m);
+    const { next: begun } = parsedJson(result);
+    return begun === null ? undefined : toBegin(next, begun);
   }
 
   async finish(
@@ -70,6 +93,23 @@ export class SqlStepStore implements StepStore {
     );
     return held;
   }
+}
+
+function toBegin(start: StepStart, begun: BeginJson): StepBegin {
+  if (!begun.claimed) {
+    const where = { asset_key: start.assetKey, partition_key: start.partition };
+    return { claimed: false, heldBy: toLease({ ...begun.holder, ...where }) };
+  }
+  return {
+    claimed: true,
+    pointers: toPointers(begun.pointers),
+    previous: toAttempt(begun.previous),
+  };
+}
+
+interface CommitAndBeginJson {
+  next: BeginJson | null;
+  error?: string;
 }
 
 type BeginJson =

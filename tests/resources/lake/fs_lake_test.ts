@@ -1,7 +1,7 @@
 // FsLake: the shared Lake contract plus what only a filesystem lake promises — its layout, no
 // directory reuse, removal confined to the root, and listing every location for vacuum.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FsLake, PARTITION_MARKER } from "../../../resources/lake/fs_lake.ts";
 import { assetKey } from "../../../runtime/definitions/asset_key.ts";
@@ -101,6 +101,23 @@ Deno.test("FsLake.prepare() claims partition directories up front, and leaves wh
     const location = await lake.allocate(assetKey("silver.users"), day2, "m2");
     await Deno.writeTextFile(join(location.dir, "data"), "x");
     assert.equal((await lake.seal(location)).files, 1);
+  });
+});
+
+Deno.test("FsLake.allocate() in a partition prepare() is still claiming gets a claimed location", async () => {
+  await withLake(async (lake) => {
+    const days = Array.from({ length: 12 }, (_, i) => partitionKey(`2026-11-${10 + i}`));
+    const prepared = lake.prepare(days.map((day) => ({ assetKey: ORDERS, partition: day })));
+    // The last day is in prepare()'s last round: allocate() must not claim it a second time.
+    const location = await lake.allocate(ORDERS, days[11], "m1");
+    assert.ok((await Deno.stat(join(dirname(location.dir), PARTITION_MARKER))).isFile);
+    await prepared;
+    await Deno.writeTextFile(join(location.dir, "data"), "x");
+    assert.equal((await lake.seal(location)).files, 1);
+    for (const day of days) {
+      const marker = join(lake.root, "bronze", "orders", day, PARTITION_MARKER);
+      assert.ok((await Deno.stat(marker)).isFile, `${marker} was not written`);
+    }
   });
 });
 

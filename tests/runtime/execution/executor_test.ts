@@ -495,3 +495,88 @@ Deno.test("a partition leased by another run shows as running, and a second run 
     await h.close();
   }
 });
+
+/** Counts the store's step calls of `h` by name. */
+function countStepCalls(h: Awaited<ReturnType<typeof openHarness>>): Map<string, number> {
+  const calls = new Map<string, number>();
+  const count = <T extends object>(target: T, name: keyof T & string, label: string) => {
+    const original = (target[name] as (...args: unknown[]) => unknown).bind(target);
+    Object.assign(target, {
+      [name]: (...args: unknown[]) => {
+        calls.set(label, (calls.get(label) ?? 0) + 1);
+        return original(...args);
+      },
+    });
+  };
+  count(h.store.steps, "begin", "begin");
+  count(h.store.steps, "commitAndBegin", "commitAndBegin");
+  count(h.store.partitions, "commitMaterialization", "commit");
+  return calls;
+}
+
+Deno.test("in a serial chain each step's commit begins the next step, which reads what it committed", async () => {
+  const { root, child } = chain({ value: "a" });
+  const grandchild = defineAsset({
+    key: "demo.grandchild",
+    deps: [child],
+    retry: NO_RETRY,
+    async materialize(ctx) {
+      const [upstream] = ctx.input(child);
+      return { data: `${await Deno.readTextFile(`${upstream.parts[0].dir}/data`)}!`, rows: 1 };
+    },
+  });
+  const h = await openHarness([root, child, grandchild]);
+  try {
+    const calls = countStepCalls(h);
+    const outcome = await h.run();
+    assert.deepEqual(outcome.run?.steps.map((s) => s.status), [
+      "succeeded",
+      "succeeded",
+      "succeeded",
+    ]);
+    assert.deepEqual(Object.fromEntries(calls), { begin: 1, commitAndBegin: 2, commit: 1 });
+    const pointer = await loadPointer(h.store.partitions, grandchild.key, "" as PartitionKey);
+    const location = await h.lake.open(pointer!.location!);
+    assert.equal(await Deno.readTextFile(`${location.dir}/data`), "A!");
+    assert.deepEqual(await h.store.leases.listLeases(), []);
+    assert.equal((await h.status("demo.grandchild")).status, "fresh");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a step begun by the commit before it but cancelled before it runs frees its lease and leaves no attempt", async () => {
+  const controller = new AbortController();
+  const first = defineAsset({
+    key: "demo.first",
+    retry: NO_RETRY,
+    materialize: () => Promise.resolve({ data: "x" }),
+  });
+  const second = defineAsset({
+    key: "demo.second",
+    deps: [first],
+    retry: NO_RETRY,
+    materialize: () => Promise.resolve({ data: "y" }),
+  });
+  const h = await openHarness([first, second]);
+  try {
+    const commitAndBegin = h.store.steps.commitAndBegin.bind(h.store.steps);
+    h.store.steps.commitAndBegin = async (m, next) => {
+      const begun = await commitAndBegin(m, next);
+      controller.abort();
+      return begun;
+    };
+    const outcome = await h.run({ signal: controller.signal });
+    assert.equal(outcome.run?.status, "cancelled");
+    assert.deepEqual(outcome.run!.steps.map((s) => s.status), ["succeeded", "cancelled"]);
+    assert.deepEqual(await h.store.leases.listLeases(), []);
+    const state = (await h.store.partitions.loadStates()).get(second.key)?.get(
+      "" as PartitionKey,
+    );
+    assert.equal(state?.lastAttempt, undefined);
+    assert.equal((await h.status("demo.first")).status, "fresh");
+    assert.equal((await h.status("demo.second")).status, "never");
+  } finally {
+    await h.close();
+  }
+});

@@ -241,4 +241,68 @@ export function stepStoreContract(test: StoreTest): void {
       "m-appended",
     );
   });
+
+  test("commitAndBegin() commits the step and begins the next, which reads the version just committed", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    claimed(await store.steps.begin(start("run-1", { assetKey: ORDERS, reads: [] })));
+    const orders = newMaterialization("m-orders", "run-1", { assetKey: ORDERS });
+    const begun = claimed(
+      (await store.steps.commitAndBegin(orders, start("run-1")))!,
+    );
+    assert.equal(begun.pointers.get(partitionRefKey(ORDERS, DAY1))?.materializationId, "m-orders");
+    assert.equal(begun.previous, undefined);
+    assert.equal(
+      (await loadPointer(store.partitions, ORDERS, DAY1))?.materializationId,
+      "m-orders",
+    );
+    assert.deepEqual(
+      (await store.partitions.getMaterialization("m-orders" as never))?.inputs,
+      orders.inputs,
+    );
+    assert.deepEqual((await state(store))?.lastAttempt, {
+      runId: "run-1",
+      status: "running",
+      at: at(5 * HOUR),
+      error: undefined,
+    });
+    assert.deepEqual(
+      (await store.leases.listLeases()).map((lease) => [lease.assetKey, lease.runId]),
+      [[ENRICHED, "run-1"]],
+    );
+  });
+
+  test("commitAndBegin() by a run that lost the lease writes nothing and begins nothing", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    claimed(await store.steps.begin(start("run-1", { assetKey: ORDERS, reads: [] })));
+    await store.leases.release(ORDERS, DAY1, "run-1" as RunId);
+    const orders = newMaterialization("m-lost", "run-1", { assetKey: ORDERS });
+    await assert.rejects(
+      store.steps.commitAndBegin(orders, start("run-1")),
+      /holds no lease on it/,
+    );
+    assert.equal(await store.partitions.getMaterialization("m-lost" as never), undefined);
+    assert.equal(await state(store), undefined);
+    assert.deepEqual(await store.leases.listLeases(), []);
+  });
+
+  test("commitAndBegin() commits even when another run holds the next partition, and names it", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    claimed(await store.steps.begin(start("run-2")));
+    claimed(await store.steps.begin(start("run-1", { assetKey: ORDERS, reads: [] })));
+    const orders = newMaterialization("m-orders", "run-1", { assetKey: ORDERS });
+    const lost = await store.steps.commitAndBegin(orders, start("run-1", { at: at(6 * HOUR) }));
+    assert.equal(lost?.claimed, false);
+    if (lost?.claimed !== false) return;
+    assert.equal(lost.heldBy.runId, "run-2");
+    assert.equal(
+      (await loadPointer(store.partitions, ORDERS, DAY1))?.materializationId,
+      "m-orders",
+    );
+    assert.equal((await state(store))?.lastAttempt?.runId, "run-2");
+    assert.deepEqual(
+      (await store.leases.listLeases()).map((lease) => [lease.assetKey, lease.runId]),
+      [[ENRICHED, "run-2"]],
+    );
+  });
 }
