@@ -1,6 +1,6 @@
 // SqlClient over PGlite, the embedded Postgres: a data dir such as `.sluice/pg` guarded by an
 // inter-process lock, or an in-memory database for tests.
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { parse, PGlite, protocol, type Transaction } from "@electric-sql/pglite";
 import { copyStatement, type SqlClient } from "../../runtime/sql_client.ts";
 import {
   acquireEmbeddedLock,
@@ -32,13 +32,101 @@ export async function openPgliteClient(
 
 type Queryable = Pick<PGlite, "query" | "exec"> | Transaction;
 
+/** At most this many statements' parameter types are kept; others take PGlite's query(). */
+const MAX_STATEMENTS = 512;
+
+/**
+ * Runs a statement as one call into PGlite (Parse, Bind, Describe, Execute and Sync together)
+ * instead of the six that PGlite's query() makes, one of which asks for the parameter types:
+ * those are asked once per statement text and kept. The values are serialized for those types
+ * with PGlite's own serializers and the rows parsed with its parsers, as query() does; a step
+ * makes one statement, and the calls into PGlite were most of a small statement's time.
+ */
+class Statements {
+  readonly #types = new Map<string, readonly number[]>();
+
+  constructor(private readonly pg: PGlite) {}
+
+  /** The rows, or undefined when the statement should take PGlite's query() (COPY, no room). */
+  async query<Row>(
+    sql: string,
+    params: readonly unknown[],
+    exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
+  ): Promise<Row[] | undefined> {
+    const types = this.#types.get(sql) ?? await this.#describe(sql, params, exclusive);
+    if (types === undefined) return undefined;
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = this.pg.serializers[types[i]];
+      return serializer ? serializer(value) : String(value);
+    });
+    const message = concat([
+      protocol.serialize.parse({ text: sql }),
+      protocol.serialize.bind({ values }),
+      protocol.serialize.describe({ type: "P" }),
+      protocol.serialize.execute({}),
+      protocol.serialize.sync(),
+    ]);
+    // No sync to the file system afterwards: a data dir is written through (NODEFS), and
+    // PGlite's syncToFs() only matters for its browser file systems.
+    const { messages } = await exclusive(() => this.pg.execProtocol(message, { syncToFs: false }));
+    return parse.parseResults(messages, this.pg.parsers)[0]?.rows as Row[] | undefined ?? [];
+  }
+
+  async #describe(
+    sql: string,
+    params: readonly unknown[],
+    exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
+  ): Promise<readonly number[] | undefined> {
+    if (this.#types.size >= MAX_STATEMENTS || params.some(isBlob)) return undefined;
+    const message = concat([
+      protocol.serialize.parse({ text: sql }),
+      protocol.serialize.describe({ type: "S" }),
+      protocol.serialize.sync(),
+    ]);
+    let messages;
+    try {
+      ({ messages } = await exclusive(() => this.pg.execProtocol(message, { syncToFs: false })));
+    } catch {
+      return undefined; // query() meets the same error and reports it with the statement.
+    }
+    const description = messages.find((m) => m.name === "parameterDescription") as
+      | { dataTypeIDs: number[] }
+      | undefined;
+    if (description === undefined) return undefined;
+    this.#types.set(sql, description.dataTypeIDs);
+    return description.dataTypeIDs;
+  }
+}
+
+function isBlob(value: unknown): boolean {
+  return value instanceof Blob;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
 class PgliteQueries {
-  constructor(protected readonly db: Queryable) {}
+  constructor(
+    protected readonly db: Queryable,
+    private readonly statements: Statements,
+    /** Runs a call into PGlite when no other statement or transaction of others is running. */
+    private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
+  ) {}
 
   async query<Row = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<Row[]> {
+    const rows = await this.statements.query<Row>(sql, params, this.exclusive);
+    if (rows !== undefined) return rows;
     const result = await this.db.query<Row>(sql, params as unknown[]);
     return result.rows;
   }
@@ -59,11 +147,22 @@ class PgliteClient extends PgliteQueries implements SqlClient {
   readonly dialect = "pglite" as const;
 
   constructor(private readonly pg: PGlite, private readonly lock: EmbeddedLock | undefined) {
-    super(pg);
+    const statements = new Statements(pg);
+    // Outside a transaction a statement waits for any transaction to end, as query() does.
+    super(
+      pg,
+      statements,
+      (fn) => pg._runExclusiveTransaction(() => pg._runExclusiveQuery(fn)),
+    );
+    this.#statements = statements;
   }
 
+  readonly #statements: Statements;
+
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-    return this.pg.transaction((tx) => fn(new PgliteTransaction(tx)));
+    return this.pg.transaction((tx) =>
+      fn(new PgliteTransaction(tx, this.#statements, (work) => this.pg._runExclusiveQuery(work)))
+    );
   }
 
   async close(): Promise<void> {
