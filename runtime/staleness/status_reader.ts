@@ -1,19 +1,26 @@
 // Statuses for a process that reads them once (`deno task assets`): from the statuses the last
 // such read persisted (status_snapshot.ts), the changes written since their mark and the live
-// leases, computing only the assets that a change, a lease, a new fingerprint or a freshness
-// policy reaches, from the states of those assets and their upstreams. When it had to compute
-// some, it stores the set again. A long-lived process (the UI, the daemon, materialize's plan)
-// uses StatusResolver.load(), which keeps every state in memory and reads what changed.
+// leases. It computes again only the partitions a change or a lease reaches (a changed partition,
+// those directly downstream of it, and further only while one starts or stops waiting, as
+// StatusResolver.load() carries statuses over), every partition of an asset whose fingerprint
+// changed or that has a freshness policy, reading the states of those assets and their upstreams
+// only; and stores the set again when it computed any. A long-lived process (the UI, the daemon,
+// materialize's plan) uses StatusResolver.load(), which keeps every state in memory.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
-import type { MetadataStore, StateIndex, StoredStatusSnapshot } from "../store/metadata_store.ts";
+import type { PartitionKey } from "../partitions/partition_key.ts";
+import type { MetadataStore, PartitionState } from "../store/metadata_store.ts";
 import { decodeStatuses, encodeStatuses, statusFingerprint } from "./status_snapshot.ts";
+import { downstreamOf, waitingFacet } from "./status_invalidation.ts";
 import { type AssetStatusSummary, liveLeases, StatusResolver } from "./status_resolver.ts";
 
 /** Every asset's statuses, as one read found them. */
 export interface StatusSummaries {
   asset(key: AssetKey): AssetStatusSummary;
 }
+
+/** Per asset, the partitions to compute again: true when their own state or lease changed. */
+type Marks = Map<AssetKey, Map<PartitionKey, boolean>>;
 
 export async function readStatuses(
   graph: AssetGraph,
@@ -26,69 +33,133 @@ export async function readStatuses(
   ]);
   // Without a stored set, every state: the first read computes everything from them.
   const changes = await store.changes.statesSince(stored?.mark);
+  const live = liveLeases(leases, now);
   const leased = new Set<AssetKey>();
-  for (const lease of liveLeases(leases, now).values()) leased.add(lease.assetKey);
+  for (const lease of live.values()) leased.add(lease.assetKey);
   const rows = new Map(stored?.assets.map((row) => [row.assetKey, row]));
 
-  /** Assets whose stored statuses hold, decoded (those with freshness policies excepted). */
-  const known = new Map<AssetKey, AssetStatusSummary>();
-  /** Assets whose stored statuses may not hold: computed, and so is everything downstream. */
-  const dirty = new Set<AssetKey>();
+  /** The stored statuses that still describe the asset's partitions (its fingerprint holds). */
+  const previous = new Map<AssetKey, AssetStatusSummary>();
+  /** Assets computed whole: no usable stored statuses, or a freshness policy (the clock). */
+  const whole = new Set<AssetKey>();
   const fingerprints = new Map<AssetKey, string>();
+  const marks: Marks = new Map();
+  /** Marks a partition to compute again; an asset computed whole needs none. */
+  const mark = (key: AssetKey, partition: PartitionKey, own: boolean) => {
+    if (whole.has(key) || !graph.has(key)) return false;
+    let partitions = marks.get(key);
+    if (!partitions) marks.set(key, partitions = new Map());
+    const added = !partitions.has(partition);
+    if (own || added) partitions.set(partition, own);
+    return added;
+  };
   for (const key of graph.order) {
     const asset = graph.get(key);
     const fingerprint = statusFingerprint(graph, key, now);
     fingerprints.set(key, fingerprint);
     const row = rows.get(key);
-    const reached = (other: AssetKey) =>
-      changes.states.has(other) || leased.has(other) || dirty.has(other);
-    if (
-      row === undefined || row.fingerprint !== fingerprint || reached(key) ||
-      graph.upstreamEdges(key).some((edge) => reached(edge.upstream))
-    ) {
-      dirty.add(key);
-      continue;
+    const summary = row?.fingerprint === fingerprint
+      ? decodeStatuses(key, asset.partitions.keys(now), row.statuses)
+      : undefined;
+    if (summary) previous.set(key, summary);
+    if (!summary || (asset.kind === "asset" && asset.freshness)) whole.add(key);
+  }
+  // A partition whose own state or lease changed, and those directly downstream of it (their
+  // expected inputs or upstream failures changed), are computed again, whatever they show.
+  const changed: [AssetKey, PartitionKey][] = [];
+  for (const [key, partitions] of changes.states) {
+    for (const partition of partitions.keys()) changed.push([key, partition]);
+  }
+  for (const lease of live.values()) changed.push([lease.assetKey, lease.partition]);
+  for (const [key, partition] of changed) {
+    if (!graph.has(key)) continue;
+    mark(key, partition, true);
+    for (const [down, downPartition] of downstreamOf(graph, key, partition, now)) {
+      mark(down, downPartition, false);
     }
-    // Overdue depends on the clock: computed every time, though what downstream partitions see
-    // of the asset (its states, whether it waits) is as stored.
-    if (asset.kind === "asset" && asset.freshness) continue;
-    const summary = decodeStatuses(key, asset.partitions.keys(now), row.statuses);
-    if (summary) known.set(key, summary);
-    else dirty.add(key);
   }
 
-  const computed = graph.order.filter((key) => !known.has(key));
-  let states: StateIndex = changes.states;
-  if (stored !== undefined && computed.length > 0) {
-    const needed = new Set(computed);
-    for (const key of computed) {
-      for (const edge of graph.upstreamEdges(key)) needed.add(edge.upstream);
-    }
-    states = await store.changes.statesOf([...needed]);
+  // Rounds: compute what is marked from the states read so far; a partition that starts or
+  // stops waiting marks those downstream of it, whose states the next round reads.
+  const states = new Map<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>();
+  const loaded = new Set<AssetKey>();
+  if (stored === undefined) {
+    for (const [key, partitions] of changes.states) states.set(key, partitions);
+    for (const key of graph.order) loaded.add(key);
   }
-  const resolver = StatusResolver.withKnown(graph, states, leases, now, known);
-  if (dirty.size === 0) return resolver;
+  for (;;) {
+    const needed = new Set<AssetKey>();
+    for (const key of graph.order) {
+      if (!whole.has(key) && !marks.has(key)) continue;
+      for (const k of [key, ...graph.upstreamEdges(key).map((edge) => edge.upstream)]) {
+        if (!loaded.has(k)) needed.add(k);
+      }
+    }
+    if (needed.size > 0) {
+      const read = await store.changes.statesOf([...needed]);
+      for (const key of needed) {
+        loaded.add(key);
+        const partitions = read.get(key);
+        if (partitions) states.set(key, partitions);
+      }
+    }
+    const resolver = StatusResolver.withKnown(graph, states, leases, now, previous, whole, marks);
+    if (spread(graph, resolver, previous, whole, marks, loaded, now, mark)) continue;
+    // Stored again when a storable asset was computed for a change or a new fingerprint (not
+    // only for its freshness policy or a lease, which every read computes again anyway).
+    const unleased = (key: AssetKey) =>
+      !leased.has(key) && !graph.upstreamEdges(key).some((edge) => leased.has(edge.upstream));
+    const next = graph.order.filter(unleased);
+    if (next.some((key) => marks.has(key) || !previous.has(key))) {
+      await store.snapshots.replace(stored?.mark, {
+        mark: changes.mark,
+        assets: next.map((key) =>
+          !whole.has(key) && !marks.has(key) ? rows.get(key)! : {
+            assetKey: key,
+            fingerprint: fingerprints.get(key)!,
+            statuses: encodeStatuses(graph.get(key).partitions.keys(now), resolver.asset(key)),
+          }
+        ),
+      });
+    }
+    return resolver;
+  }
+}
 
-  // The new set is valid at the changes' mark: known statuses saw no change up to it, and the
-  // computed ones come from states read after it (a later change is read again next time).
-  // Leased assets and their downstreams stay out: their status names a run.
-  const next: StoredStatusSnapshot[] = [];
+/**
+ * Computes the marked partitions, upstream first, and marks those directly downstream of each
+ * whose waiting facet differs from the stored one (every partition of an asset computed whole
+ * without stored statuses); true when that marked a partition not marked before.
+ */
+function spread(
+  graph: AssetGraph,
+  resolver: StatusResolver,
+  previous: ReadonlyMap<AssetKey, AssetStatusSummary>,
+  whole: ReadonlySet<AssetKey>,
+  marks: Marks,
+  loaded: ReadonlySet<AssetKey>,
+  now: Date,
+  mark: (key: AssetKey, partition: PartitionKey, own: boolean) => boolean,
+): boolean {
+  let added = false;
+  const visit = (key: AssetKey, partition: PartitionKey) => {
+    const was = previous.get(key)?.partitions.get(partition);
+    const is = resolver.partition(key, partition);
+    if (was !== undefined && waitingFacet(was) === waitingFacet(is)) return;
+    for (const [down, downPartition] of downstreamOf(graph, key, partition, now)) {
+      if (mark(down, downPartition, false)) added = true;
+    }
+  };
   for (const key of graph.order) {
-    const row = rows.get(key);
-    if (!dirty.has(key)) {
-      next.push(row!);
-      continue;
+    // Marked by this round: computed by the next, once its states are read.
+    const ready = [key, ...graph.upstreamEdges(key).map((edge) => edge.upstream)]
+      .every((k) => loaded.has(k));
+    if (!ready) continue;
+    if (whole.has(key)) {
+      for (const partition of graph.get(key).partitions.keys(now)) visit(key, partition);
+    } else {
+      for (const partition of [...(marks.get(key)?.keys() ?? [])]) visit(key, partition);
     }
-    const leasedHere = leased.has(key) ||
-      graph.upstreamEdges(key).some((edge) => leased.has(edge.upstream));
-    if (leasedHere) continue;
-    const keys = graph.get(key).partitions.keys(now);
-    next.push({
-      assetKey: key,
-      fingerprint: fingerprints.get(key)!,
-      statuses: encodeStatuses(keys, resolver.asset(key)),
-    });
   }
-  await store.snapshots.replace(stored?.mark, { mark: changes.mark, assets: next });
-  return resolver;
+  return added;
 }

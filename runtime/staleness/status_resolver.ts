@@ -145,21 +145,32 @@ export class StatusResolver {
   }
 
   /**
-   * Statuses over `states`, which need hold only the assets whose summaries are not `known` and
-   * their direct upstreams; the `known` summaries (persisted ones, status_reader.ts) are taken
-   * as they are. Shares nothing with load()'s reads.
+   * Statuses over `states`, which need hold only the assets computed here and their direct
+   * upstreams: every partition of the assets in `whole`, the `marked` partitions of the others,
+   * and for the rest the `previous` statuses (persisted ones, status_reader.ts) as they are.
+   * Shares nothing with load()'s reads.
    */
   static withKnown(
     graph: AssetGraph,
     states: StateIndex,
     leases: readonly Lease[],
     now: Date,
-    known: ReadonlyMap<AssetKey, AssetStatusSummary>,
+    previous: ReadonlyMap<AssetKey, AssetStatusSummary>,
+    whole: ReadonlySet<AssetKey>,
+    marked: ReadonlyMap<AssetKey, ReadonlyMap<PartitionKey, boolean>>,
   ): StatusResolver {
     const resolver = new StatusResolver(graph, states, liveLeases(leases, now), now);
-    for (const [key, summary] of known) {
-      resolver.#summaries.set(key, summary);
-      resolver.#memo.set(key, StatusMemo.over(summary.partitions));
+    for (const [key, summary] of previous) {
+      if (whole.has(key)) continue;
+      const changed = marked.get(key);
+      const kept = StatusMemo.over(summary.partitions);
+      if (changed === undefined) {
+        resolver.#summaries.set(key, summary);
+        resolver.#memo.set(key, kept);
+      } else {
+        resolver.#memo.set(key, StatusMemo.carried(kept, changed.keys()));
+        resolver.#carried.set(key, { summary, changed });
+      }
     }
     return resolver;
   }

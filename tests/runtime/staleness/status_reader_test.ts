@@ -1,6 +1,7 @@
 // readStatuses(): a new process's status read from the statuses the read before it persisted.
 // It reads no partition state when nothing changed, computes again what a change, a lease or a
-// new day reaches, and a write it could not see when it read the changes is read again next time.
+// new day reaches (reading the states of those assets and their upstreams only), and a write it
+// could not see when it read the changes is read again next time.
 import assert from "node:assert/strict";
 import { defineAsset, defineSource } from "../../../runtime/definitions/asset.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
@@ -150,11 +151,17 @@ Deno.test("a leased partition's asset and its downstreams are computed, never st
     const g = graph();
     await observe(plain, DAY1, "v1");
     await assertTrue(g, plain, NOW);
+    const before = await plain.snapshots.read();
     await plain.leases.claim(A, DAY1, "run-1" as RunId, "worker", 3_600_000);
     const { store, reads } = counting(plain);
     await assertTrue(g, store, NOW);
     assert.equal((await readStatuses(g, store, NOW)).asset(A).counts.running, 1);
     assert.deepEqual(reads.statesOf.at(-1), [A, B, SRC]);
+    // A lease alone stores nothing: every read computes what it reaches again.
+    assert.deepEqual(await plain.snapshots.read(), before);
+    // A change stores the set again, without the leased asset and its downstream.
+    await observe(plain, DAY2, "v2");
+    await assertTrue(g, store, NOW);
     const stored = await plain.snapshots.read();
     assert.deepEqual(stored?.assets.map((a) => a.assetKey), [SRC]);
     await plain.leases.release(A, DAY1, "run-1" as RunId);
@@ -173,5 +180,20 @@ Deno.test("a new day's partition makes every daily asset computed again", async 
     assert.deepEqual(reads.statesOf, [[A, B, SRC]]);
     assert.equal((await readStatuses(g, store, tomorrow)).asset(B).partitions.size, 4);
     assert.deepEqual(reads.statesOf.length, 1);
+  });
+});
+
+Deno.test("a day that lands is computed downstream as far as partitions stop waiting", async () => {
+  await withStore(async (plain) => {
+    const g = graph();
+    await observe(plain, DAY1, "v1");
+    await assertTrue(g, plain, NOW);
+    await observe(plain, DAY2, "v2");
+    const { store, reads } = counting(plain);
+    await assertTrue(g, store, NOW);
+    // The source's day and a's (directly downstream), then b's once a's day stopped waiting.
+    assert.deepEqual(reads.statesOf, [[A, SRC], [B]]);
+    assert.equal((await readStatuses(g, store, NOW)).asset(B).counts.never, 2);
+    assert.equal(reads.statesOf.length, 2);
   });
 });
