@@ -98,7 +98,7 @@ async function setup(
 async function lastBuild(db: SqlClient, key: string) {
   const [m] = await db.query<{ rows: number; metadata: Record<string, unknown> }>(
     `select rows::int as rows, metadata from platform.materializations where asset_key = $1
-     order by committed_at desc limit 1`,
+     order by committed_at desc, seq desc limit 1`,
     [key],
   );
   return { ...m };

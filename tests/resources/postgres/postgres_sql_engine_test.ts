@@ -132,7 +132,7 @@ for (const backend of ["PGlite", "Postgres"] as const) {
         );
         const [m] = await h.store.database.query<{ metadata: Record<string, unknown> }>(
           `select metadata from platform.materializations where asset_key = 'marts.fact'
-       order by committed_at desc limit 1`,
+       order by committed_at desc, seq desc limit 1`,
         );
         assert.equal(m.metadata.mode, "merge");
         assert.equal(m.metadata.lookback_from, "2026-11-15 11:00:00+00");
