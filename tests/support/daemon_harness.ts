@@ -18,6 +18,7 @@ import type { AlertSink } from "../../runtime/automation/alert_delivery.ts";
 import type { SqlMetadataStore } from "../../runtime/store/sql/sql_metadata_store.ts";
 import { FsLake } from "../../resources/lake/fs_lake.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { removeTempTree } from "./temp_tree.ts";
 
 export interface DaemonHarness {
   readonly graph: AssetGraph;
@@ -70,7 +71,7 @@ export async function openDaemonHarness(
     },
     async close() {
       for (const store of stores) await store.close();
-      await Deno.remove(lakeRoot, { recursive: true });
+      await removeTempTree(lakeRoot);
     },
   };
 }

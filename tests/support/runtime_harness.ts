@@ -17,6 +17,7 @@ import type { PartitionStatus } from "../../runtime/staleness/status.ts";
 import { FsLake } from "../../resources/lake/fs_lake.ts";
 import { openMetadataStore } from "../../resources/postgres/open_metadata_store.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { removeTempTree } from "./temp_tree.ts";
 
 export interface Harness {
   readonly graph: AssetGraph;
@@ -65,7 +66,7 @@ export async function openHarness(
     },
     async close() {
       await store.close();
-      await Deno.remove(lakeRoot, { recursive: true });
+      await removeTempTree(lakeRoot);
     },
   };
 }
