@@ -22,7 +22,9 @@ import { type DuckDb, openDuckDb } from "../resources/duckdb/duckdb.ts";
 import { DATA_FILE } from "../resources/duckdb/duckdb_sql_engine.ts";
 import { FEATURE_NAMES } from "../models/features.ts";
 import { featureProfiles } from "../models/feature_drift.ts";
-import { type FeatureRows, parquetList, readFeatureRows } from "../models/feature_rows.ts";
+import { countFeatureRows, type FeatureRowCounts } from "../models/feature_row_counts.ts";
+import { type FeatureRowsOptions, parquetList, readFeatureRows } from "../models/feature_rows.ts";
+import { readLabelledScores } from "../models/labelled_scores.ts";
 import { type GbdtParams, resolveGbdtParams } from "../models/gbdt_params.ts";
 import type { TrainResult } from "../models/gbdt_trainer.ts";
 import {
@@ -169,20 +171,14 @@ function dataFiles(inputs: readonly UpstreamPartition[]): string[] {
   return inputFiles(inputs, DATA_FILE).filter((file) => existsSync(file));
 }
 
-/** The validation day's rows with the rules' score beside each (0 when no rule fired). */
-function readValidationRows(
-  db: DuckDb,
-  silverFiles: readonly string[],
+/** The rules' score of each validation row, joined from gold.fraud_alerts (0 when no rule fired). */
+function rulesScore(
   alertFiles: readonly string[],
-): Promise<FeatureRows> {
-  return readFeatureRows(
-    db,
-    silverFiles,
-    alertFiles.length === 0 ? { extra: "0" } : {
-      join: `LEFT JOIN ${parquetList(alertFiles)} a ON a.order_id = o.order_id`,
-      extra: "coalesce(a.score, 0)",
-    },
-  );
+): FeatureRowsOptions & { readonly extra: string } {
+  return alertFiles.length === 0 ? { extra: "0" } : {
+    join: `LEFT JOIN ${parquetList(alertFiles)} a ON a.order_id = o.order_id`,
+    extra: "coalesce(a.score, 0)",
+  };
 }
 
 /** The last training, kept so a retry after losing the promotion race does not train again. */
@@ -202,40 +198,45 @@ async function trainPartition(
 }> {
   const validationDay = dayBefore(ctx.partition);
   const windowInputs = ctx.input(silver);
-  const trainInputs = windowInputs.filter((input) => input.partition !== validationDay);
-  const validationInputs = windowInputs.filter((input) => input.partition === validationDay);
-  const train = await readFeatureRows(db, dataFiles(trainInputs));
-  const validation = await readValidationRows(
-    db,
-    dataFiles(validationInputs),
-    dataFiles(ctx.input(alerts)),
+  const trainFiles = dataFiles(windowInputs.filter((input) => input.partition !== validationDay));
+  const validationFiles = dataFiles(
+    windowInputs.filter((input) => input.partition === validationDay),
   );
-  const labels = validation.data.labels;
+  const alertFiles = dataFiles(ctx.input(alerts));
+  // Counted first from the label and day columns alone: a window too small to train on (the
+  // first days, a single landed day) is told apart without loading every row's 25 features,
+  // which on a large validation day cost seconds for a step that then trained nothing.
+  const trainCounts = await countFeatureRows(db, trainFiles);
+  const validationCounts = await countFeatureRows(db, validationFiles);
   const trainingFacts = {
-    rows: train.data.rows,
-    positives: count(train.data.labels),
-    days: [...new Set(train.days)],
+    rows: trainCounts.rows,
+    positives: trainCounts.positives,
+    days: trainCounts.days,
   };
   const validationFacts = {
     day: validationDay,
-    rows: validation.data.rows,
-    positives: count(labels),
+    rows: validationCounts.rows,
+    positives: validationCounts.positives,
   };
-  const rulesBaseline = validation.data.rows === 0
-    ? undefined
-    : evaluateScores(validation.extra, labels, { targetPrecision: 0.9 });
   const champion = await ctx.aliasTarget(CHAMPION);
 
-  const untrainable = whyNotTrainable(train.data, validation.data, thresholds);
+  const untrainable = whyNotTrainable(trainCounts, validationCounts, thresholds);
   if (untrainable !== undefined) {
     ctx.log.info(`not trained: ${untrainable}`);
+    // The rules' figures on the validation day still go in the report: its labels and the
+    // rules' scores are all they need.
+    const baseline = validationCounts.rows === 0
+      ? undefined
+      : await readLabelledScores(db, validationFiles, rulesScore(alertFiles));
+    const rulesBaseline = baseline &&
+      evaluateScores(baseline.scores, baseline.labels, { targetPrecision: 0.9 });
     const gateResult = evaluateGates(
       {
         rocAuc: NaN,
         precision: 0,
         recall: 0,
         featureCount: FEATURE_NAMES.length,
-        trainingRows: train.data.rows,
+        trainingRows: trainCounts.rows,
       },
       undefined,
       thresholds,
@@ -254,6 +255,10 @@ async function trainPartition(
     return { rows: 0, metadata: asJson(report) };
   }
 
+  const train = await readFeatureRows(db, trainFiles);
+  const validation = await readFeatureRows(db, validationFiles, rulesScore(alertFiles));
+  const labels = validation.data.labels;
+  const rulesBaseline = evaluateScores(validation.extra, labels, { targetPrecision: 0.9 });
   const profiles = featureProfiles(train.data, FEATURE_NAMES);
   const inputVersions = windowInputs.map((input) => `${input.partition}=${input.dataVersion}`);
   const result = await trainOnce(
@@ -323,14 +328,14 @@ async function trainPartition(
 
 /** Why no model can be trained on these rows, or undefined when one can. */
 function whyNotTrainable(
-  train: TrainingData,
-  validation: TrainingData,
+  train: FeatureRowCounts,
+  validation: FeatureRowCounts,
   thresholds: GateThresholds,
 ): string | undefined {
   if (train.rows < thresholds.minTrainingRows) {
     return `the window holds ${train.rows} training rows, fewer than the ${thresholds.minTrainingRows} the row gate asks for`;
   }
-  const positives = count(train.labels);
+  const positives = train.positives;
   if (positives === 0 || positives === train.rows) {
     return `the ${train.rows} training rows are all of one class`;
   }
@@ -500,12 +505,6 @@ function promotionGatesCheck(): AssetCheck {
       });
     },
   };
-}
-
-function count(labels: Uint8Array): number {
-  let n = 0;
-  for (const label of labels) n += label;
-  return n;
 }
 
 /** A plain JSON copy: NaN becomes null and undefined fields go, as the store keeps them. */

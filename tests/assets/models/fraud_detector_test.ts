@@ -151,6 +151,13 @@ Deno.test("the row gate: too few training rows trains no model, and says so", as
       "the window holds 4500 training rows, fewer than the 10000 the row gate asks for",
     );
     assert.ok(report.gates.gates.some((g) => g.name === "training_rows" && !g.passed));
+    // Counted without loading features: the same facts and rules baseline as a trained report.
+    assert.equal(report.training.rows, 4500);
+    assert.ok(report.validation.rows > 0);
+    assert.deepEqual(
+      [report.rulesBaseline?.rows, report.rulesBaseline?.positives],
+      [report.validation.rows, report.validation.positives],
+    );
     assert.equal(await h.store.aliases.current(model.key, CHAMPION), undefined);
     const parity = await checkOf(h, model, "onnx_parity");
     assert.deepEqual([parity?.passed, parity?.message], [true, "no model was trained"]);
