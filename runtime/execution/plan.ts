@@ -82,12 +82,12 @@ export function buildPlan(request: PlanRequest): Plan {
     for (const partition of partitionsToRun(asset.partitions, request.partitions, now, key)) {
       const id = stepId(key, partition);
       const reads = graph.upstreamPartitions(key, partition, now);
-      const upstreamSteps = plannedUpstreams(reads, planned, plannedOf);
       const missing = upstreamWithoutData(graph, reads, hasData);
       if (missing !== undefined) {
-        waiting.push({ id, key, partition, cause: statuses.waitingCause(missing) });
+        waiting.push(waitingStep(id, key, partition, () => statuses.waitingCause(missing)));
         continue;
       }
+      const upstreamSteps = plannedUpstreams(reads, planned, plannedOf);
       const status = statuses.partition(key, partition);
       const reasons = request.force ? ["forced"] : reasonsToRun(status, planned);
       if (reasons.length > 0 || upstreamSteps.length > 0) {
@@ -115,6 +115,28 @@ export function buildPlan(request: PlanRequest): Plan {
     }
   }
   return { steps, fresh, blocked, waiting };
+}
+
+/**
+ * A waiting step whose cause is worked out when first read: finding the source a cause names
+ * resolves the status of each upstream below it, and a run for one day leaves every other day
+ * since the assets' start waiting (8,039 partitions on the pipeline), of which the CLI names one.
+ */
+function waitingStep(
+  id: string,
+  key: AssetKey,
+  partition: PartitionKey,
+  causeOf: () => WaitingCause,
+): WaitingStep {
+  let cause: WaitingCause | undefined;
+  return {
+    id,
+    key,
+    partition,
+    get cause() {
+      return cause ??= causeOf();
+    },
+  };
 }
 
 /** Why a partition must run, empty when it need not. */
