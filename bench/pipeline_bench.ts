@@ -33,6 +33,8 @@ interface RunFigures {
   wallMs: number;
   peakRssMiB: number;
   cpuMs: number;
+  /** Process start to the run's start: opening the store, observing landing and planning. */
+  startupMs: number;
   layerMs: Record<string, number>;
   steps: number;
   duckDbMs: number;
@@ -80,6 +82,7 @@ async function oneRun(events: number, day: string): Promise<RunFigures> {
   const home = await Deno.makeTempDir({ prefix: "sluice-bench-home-" });
   try {
     const generated = await landedDay(home, events, day, values.landed);
+    const spawnedAt = Date.now();
     const materialized = await timed(home, [
       "materialize",
       // Landing to gold; the warehouse and marts have their own bench (warehouse_bench.ts).
@@ -87,12 +90,13 @@ async function oneRun(events: number, day: string): Promise<RunFigures> {
       "group:warehouse,group:marts",
     ]);
     const duckDb = await duckDbAlone(home);
-    const { layerMs, steps } = await layerSpans(home);
+    const { layerMs, steps, runStartedAt } = await layerSpans(home);
     return {
       generateMs: generated.elapsedMs,
       wallMs: materialized.wallMs,
       peakRssMiB: materialized.peakRssMiB,
       cpuMs: materialized.cpuMs,
+      startupMs: runStartedAt.getTime() - spawnedAt,
       layerMs,
       steps,
       duckDbMs: duckDb.wallMs,
@@ -195,7 +199,7 @@ async function timedCommand(
 /** Each layer's span: first materialization start to last commit, from the metadata store. */
 async function layerSpans(
   home: string,
-): Promise<{ layerMs: Record<string, number>; steps: number }> {
+): Promise<{ layerMs: Record<string, number>; steps: number; runStartedAt: Date }> {
   const store = await openMetadataStore({ embeddedDir: `${home}/pg` });
   try {
     const [run] = await store.runs.listRuns(1);
@@ -215,7 +219,7 @@ async function layerSpans(
       }
       if (first !== Infinity) layerMs[layer] = last - first;
     }
-    return { layerMs, steps: steps.length };
+    return { layerMs, steps: steps.length, runStartedAt: run.startedAt };
   } finally {
     await store.close();
   }
@@ -241,6 +245,12 @@ function report(events: number, figures: RunFigures[]): void {
     `  peak RSS: median ${med((f) => f.peakRssMiB).toFixed(0)} MiB (${
       each((f) => f.peakRssMiB, 0)
     })`,
+  );
+  // A fresh SLUICE_HOME each run: the embedded store is created (initdb) in this span too.
+  console.log(
+    `  start-up (process start → run start: new store, observe, plan) median ${
+      (med((f) => f.startupMs) / 1000).toFixed(2)
+    } s (${each((f) => f.startupMs / 1000, 2)})`,
   );
   for (const layer of LAYERS) {
     if (figures.some((f) => f.layerMs[layer] === undefined)) continue;
