@@ -1,8 +1,9 @@
 // The StepStore contract: the cases every backend's store passes.
 import assert from "node:assert/strict";
 import { partitionRefKey } from "../../../../runtime/definitions/partition_ref.ts";
-import type { PartitionKey } from "../../../../runtime/partitions/partition_key.ts";
+import { aliasPartition, type PartitionKey } from "../../../../runtime/partitions/partition_key.ts";
 import type {
+  MaterializationId,
   MetadataStore,
   RunId,
   StepBegin,
@@ -74,6 +75,45 @@ export function stepStoreContract(test: StoreTest): void {
       (await store.leases.listLeases()).map((lease) => [lease.runId, lease.owner]),
       [["run-2", "run-2-host:1"]],
     );
+  });
+
+  test("begin() reads the pointer of every ref it names, an alias among them, and none for a ref without a version", async (store) => {
+    await store.runs.startRun(newRun("run-1"));
+    await store.runs.startRun(newRun("run-2"));
+    await materialize(store, newMaterialization("m-orders", "run-1", { assetKey: ORDERS }));
+    await materialize(store, newMaterialization("m-day2", "run-1", { partition: DAY2 }));
+    await store.aliases.move({
+      assetKey: ENRICHED,
+      alias: "champion",
+      to: "m-day2" as MaterializationId,
+      reason: "test",
+      movedBy: "test",
+      at: at(HOUR),
+    });
+    const champion = aliasPartition("champion");
+    const reads = [
+      { assetKey: ENRICHED, partition: DAY1 },
+      { assetKey: ORDERS, partition: DAY1 },
+      { assetKey: ORDERS, partition: DAY2 },
+      { assetKey: ENRICHED, partition: DAY2 },
+      { assetKey: ENRICHED, partition: champion },
+      { assetKey: ENRICHED, partition: aliasPartition("nobody") },
+    ];
+    const begun = claimed(await store.steps.begin(start("run-2", { reads })));
+    assert.deepEqual(begun.pointers, await store.partitions.loadPointers(reads));
+    assert.deepEqual(
+      [...begun.pointers.keys()].sort(),
+      [
+        partitionRefKey(ORDERS, DAY1),
+        partitionRefKey(ENRICHED, DAY2),
+        partitionRefKey(ENRICHED, champion),
+      ].sort(),
+    );
+    assert.equal(begun.pointers.get(partitionRefKey(ORDERS, DAY1))?.materializationId, "m-orders");
+    const aliased = begun.pointers.get(partitionRefKey(ENRICHED, champion));
+    assert.equal(aliased?.materializationId, "m-day2");
+    assert.equal(aliased?.dataVersion, "data-m-day2");
+    assert.equal(aliased?.at.getTime(), at(HOUR).getTime());
   });
 
   test("begin() on a partition never touched returns no pointers and no previous attempt", async (store) => {
