@@ -5,6 +5,7 @@ import type { JsonValue } from "../../definitions/context.ts";
 import type { ConsumedInput } from "../../definitions/version.ts";
 import type { NewMaterialization } from "../metadata_store.ts";
 import type { SqlClient } from "../../sql_client.ts";
+import { assertPackable } from "./packed_states.ts";
 
 /** Inserts the materialization and its inputs and moves the partition's pointer to it. */
 export async function writeMaterialization(tx: SqlClient, m: NewMaterialization): Promise<void> {
@@ -27,6 +28,18 @@ export async function recordMaterialization(
     [releaseLease, ...materializationArgs(m)],
   );
   return recorded;
+}
+
+/** Rejects a materialization whose keys, ids or versions would break the packed states. */
+export function assertMaterializationPackable(m: NewMaterialization): void {
+  assertPackable(m.assetKey, {
+    partition: m.partition,
+    "materialization id": m.id,
+    "run id": m.runId,
+    "data version": m.dataVersion,
+    "code version": m.codeVersion,
+    "input signature": m.inputSignature,
+  });
 }
 
 /** record_materialization()'s arguments after p_release_lease, in its order. */

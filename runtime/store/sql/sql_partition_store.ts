@@ -28,7 +28,11 @@ import type { RunId } from "../run_store.ts";
 import { appTransaction } from "./app_transaction.ts";
 import { moveAliasIn } from "./sql_alias_store.ts";
 import { toJson } from "./json_param.ts";
-import { recordMaterialization, writeMaterialization } from "./materialization_rows.ts";
+import {
+  assertMaterializationPackable,
+  recordMaterialization,
+  writeMaterialization,
+} from "./materialization_rows.ts";
 import { assertPackable } from "./packed_states.ts";
 import { readStates } from "./sql_change_store.ts";
 import { commitPartSet } from "./part_set_commit.ts";
@@ -164,14 +168,7 @@ export class SqlPartitionStore implements PartitionStore {
   }
 
   async commitMaterialization(m: NewMaterialization, options: CommitOptions = {}): Promise<void> {
-    assertPackable(m.assetKey, {
-      partition: m.partition,
-      "materialization id": m.id,
-      "run id": m.runId,
-      "data version": m.dataVersion,
-      "code version": m.codeVersion,
-      "input signature": m.inputSignature,
-    });
+    assertMaterializationPackable(m);
     // Without commit-time work of its own, a commit is one statement (which releases the
     // lease, proving it was still held, and writes the rows); else one transaction.
     if (!options.inCommit && !options.moveAlias && !options.expectedCurrent) {

@@ -8,7 +8,7 @@ import type { SqlClient } from "../../sql_client.ts";
 import type { AttemptStatus, LastAttempt, NewMaterialization } from "../partition_store.ts";
 import type { RunId } from "../run_store.ts";
 import type { StepBegin, StepEnd, StepStart, StepStore } from "../step_store.ts";
-import { materializationArgs } from "./materialization_rows.ts";
+import { assertMaterializationPackable, materializationArgs } from "./materialization_rows.ts";
 import { assertPackable } from "./packed_states.ts";
 import { parsedJson, type PointerJson, refsJson, toPointers } from "./pointer_json.ts";
 import { type LeaseRow, toLease } from "./sql_lease_store.ts";
@@ -39,14 +39,7 @@ export class SqlStepStore implements StepStore {
   }
 
   async commitAndBegin(m: NewMaterialization, next: StepStart): Promise<StepBegin | undefined> {
-    assertPackable(m.assetKey, {
-      partition: m.partition,
-      "materialization id": m.id,
-      "run id": m.runId,
-      "data version": m.dataVersion,
-      "code version": m.codeVersion,
-      "input signature": m.inputSignature,
-    });
+    assertMaterializationPackable(m);
     assertPackable(next.assetKey, { partition: next.partition, "run id": next.runId });
     const [{ result }] = await this.sql.query<{ result: CommitAndBeginJson | string | null }>(
       `select platform.commit_and_begin_step($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint,
