@@ -47,6 +47,26 @@ export class StateMirror {
     return queued;
   }
 
+  /**
+   * Makes the mirror's first read with `read`, which returns every state and the mark they are
+   * at (with more the caller wants from the same statement); undefined, reading nothing, when
+   * the mirror has read or begun to read already. A read() meanwhile waits for it.
+   */
+  seed<T extends { readonly mark: ChangeMark; readonly states: StateIndex }>(
+    read: () => Promise<T>,
+  ): Promise<T> | undefined {
+    if (this.#reads > 0 || this.#queued) return undefined;
+    this.#reads++;
+    const seeded = read().then((first) => {
+      this.#states = first.states;
+      this.#mark = first.mark;
+      return first;
+    });
+    // On failure the mark stays unset, so the next read() reads every state itself.
+    this.#last = seeded.catch(() => {});
+    return seeded;
+  }
+
   async #refresh(): Promise<StateIndex> {
     this.#reads++;
     const changes = await this.store.changes.statesSince(this.#mark);

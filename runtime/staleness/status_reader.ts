@@ -5,11 +5,19 @@
 // StatusResolver.load() carries statuses over), every partition of an asset whose fingerprint
 // changed or that has a freshness policy, reading the states of those assets and their upstreams
 // only; and stores the set again when it computed any. A long-lived process (the UI, the daemon,
-// materialize's plan) uses StatusResolver.load(), which keeps every state in memory.
+// materialize's plan) uses StatusResolver.load(), which keeps every state in memory and whose
+// first read starts from the persisted statuses the same way (statusesFrom()).
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { PartitionKey } from "../partitions/partition_key.ts";
-import type { MetadataStore, PartitionState } from "../store/metadata_store.ts";
+import type {
+  ChangeMark,
+  Lease,
+  MetadataStore,
+  PartitionState,
+  StateIndex,
+  StatusSnapshotSet,
+} from "../store/metadata_store.ts";
 import { decodeStatuses, encodeStatuses, statusFingerprint } from "./status_snapshot.ts";
 import { downstreamOf, waitingFacet } from "./status_invalidation.ts";
 import { type AssetStatusSummary, liveLeases, StatusResolver } from "./status_resolver.ts";
@@ -22,6 +30,19 @@ export interface StatusSummaries {
 /** Per asset, the partitions to compute again: true when their own state or lease changed. */
 type Marks = Map<AssetKey, Map<PartitionKey, boolean>>;
 
+/** What statusesFrom() brings up to date, all read at `mark`. */
+export interface PersistedStart {
+  /** The persisted statuses (undefined when none are stored). */
+  readonly stored: StatusSnapshotSet | undefined;
+  /** Where the states and `changed` are. */
+  readonly mark: ChangeMark;
+  /** Per asset, the partitions written since the stored set's mark (ignored without one). */
+  readonly changed: Iterable<readonly [AssetKey, Iterable<PartitionKey>]>;
+  readonly leases: readonly Lease[];
+  /** Every state at `mark`, when the caller has them; else read per asset as needed. */
+  readonly states?: StateIndex;
+}
+
 export async function readStatuses(
   graph: AssetGraph,
   store: MetadataStore,
@@ -33,6 +54,26 @@ export async function readStatuses(
   ]);
   // Without a stored set, every state: the first read computes everything from them.
   const changes = await store.changes.statesSince(stored?.mark);
+  return await statusesFrom(graph, store, now, {
+    stored,
+    mark: changes.mark,
+    changed: [...changes.states].map(([key, partitions]) => [key, partitions.keys()] as const),
+    leases,
+    states: stored === undefined ? changes.states : undefined,
+  });
+}
+
+/**
+ * The statuses of the persisted set `start.stored` brought up to date with what changed since its
+ * mark and the live leases, stored again (at `start.mark`) when that computed any.
+ */
+export async function statusesFrom(
+  graph: AssetGraph,
+  store: MetadataStore,
+  now: Date,
+  start: PersistedStart,
+): Promise<StatusResolver> {
+  const { stored, leases } = start;
   const live = liveLeases(leases, now);
   const leased = new Set<AssetKey>();
   for (const lease of live.values()) leased.add(lease.assetKey);
@@ -67,8 +108,10 @@ export async function readStatuses(
   // A partition whose own state or lease changed, and those directly downstream of it (their
   // expected inputs or upstream failures changed), are computed again, whatever they show.
   const changed: [AssetKey, PartitionKey][] = [];
-  for (const [key, partitions] of changes.states) {
-    for (const partition of partitions.keys()) changed.push([key, partition]);
+  if (stored !== undefined) {
+    for (const [key, partitions] of start.changed) {
+      for (const partition of partitions) changed.push([key, partition]);
+    }
   }
   for (const lease of live.values()) changed.push([lease.assetKey, lease.partition]);
   for (const [key, partition] of changed) {
@@ -83,8 +126,8 @@ export async function readStatuses(
   // stops waiting marks those downstream of it, whose states the next round reads.
   const states = new Map<AssetKey, ReadonlyMap<PartitionKey, PartitionState>>();
   const loaded = new Set<AssetKey>();
-  if (stored === undefined) {
-    for (const [key, partitions] of changes.states) states.set(key, partitions);
+  if (start.states !== undefined) {
+    for (const [key, partitions] of start.states) states.set(key, partitions);
     for (const key of graph.order) loaded.add(key);
   }
   for (;;) {
@@ -112,7 +155,7 @@ export async function readStatuses(
     const next = graph.order.filter(unleased);
     if (next.some((key) => marks.has(key) || !previous.has(key))) {
       await store.snapshots.replace(stored?.mark, {
-        mark: changes.mark,
+        mark: start.mark,
         assets: next.map((key) =>
           !whole.has(key) && !marks.has(key) ? rows.get(key)! : {
             assetKey: key,

@@ -14,6 +14,7 @@ import { inputField, type InputSignature, signaturePart } from "../definitions/v
 import { LayeredMap } from "./layered_map.ts";
 import { StateMirror } from "./state_mirror.ts";
 import { StatusMemo } from "./status_memo.ts";
+import { statusesFrom } from "./status_reader.ts";
 import {
   changesBetween,
   downstreamOf,
@@ -111,15 +112,25 @@ export class StatusResolver {
    * Statuses as the store holds them now. The states come from the process's mirror of the
    * store (state_mirror.ts), which reads only what changed since its last read, and the
    * statuses of the last load() for the same store and graph that no change can reach are
-   * reused; everything else is computed on demand.
+   * reused; everything else is computed on demand. The process's first load() reads the
+   * persisted statuses with every state (each asset's unpacked when first asked for) and
+   * computes only what changed since they were stored, as a new `assets` process does
+   * (status_reader.ts), storing them again when it computed any.
    */
   static async load(graph: AssetGraph, store: MetadataStore, now: Date): Promise<StatusResolver> {
+    let last = LAST.get(store);
+    if (!last) LAST.set(store, last = new WeakMap());
+    const seeded = StateMirror.of(store).seed(() => store.snapshots.readWithStates());
+    if (seeded) {
+      const [first, leases] = await Promise.all([seeded, store.leases.listLeases()]);
+      const resolver = await statusesFrom(graph, store, now, { ...first, leases });
+      last.set(graph, resolver);
+      return resolver;
+    }
     const [states, leases] = await Promise.all([
       StateMirror.of(store).read(),
       store.leases.listLeases(),
     ]);
-    let last = LAST.get(store);
-    if (!last) LAST.set(store, last = new WeakMap());
     const resolver = new StatusResolver(
       graph,
       states,

@@ -3,8 +3,10 @@
 // moving clock, the statuses a cached load() gives (the store's mirror read incrementally, the
 // last read's statuses carried over) equal those of a full, uncached read — for the newest read
 // and for older resolvers asked later; so do those of readStatuses(), which starts from the
-// statuses persisted by the read before it (a new process's read, status_reader.ts). Seeded: a
-// failure names its seed and operation.
+// statuses persisted by the read before it (a new process's read, status_reader.ts), and those of
+// load() in a second process (a store object of its own over the same database, begun anew now
+// and then), whose first read starts from the persisted statuses with every state packed and
+// whose later reads are warm ones over it. Seeded: a failure names its seed and operation.
 import assert from "node:assert/strict";
 import {
   type AnyAsset,
@@ -124,6 +126,9 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
   const variants = graphs(Math.floor(now.getTime() / DAY_MS));
   let graph = variants[0];
   const held: HeldLease[] = [];
+  /** Another process's store: its own mirror and resolvers over the same database. */
+  const process = () => Object.create(store) as MetadataStore;
+  let other = process();
   const models: MaterializationId[] = [];
   let ids = 0;
   /** Older reads, each with an uncached read made at the same time, asked again later. */
@@ -291,8 +296,25 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
       ? graph.order.filter(() => random() < 0.4)
       : [];
     assertSame(cached, truth, asked, what);
-    // As a new process reads them: persisted statuses brought up to date, stored again.
-    assertSame(await readStatuses(graph, store, now), truth, graph.order, `persisted, ${what}`);
+    // The other process, before readStatuses() stores this operation's change: begun anew (its
+    // first load() starts from the persisted statuses and every packed state) or reading warm
+    // over its previous load().
+    const begun = random() < 0.3;
+    if (begun) other = process();
+    const second = await StatusResolver.load(graph, other, now);
+    const how = `${begun ? "first load of a new process" : "other process"}, ${what}`;
+    // First a few partitions one by one (packed states answer them without unpacking).
+    for (const key of graph.order.filter(() => random() < 0.3)) {
+      const partition = somePartition(key);
+      assert.deepStrictEqual(second.state(key, partition), truth.state(key, partition), how);
+    }
+    assertSame(second, truth, asked, how);
+    assert.deepStrictEqual(plainStates(second.states), truth.states, `states differ (${how})`);
+    // As a new process reads them: persisted statuses brought up to date, stored again (not
+    // every time, so the next reads start from statuses several operations old).
+    if (random() < 0.6) {
+      assertSame(await readStatuses(graph, store, now), truth, graph.order, `persisted, ${what}`);
+    }
     if (random() < 0.2) older.push({ cached, truth, what });
     if (older.length > 0 && random() < 0.3) {
       const old = pick(older);
