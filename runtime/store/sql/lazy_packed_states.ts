@@ -21,6 +21,7 @@ export class LazyPackedStates implements ReadonlyMap<PartitionKey, PartitionStat
   #map: Map<PartitionKey, PartitionState> | undefined;
   /** States looked up before the whole unpacking, kept so each is one object throughout. */
   readonly #points = new Map<PartitionKey, PartitionState | undefined>();
+  #size: number | undefined;
 
   /** The states of `row` (none without it), then `extra` (an asset's aliases) set over them. */
   constructor(row: PackedRow | undefined, extra: [PartitionKey, PartitionState][] = []) {
@@ -30,6 +31,7 @@ export class LazyPackedStates implements ReadonlyMap<PartitionKey, PartitionStat
 
   /** Adds an entry before the map is first read (the reader's alias rows come after). */
   add(partition: PartitionKey, state: PartitionState): void {
+    this.#size = undefined;
     if (this.#map) this.#map.set(partition, state);
     else this.#extra.push([partition, state]);
   }
@@ -47,8 +49,21 @@ export class LazyPackedStates implements ReadonlyMap<PartitionKey, PartitionStat
     return this.#map = map;
   }
 
+  /** Counted in the packed text: a layer over a large asset asks its size (layered_map.ts). */
   get size(): number {
-    return this.#unpacked().size;
+    if (this.#map) return this.#map.size;
+    if (this.#size !== undefined) return this.#size;
+    const text = this.#row?.states;
+    let size = 0;
+    if (text !== undefined) {
+      size = 1;
+      for (let at = text.indexOf(RECORD); at >= 0; at = text.indexOf(RECORD, at + 1)) size++;
+    }
+    const extra = new Set<PartitionKey>();
+    for (const [partition] of this.#extra) {
+      if (!extra.has(partition) && !this.#inText(partition)) extra.add(partition);
+    }
+    return this.#size = size + extra.size;
   }
 
   get(partition: PartitionKey): PartitionState | undefined {
@@ -64,20 +79,25 @@ export class LazyPackedStates implements ReadonlyMap<PartitionKey, PartitionStat
     return this.get(partition) !== undefined;
   }
 
+  /** Where the record of `partition` starts in the packed text, if it is there. */
+  #inText(partition: PartitionKey): number | undefined {
+    const text = this.#row?.states;
+    if (text === undefined) return undefined;
+    // A record starts the text or follows a record separator; its first field is the key,
+    // which holds no separator (assertPackable).
+    if (text.startsWith(partition + FIELD)) return 0;
+    const at = text.indexOf(RECORD + partition + FIELD);
+    return at < 0 ? undefined : at + 1;
+  }
+
   /** The state of one partition, from the extra entries or found in the packed text. */
   #find(partition: PartitionKey): PartitionState | undefined {
     for (let i = this.#extra.length - 1; i >= 0; i--) {
       if (this.#extra[i][0] === partition) return this.#extra[i][1];
     }
-    const text = this.#row?.states;
-    if (text === undefined) return undefined;
-    // A record starts the text or follows a record separator; its first field is the key,
-    // which holds no separator (assertPackable).
-    let start = 0;
-    if (!text.startsWith(partition + FIELD)) {
-      start = text.indexOf(RECORD + partition + FIELD) + 1;
-      if (start === 0) return undefined;
-    }
+    const start = this.#inText(partition);
+    if (start === undefined) return undefined;
+    const text = this.#row!.states;
     const end = text.indexOf(RECORD, start);
     const record = text.slice(start, end < 0 ? undefined : end);
     return unpackStates({ asset_key: this.#row!.asset_key, states: record }).get(partition);

@@ -46,6 +46,12 @@ Deno.test("entries added over the packed states win, looked up or iterated", () 
   lazy.add(p("@champion"), alias);
   assert.equal(lazy.get(p("@champion")), alias);
   assert.deepEqual([...lazy.keys()], ["2026-11-01", "2026-11-010", "x", "@champion"]);
+  const counted = new LazyPackedStates(ROW);
+  counted.add(p("x"), alias);
+  counted.add(p("@champion"), alias);
+  counted.add(p("@champion"), alias);
+  assert.equal(counted.size, 4);
+  assert.equal(new Map(counted).size, 4);
   const empty = new LazyPackedStates(undefined);
   empty.add(p("@champion"), alias);
   assert.deepEqual([...empty], [["@champion", alias]]);
