@@ -136,7 +136,7 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
         lease.model,
         () => clock() - c.get("started"),
       );
-      for (const probability of answer.probabilities) metrics.score(probability);
+      metrics.scores(answer.probabilities);
       metrics.batch(answer.rows);
       metrics.rows(answer.scored, answer.rejected);
       return c.body(answer.body, 200, { "content-type": "application/json" });

@@ -1,6 +1,7 @@
 // The prediction API's Prometheus metrics (prom-client), registered on an injected Registry so
 // tests and several apps in one process never share counters.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { BulkHistogram } from "./bulk_histogram.ts";
 import type { HolderEvent } from "./model_holder.ts";
 
 export type ReloadOutcome = "loaded" | "unchanged" | "empty" | "failed";
@@ -11,7 +12,7 @@ export class ServeMetrics {
   readonly #batchRows: Histogram;
   readonly #scoredRows: Counter.Internal;
   readonly #rejectedRows: Counter.Internal;
-  readonly #scores: Histogram;
+  readonly #scores: BulkHistogram;
   readonly #reloads: Counter<"outcome">;
   readonly #loadSeconds: Histogram;
   // Label lookups hash their label objects; routes and statuses are few, so keep the children.
@@ -51,7 +52,7 @@ export class ServeMetrics {
     });
     this.#scoredRows = rows.labels({ outcome: "scored" });
     this.#rejectedRows = rows.labels({ outcome: "rejected" });
-    this.#scores = new Histogram({
+    this.#scores = new BulkHistogram({
       name: "sluice_serve_fraud_probability",
       help: "Fraud probabilities returned.",
       buckets: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
@@ -109,6 +110,11 @@ export class ServeMetrics {
 
   score(probability: number): void {
     this.#scores.observe(probability);
+  }
+
+  /** A batch's probabilities, `probabilities[0..count)`. */
+  scores(probabilities: Float64Array, count: number = probabilities.length): void {
+    this.#scores.observeAll(probabilities, count);
   }
 
   /** Counts a holder's load attempts. */
