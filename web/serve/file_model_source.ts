@@ -1,7 +1,9 @@
 // A ModelSource over two files: a TreeModel as JSON and its exported ONNX beside it (same name,
 // extension .onnx). The version is derived from both files' bytes, so rewriting either one is a
 // new version; a poll on a digest of their bytes signals the change (a size and mtime stamp
-// missed a rewrite of the same size within the file system's timestamp tick).
+// missed a rewrite of the same size within the file system's timestamp tick). The poll hashes a
+// file again only when its stat changed or its last change was too recent to rule out a rewrite
+// inside the same tick: hashing the 358 KB model every second took about 1 ms of the event loop.
 import { createHash } from "node:crypto";
 import type { ModelSnapshot, ModelSource } from "./model_source.ts";
 import { ModelLoadError } from "./serving_model.ts";
@@ -10,6 +12,22 @@ import { parseTreeModel } from "./tree_model_json.ts";
 export interface FileModelSourceOptions {
   /** Poll period of watch(), in milliseconds. */
   readonly pollMs?: number;
+  /** Wall-clock milliseconds, the clock of the files' timestamps (Date.now by default). */
+  readonly now?: () => number;
+}
+
+/**
+ * How long after a file's last change its stat alone proves it unchanged: any later write gets
+ * a later ctime, which a timestamp tick (a few ms) or clock steps far below this cannot hide.
+ */
+export const SETTLED_AFTER_MS = 2000;
+
+/** A file's last digest and the stat it was taken under. */
+interface KnownDigest {
+  readonly stat: string;
+  readonly digest: string;
+  /** The stat was already SETTLED_AFTER_MS old when the digest was taken. */
+  readonly settled: boolean;
 }
 
 export class FileModelSource implements ModelSource {
@@ -17,6 +35,9 @@ export class FileModelSource implements ModelSource {
   readonly onnxPath: string;
   readonly #pollMs: number;
   readonly #watchers = new Set<() => void>();
+  readonly #now: () => number;
+  readonly #known = new Map<string, KnownDigest>();
+  #digests = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** A digest of both files' bytes as of the last current(). */
   #readStamp: string | undefined;
@@ -25,6 +46,12 @@ export class FileModelSource implements ModelSource {
     this.modelPath = modelPath;
     this.onnxPath = onnxPathOf(modelPath);
     this.#pollMs = options.pollMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Files hashed so far by polls and reads (a settled, unchanged file is not). */
+  get digests(): number {
+    return this.#digests;
   }
 
   async current(): Promise<ModelSnapshot | undefined> {
@@ -71,7 +98,28 @@ export class FileModelSource implements ModelSource {
   }
 
   async #stamp(): Promise<string> {
-    return `${await contentStamp(this.modelPath)}|${await contentStamp(this.onnxPath)}`;
+    return `${await this.#contentStamp(this.modelPath)}|${await this.#contentStamp(
+      this.onnxPath,
+    )}`;
+  }
+
+  /** The digest of a file's bytes, or "missing"; the last one when its stat proves it current. */
+  async #contentStamp(path: string): Promise<string> {
+    // Taken before the stat: any write after the stat has a ctime after this instant.
+    const began = this.#now();
+    const stat = await statOrUndefined(path);
+    if (stat === undefined) return "missing";
+    const key =
+      `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtime?.getTime()}:${stat.ctime?.getTime()}`;
+    const known = this.#known.get(path);
+    if (known !== undefined && known.stat === key && known.settled) return known.digest;
+    const bytes = await readOrUndefined(path);
+    if (bytes === undefined) return "missing";
+    this.#digests++;
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    const changed = Math.max(stat.mtime?.getTime() ?? Infinity, stat.ctime?.getTime() ?? Infinity);
+    this.#known.set(path, { stat: key, digest, settled: began - changed > SETTLED_AFTER_MS });
+    return digest;
   }
 }
 
@@ -99,8 +147,11 @@ async function readOrUndefined(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-async function contentStamp(path: string): Promise<string> {
-  const bytes = await readOrUndefined(path);
-  if (bytes === undefined) return "missing";
-  return createHash("sha256").update(bytes).digest("hex");
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { exportOnnx } from "../../../models/onnx_export.ts";
-import { FileModelSource, onnxPathOf } from "../../../web/serve/file_model_source.ts";
+import {
+  FileModelSource,
+  onnxPathOf,
+  SETTLED_AFTER_MS,
+} from "../../../web/serve/file_model_source.ts";
 import { fixtureModel, shiftedModel } from "./_fixture_model.ts";
 
 async function withDir(use: (dir: string) => Promise<void>): Promise<void> {
@@ -96,5 +100,34 @@ Deno.test("poll() sees a rewrite of the same size within one timestamp tick", as
     await Deno.writeFile(onnxPathOf(path), rewritten);
     await Deno.utime(onnxPathOf(path), mtime!, mtime!);
     assert.equal(await source.poll(), true);
+  });
+});
+
+Deno.test("poll() hashes a file again only when its stat changed or its last change is recent", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "champion.json");
+    await writeModel(path);
+    let now = Date.now();
+    const source = new FileModelSource(path, { now: () => now });
+    await source.current();
+    assert.equal(source.digests, 2);
+    assert.equal(await source.poll(), false);
+    assert.equal(source.digests, 4, "just written: a same-tick rewrite is possible, so hash");
+    now += SETTLED_AFTER_MS + 1000;
+    assert.equal(await source.poll(), false);
+    assert.equal(await source.poll(), false);
+    assert.equal(await source.poll(), false);
+    assert.equal(source.digests, 6, "settled: hashed once more, then the stat suffices");
+    // A rewrite of the same size with the old mtime put back, moved into place: a new inode.
+    // (In place, its ctime moves: this clock runs ahead of the files' so cannot show that.)
+    const onnx = await Deno.readFile(onnxPathOf(path));
+    const { mtime } = await Deno.stat(onnxPathOf(path));
+    const rewritten = onnx.slice();
+    rewritten[rewritten.length - 1] ^= 1;
+    await Deno.writeFile(`${onnxPathOf(path)}.new`, rewritten);
+    await Deno.utime(`${onnxPathOf(path)}.new`, mtime!, mtime!);
+    await Deno.rename(`${onnxPathOf(path)}.new`, onnxPathOf(path));
+    assert.equal(await source.poll(), true);
+    assert.equal(source.digests, 7, "only the rewritten file");
   });
 });
