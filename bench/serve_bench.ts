@@ -27,6 +27,7 @@ import { FEATURE_NAMES } from "../models/features.ts";
 import { PredictRequestSchema } from "../web/serve/api_schemas.ts";
 import { batchResponseJson } from "../web/serve/batch_response.ts";
 import { colonsIn, colonsMatch } from "../web/serve/duplicate_keys.ts";
+import { decodeJsonText } from "../web/serve/json_body.ts";
 import { OnnxScorer } from "../web/serve/onnx_scorer.ts";
 import { RowReader } from "../web/serve/row_reader.ts";
 import { servingGraph } from "../web/serve/serving_graph.ts";
@@ -586,6 +587,7 @@ async function checkSameAnswers(files: Files, servers: ServerName[]): Promise<vo
  */
 async function batchBreakdown(model: TreeModel, files: Files): Promise<void> {
   const text = (await Deno.readTextFile(files.batches)).split("\n")[0];
+  const bytes = new TextEncoder().encode(text);
   const scorer = await OnnxScorer.create(model);
   const reader = new RowReader();
   const stages: Record<string, number[]> = {};
@@ -597,7 +599,8 @@ async function batchBreakdown(model: TreeModel, files: Files): Promise<void> {
   };
   // The stages of web/serve/batch_scoring.ts's answerBatch, one by one.
   for (let i = 0; i < 40; i++) {
-    const value = await timed("JSON.parse", () => JSON.parse(text));
+    const decoded = await timed("decode", () => decodeJsonText(bytes));
+    const value = await timed("JSON.parse", () => JSON.parse(decoded));
     const rows = value.rows as Record<string, unknown>[];
     const input = new Float32Array(rows.length * reader.width);
     const ids: (string | undefined)[] = [];
