@@ -17,7 +17,7 @@ import { isoDateFromEpochDay, parseIsoDate } from "../runtime/partitions/calenda
 import { daily } from "../runtime/partitions/daily_partitions.ts";
 import type { PartitionKey } from "../runtime/partitions/partition_key.ts";
 import { readStatuses, type StatusSummaries } from "../runtime/staleness/status_reader.ts";
-import { StatusResolver } from "../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../runtime/staleness/status_loading.ts";
 import { type DataVersion, hashParts, inputSignature } from "../runtime/definitions/version.ts";
 import { FsLake } from "../resources/lake/fs_lake.ts";
 import { openMetadataStore } from "../resources/postgres/open_metadata_store.ts";
@@ -155,11 +155,11 @@ async function timeAllStatuses(
  * Cold, as a new `deno task assets` process reads them: a store opened anew and the graph built,
  * then every status through readStatuses() from the statuses the read before persisted (the
  * first read, without any, computes and stores them). Cold for a full resolver: the same with
- * StatusResolver.load(), as materialize's plan reads them (a process's first load() starts from
+ * loadStatusResolver(), as materialize's plan reads them (a process's first load() starts from
  * the persisted statuses too, and reads every state packed). Warm: the same store and graph
- * asked again through StatusResolver.load(), as the UI and the daemon do. Then warm after one
+ * asked again through loadStatusResolver(), as the UI and the daemon do. Then warm after one
  * partition of the first asset moved, a new process's read after that commit, and after a
- * second commit a new process's first StatusResolver.load().
+ * second commit a new process's first loadStatusResolver().
  */
 async function benchStatuses(adminUrl: string, label: string, assets: AnyAsset[], db: string) {
   const { url, drop } = await freshDatabase(adminUrl, db);
@@ -191,11 +191,11 @@ async function benchStatuses(adminUrl: string, label: string, assets: AnyAsset[]
     const run = await coldRun(persisted);
     cold.push(run.total);
     coldLoads.push(run.load);
-    coldFull.push((await coldRun((store, g) => StatusResolver.load(g, store, NOW))).total);
+    coldFull.push((await coldRun((store, g) => loadStatusResolver(g, store, NOW))).total);
   }
   const store = await openMetadataStore({ databaseUrl: url });
   const graph = AssetGraph.build(assets);
-  const loadWarm = (g: AssetGraph) => StatusResolver.load(g, store, NOW);
+  const loadWarm = (g: AssetGraph) => loadStatusResolver(g, store, NOW);
   check((await timeAllStatuses(() => graph, loadWarm)).fresh);
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -210,7 +210,7 @@ async function benchStatuses(adminUrl: string, label: string, assets: AnyAsset[]
   await timeAfterOneCommit(graph, store, assets[0].key, "bench-change-2");
   await store.close();
   const fullChanged = await coldRun(
-    (store, g) => StatusResolver.load(g, store, NOW),
+    (store, g) => loadStatusResolver(g, store, NOW),
     seeded - changed.stale,
   );
   await drop();
@@ -224,7 +224,7 @@ async function benchStatuses(adminUrl: string, label: string, assets: AnyAsset[]
       `  cold, the first read (no persisted statuses; computes and stores them): ${
         first.total.toFixed(0)
       } ms\n` +
-      `  cold, full resolver (StatusResolver.load(), as materialize plans): median ${
+      `  cold, full resolver (loadStatusResolver(), as materialize plans): median ${
         median(coldFull).toFixed(0)
       } ms (runs: ${fixed(coldFull, 0)})\n` +
       `  warm: median ${median(warm).toFixed(1)} ms (runs: ${fixed(warm, 1)})\n` +
@@ -285,7 +285,7 @@ async function timeAfterOneCommit(
     committedAt: NOW,
   });
   const started = performance.now();
-  const resolver = await StatusResolver.load(graph, store, NOW);
+  const resolver = await loadStatusResolver(graph, store, NOW);
   let stale = 0;
   for (const asset of graph.order) stale += resolver.asset(asset).counts.stale;
   return { ms: performance.now() - started, stale };

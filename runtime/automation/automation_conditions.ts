@@ -4,7 +4,7 @@
 // each target was requested for, in one transaction.
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AutomationCondition } from "../definitions/automation_condition.ts";
-import { StatusResolver } from "../staleness/status_resolver.ts";
+import { loadStatusResolver } from "../staleness/status_loading.ts";
 import type { NewRunRequest, RequestedTarget } from "../store/metadata_store.ts";
 import { evaluateConditions } from "./condition_evaluation.ts";
 import { requestCoverage } from "./request_coverage.ts";
@@ -30,7 +30,7 @@ export function evaluateAutomationConditions(
 ): Promise<EvaluationReport> {
   return evaluateClaimed(env, AUTOMATION_SENSOR, intervalMs, now, async (claim) => {
     const [statuses, requested, inFlight] = await Promise.all([
-      StatusResolver.load(env.graph, env.store, now),
+      loadStatusResolver(env.graph, env.store, now),
       env.store.automation.requestedTargets(),
       env.store.queue.list({ statuses: ["queued", "running"], limit: 1000 }),
     ]);

@@ -6,6 +6,7 @@ import type { AssetGraph } from "../graph/asset_graph.ts";
 import type { Logger } from "../logger.ts";
 import type { Resources } from "../definitions/resources.ts";
 import { StatusResolver } from "../staleness/status_resolver.ts";
+import { loadStatusResolver } from "../staleness/status_loading.ts";
 import type {
   DaemonId,
   MetadataStore,
@@ -97,7 +98,7 @@ export function evaluateSensor(
         resources: env.resources,
         log: env.log.child({ sensor: sensor.name }),
         signal,
-        statuses: () => statuses ??= StatusResolver.load(env.graph, env.store, now),
+        statuses: () => statuses ??= loadStatusResolver(env.graph, env.store, now),
       });
       const requests = (result.runRequests ?? []).map((r) => sensorRequestOf(sensor.name, r, now));
       return {

@@ -16,7 +16,7 @@ import { buildPlan, type Plan } from "./plan.ts";
 import { NO_RESOURCES, type Resources } from "../definitions/resources.ts";
 import { resolveSelection } from "../graph/selection.ts";
 import type { ExecutorHooks } from "./step/step_environment.ts";
-import { StatusResolver } from "../staleness/status_resolver.ts";
+import { loadStatusResolver } from "../staleness/status_loading.ts";
 import type { MetadataStore, RunId } from "../store/metadata_store.ts";
 
 export interface MaterializeRequest {
@@ -72,7 +72,7 @@ export async function materialize(request: MaterializeRequest): Promise<Material
     });
   }
   await observeSources(graph, graph.withAncestors(selected), store, resources, request.log, now);
-  const statuses = await StatusResolver.load(graph, store, now);
+  const statuses = await loadStatusResolver(graph, store, now);
   const plan = buildPlan({
     graph,
     statuses,

@@ -2,10 +2,10 @@
 // such read persisted (status_snapshot.ts), the changes written since their mark and the live
 // leases. It computes again only the partitions a change or a lease reaches (a changed partition,
 // those directly downstream of it, and further only while one starts or stops waiting, as
-// StatusResolver.load() carries statuses over), every partition of an asset whose fingerprint
+// loadStatusResolver() carries statuses over), every partition of an asset whose fingerprint
 // changed or that has a freshness policy, reading the states of those assets and their upstreams
 // only; and stores the set again when it computed any. A long-lived process (the UI, the daemon,
-// materialize's plan) uses StatusResolver.load(), which keeps every state in memory and whose
+// materialize's plan) uses loadStatusResolver(), which keeps every state in memory and whose
 // first read starts from the persisted statuses the same way (statusesFrom()).
 import type { AssetKey } from "../definitions/asset_key.ts";
 import type { AssetGraph } from "../graph/asset_graph.ts";

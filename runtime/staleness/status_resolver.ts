@@ -12,9 +12,7 @@ import { type MissingUpstream, upstreamWithoutData } from "./waiting.ts";
 import type { Lease, MetadataStore, PartitionState, StateIndex } from "../store/metadata_store.ts";
 import { inputField, type InputSignature, signaturePart } from "../definitions/version.ts";
 import { LayeredMap } from "./layered_map.ts";
-import { StateMirror } from "./state_mirror.ts";
 import { StatusMemo } from "./status_memo.ts";
-import { statusesFrom } from "./status_reader.ts";
 import {
   changesBetween,
   downstreamOf,
@@ -37,9 +35,6 @@ export interface AssetStatusSummary {
    */
   readonly status: Status;
 }
-
-/** The last resolver per store and graph, which the next load() starts from. */
-const LAST = new WeakMap<MetadataStore, WeakMap<AssetGraph, StatusResolver>>();
 
 export class StatusResolver {
   readonly #memo = new Map<AssetKey, StatusMemo>();
@@ -109,37 +104,17 @@ export class StatusResolver {
   }
 
   /**
-   * Statuses as the store holds them now. The states come from the process's mirror of the
-   * store (state_mirror.ts), which reads only what changed since its last read, and the
-   * statuses of the last load() for the same store and graph that no change can reach are
-   * reused; everything else is computed on demand. The process's first load() reads the
-   * persisted statuses with every state (each asset's unpacked when first asked for) and
-   * computes only what changed since they were stored, as a new `assets` process does
-   * (status_reader.ts), storing them again when it computed any.
+   * Statuses over `states` and `leases` at `now`, reusing those of `previous` (the last read of
+   * the same store and graph) that no change since it can reach (see status_loading.ts).
    */
-  static async load(graph: AssetGraph, store: MetadataStore, now: Date): Promise<StatusResolver> {
-    let last = LAST.get(store);
-    if (!last) LAST.set(store, last = new WeakMap());
-    const seeded = StateMirror.of(store).seed(() => store.snapshots.readWithStates());
-    if (seeded) {
-      const [first, leases] = await Promise.all([seeded, store.leases.listLeases()]);
-      const resolver = await statusesFrom(graph, store, now, { ...first, leases });
-      last.set(graph, resolver);
-      return resolver;
-    }
-    const [states, leases] = await Promise.all([
-      StateMirror.of(store).read(),
-      store.leases.listLeases(),
-    ]);
-    const resolver = new StatusResolver(
-      graph,
-      states,
-      liveLeases(leases, now),
-      now,
-      last.get(graph),
-    );
-    last.set(graph, resolver);
-    return resolver;
+  static after(
+    previous: StatusResolver | undefined,
+    graph: AssetGraph,
+    states: StateIndex,
+    leases: readonly Lease[],
+    now: Date,
+  ): StatusResolver {
+    return new StatusResolver(graph, states, liveLeases(leases, now), now, previous);
   }
 
   /** Statuses from a full read of the store, sharing nothing with other reads. */
@@ -159,7 +134,7 @@ export class StatusResolver {
    * Statuses over `states`, which need hold only the assets computed here and their direct
    * upstreams: every partition of the assets in `whole`, the `marked` partitions of the others,
    * and for the rest the `previous` statuses (persisted ones, status_reader.ts) as they are.
-   * Shares nothing with load()'s reads.
+   * Shares nothing with loadStatusResolver()'s reads.
    */
   static withKnown(
     graph: AssetGraph,

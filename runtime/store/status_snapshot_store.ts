@@ -40,7 +40,7 @@ export interface StatusSnapshotStore {
   read(): Promise<StatusSnapshotSet | undefined>;
   /**
    * The stored set with every partition state and what was written since its mark, in one
-   * statement (so all at one mark): a long-lived reader's first read (StatusResolver.load()).
+   * statement (so all at one mark): a long-lived reader's first read (loadStatusResolver()).
    */
   readWithStates(): Promise<SnapshotWithStates>;
   /**

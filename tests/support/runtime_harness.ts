@@ -8,7 +8,7 @@ import {
   type MaterializeOutcome,
   type MaterializeRequest,
 } from "../../runtime/execution/materialize.ts";
-import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../runtime/staleness/status_loading.ts";
 import type { NewRun, RunId } from "../../runtime/store/metadata_store.ts";
 import type { SqlMetadataStore } from "../../runtime/store/sql/sql_metadata_store.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
@@ -61,7 +61,7 @@ export async function openHarness(
         ...request,
       }),
     async status(key, partition = "") {
-      const resolver = await StatusResolver.load(graph, store, clock.now());
+      const resolver = await loadStatusResolver(graph, store, clock.now());
       return resolver.partition(key as AssetKey, partition as PartitionKey);
     },
     async close() {

@@ -36,7 +36,7 @@ export class StatusSnapshot {
 
 export interface StatusCacheOptions {
   readonly graph: AssetGraph;
-  /** Reads the store once (StatusResolver.load). */
+  /** Reads the store once (loadStatusResolver). */
   readonly load: (now: Date) => Promise<StatusResolver>;
   readonly clock: UiClock;
   /** How old a snapshot may be before a request starts reading it again, in ms. */

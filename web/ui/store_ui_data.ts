@@ -11,7 +11,7 @@ import type { AssetGraph } from "../../runtime/graph/asset_graph.ts";
 import type { PartitionKey } from "../../runtime/partitions/partition_key.ts";
 import { describeCauseAt } from "../../runtime/staleness/status.ts";
 import { statusRuns } from "../../runtime/staleness/status_runs.ts";
-import { StatusResolver } from "../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../runtime/staleness/status_loading.ts";
 import {
   type AssetDocument,
   assetDocument,
@@ -112,7 +112,7 @@ export class StoreUiData implements UiData {
     this.#columns = options.columns;
     this.statuses = new StatusCache({
       graph: options.graph,
-      load: (now) => StatusResolver.load(options.graph, options.store, now),
+      load: (now) => loadStatusResolver(options.graph, options.store, now),
       clock: options.clock,
       maxAgeMs: options.statusMaxAgeMs ?? 1000,
     });

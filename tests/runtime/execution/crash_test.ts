@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AssetGraph } from "../../../runtime/graph/asset_graph.ts";
 import { defineAsset } from "../../../runtime/definitions/asset.ts";
-import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../../runtime/staleness/status_loading.ts";
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import { loadPointer } from "../../../runtime/store/partition_store.ts";
@@ -92,7 +92,7 @@ async function killBetweenWriteAndCommit(target: StoreTarget): Promise<void> {
       ]);
       // Once the dead run's lease has expired, the status says what happened to it.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      const status = (await StatusResolver.load(graph, store, new Date())).partition(KEY, ALL);
+      const status = (await loadStatusResolver(graph, store, new Date())).partition(KEY, ALL);
       assert.equal(status.status, "failed");
       assert.match(status.causes.map((c) => c.kind).join(), /abandoned/);
     } finally {

@@ -27,6 +27,7 @@ import { aliased, latestPartition, windowDays } from "../../../runtime/partition
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { readStatuses, type StatusSummaries } from "../../../runtime/staleness/status_reader.ts";
 import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../../runtime/staleness/status_loading.ts";
 import type {
   MaterializationId,
   MetadataStore,
@@ -285,7 +286,7 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
     const [, operation] = operationsByWeight.find(([weight]) => (roll -= weight) < 0)!;
     history.push(await operation());
     const what = `seed ${seed}, after operation ${i}: ${history.slice(-4).join("; ")}`;
-    const cached = await StatusResolver.load(graph, store, now);
+    const cached = await loadStatusResolver(graph, store, now);
     const truth = await StatusResolver.loadUncached(graph, store, now);
     assert.deepStrictEqual(plainStates(cached.states), truth.states, `states differ (${what})`);
     // Ask for every status, some, or none, so later reads start from partial memos.
@@ -301,7 +302,7 @@ async function randomHistory(store: MetadataStore, seed: number, operations: num
     // over its previous load().
     const begun = random() < 0.3;
     if (begun) other = process();
-    const second = await StatusResolver.load(graph, other, now);
+    const second = await loadStatusResolver(graph, other, now);
     const how = `${begun ? "first load of a new process" : "other process"}, ${what}`;
     // First a few partitions one by one (packed states answer them without unpacking).
     for (const key of graph.order.filter(() => random() < 0.3)) {

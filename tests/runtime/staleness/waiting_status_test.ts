@@ -15,7 +15,7 @@ import { aliased, allPartitions, windowDays } from "../../../runtime/partitions/
 import type { PartitionKey } from "../../../runtime/partitions/partition_key.ts";
 import { describeCounts } from "../../../runtime/staleness/rollup.ts";
 import { describeStatus, describeStatusAt } from "../../../runtime/staleness/status.ts";
-import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../../runtime/staleness/status_loading.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { type Harness, openHarness } from "../../support/runtime_harness.ts";
 
@@ -67,7 +67,7 @@ const day = (d: string) => d as PartitionKey;
 Deno.test("a partition whose upstream has no data is waiting with the source it waits for", async () => {
   await withPipeline(async (h) => {
     await h.run();
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     const bronze = resolver.partition(key("bronze.events"), day("2026-03-04"));
     assert.equal(bronze.status, "waiting");
     assert.equal(describeStatus(bronze), "no data in landing.events for 2026-03-04");
@@ -87,7 +87,7 @@ Deno.test("a partition whose upstream has no data is waiting with the source it 
 Deno.test("a rolling window waits for its own day even when earlier days have data", async () => {
   await withPipeline(async (h) => {
     await h.run();
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     // 03-03 reads 03-01..03-03: 03-02 has data, but its own day 03-03 has not landed.
     const rolling = resolver.partition(key("gold.rolling"), day("2026-03-03"));
     assert.equal(rolling.status, "waiting");
@@ -102,7 +102,7 @@ Deno.test("a rolling window waits for its own day even when earlier days have da
 Deno.test("an asset whose runnable partitions are all fresh is fresh, with the waiting counted beside it", async () => {
   await withPipeline(async (h) => {
     await h.run();
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     for (const asset of ["bronze.events", "silver.events", "gold.rolling", "landing.events"]) {
       const summary = resolver.asset(key(asset));
       assert.equal(summary.status, "fresh", asset);
@@ -117,7 +117,7 @@ Deno.test("a day that lands makes every layer above it never, not waiting, until
     observed.set(day("2026-03-03"), "v2" as DataVersion);
     // A dry run observes the sources and changes nothing else.
     const plan = (await h.run({ dryRun: true })).plan;
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     for (const asset of ["bronze.events", "silver.events", "gold.rolling"]) {
       const status = resolver.partition(key(asset), day("2026-03-03"));
       assert.equal(status.status, "never", asset);
@@ -140,7 +140,7 @@ Deno.test("the plan waits for exactly the partitions the resolver calls waiting"
     await h.run();
     observed.set(day("2026-03-05"), "v3" as DataVersion);
     const plan = (await h.run({ dryRun: true })).plan;
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     const waitingIds: string[] = [];
     for (const asset of ["bronze.events", "silver.events", "gold.rolling"]) {
       for (const [partition, status] of resolver.asset(key(asset)).partitions) {
@@ -178,7 +178,7 @@ Deno.test("an asset reading an alias that points nowhere waits for the alias", a
     assert.ok(
       skipped.every((s) => s.status === "skipped" && s.reason.startsWith("waiting: alias")),
     );
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     const status = resolver.partition(scores.key, day("2026-03-02"));
     assert.equal(status.status, "waiting");
     assert.equal(describeStatus(status), "alias champion of demo.model points at nothing yet");
@@ -202,7 +202,7 @@ Deno.test("a reader of every day waits until any day has data, and says so", asy
   const h = await openHarness([events, bronze, summary], { clock: new FakeClock(NOW) });
   try {
     const outcome = await h.run();
-    const resolver = await StatusResolver.load(h.graph, h.store, h.clock.now());
+    const resolver = await loadStatusResolver(h.graph, h.store, h.clock.now());
     const status = resolver.partition(summary.key, "" as PartitionKey);
     assert.equal(
       describeStatus(status),

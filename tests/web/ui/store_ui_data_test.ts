@@ -4,7 +4,7 @@ import { defineSensor } from "../../../runtime/automation/sensor.ts";
 import type { AssetKey } from "../../../runtime/definitions/asset_key.ts";
 import type { DaemonId } from "../../../runtime/store/metadata_store.ts";
 import { StoreUiData } from "../../../web/ui/store_ui_data.ts";
-import { StatusResolver } from "../../../runtime/staleness/status_resolver.ts";
+import { loadStatusResolver } from "../../../runtime/staleness/status_loading.ts";
 import {
   assetDocument,
   checkLines,
@@ -47,7 +47,7 @@ storeTest("StoreUiData draws the graph with the CLI's statuses and reasons", asy
       ["demo.report", "ts", "gold", "fresh", ["demo.summary"]],
     ],
   );
-  const resolver = await StatusResolver.load(f.h.graph, f.h.store, NOW);
+  const resolver = await loadStatusResolver(f.h.graph, f.h.store, NOW);
   for (const node of assets) {
     assert.deepEqual(node.reasons, rankedReasons(resolver.asset(node.key as AssetKey)));
   }
@@ -197,7 +197,7 @@ storeTest("StoreUiData lists what a partition never materialized would read", as
 });
 
 storeTest("StoreUiData returns the CLI's assets --json documents", async (f) => {
-  const resolver = await StatusResolver.load(f.h.graph, f.h.store, NOW);
+  const resolver = await loadStatusResolver(f.h.graph, f.h.store, NOW);
   const summaryKey = "demo.summary" as AssetKey;
   const expected = assetDocument(
     f.h.graph.get(summaryKey),
