@@ -5,7 +5,8 @@
 // materialized in one run from a fresh store, beside Dagster's materialize() of the same chain
 // in the same run (a venv under ~/.cache/sluice-bench/dagster). Medians of runs.
 //
-// deno task bench [statuses] [noop] [chain]   (no argument: all); BENCH_RUNS, BENCH_CHAIN_RUNS
+// deno task bench [statuses] [wide] [noop] [chain]   (no argument: all; wide: (c) alone)
+// BENCH_RUNS, BENCH_CHAIN_RUNS
 import postgres from "postgres";
 import { type AnyAsset, defineAsset } from "../runtime/definitions/asset.ts";
 import type { AssetKey } from "../runtime/definitions/asset_key.ts";
@@ -490,6 +491,9 @@ try {
       syntheticGraph(1000, "2025-01-01", "2025-12-31"),
       "bench_graph",
     );
+  }
+  // `wide` alone runs (c) without (a)'s minutes, to measure the large asset's reads.
+  if (SECTIONS.has("statuses") || SECTIONS.has("wide")) {
     const hundredK = daily({
       start: "1750-01-01",
       end: isoDateFromEpochDay(parseIsoDate("1750-01-01")! + 99_999),
