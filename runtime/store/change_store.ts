@@ -24,6 +24,9 @@ export interface StateChanges {
 export interface ChangeStore {
   /** The states written since `since` (every state when undefined), in one query. */
   statesSince(since: ChangeMark | undefined): Promise<StateChanges>;
-  /** Every state of the assets `keys` (aliases included), as loadStates() has them. */
+  /**
+   * Every state of the assets `keys` (aliases included), as loadStates() has them; the maps may
+   * unpack lazily, so a caller that looks up a few partitions pays for those.
+   */
   statesOf(keys: readonly AssetKey[]): Promise<StateIndex>;
 }

@@ -9,6 +9,7 @@ import { aliasPartition, type PartitionKey } from "../../partitions/partition_ke
 import type { SqlClient } from "../../sql_client.ts";
 import type { ChangeMark, ChangeStore, StateChanges } from "../change_store.ts";
 import type { PartitionState, StateIndex } from "../partition_store.ts";
+import { LazyPackedStates } from "./lazy_packed_states.ts";
 import { PACKED_STATES, unpackStates } from "./packed_states.ts";
 
 export class SqlChangeStore implements ChangeStore {
@@ -18,10 +19,25 @@ export class SqlChangeStore implements ChangeStore {
     return readStates(this.sql, since);
   }
 
+  /**
+   * Kept packed (lazy_packed_states.ts): a status read after a commit asks these for a few
+   * partitions of each asset, and unpacking a 100,000-partition asset whole cost most of it.
+   */
   async statesOf(keys: readonly AssetKey[]): Promise<StateIndex> {
     if (keys.length === 0) return new Map();
     const rows = await this.sql.query<ChangeRow>(STATES_OF_SQL, [JSON.stringify(keys)]);
-    return indexOf(rows);
+    const index = new Map<AssetKey, LazyPackedStates>();
+    for (const row of rows) {
+      const key = row.asset_key as AssetKey;
+      if (row.alias === null) {
+        index.set(key, new LazyPackedStates({ asset_key: key, states: row.states! }));
+        continue;
+      }
+      let partitions = index.get(key);
+      if (!partitions) index.set(key, partitions = new LazyPackedStates(undefined));
+      partitions.add(aliasPartition(row.alias), aliasState(row));
+    }
+    return index;
   }
 }
 
@@ -49,17 +65,22 @@ function indexOf(rows: readonly ChangeRow[]): StateIndex {
     // An alias reads as the partition `@<alias>` of its asset, at the version it points at.
     let partitions = index.get(key);
     if (!partitions) index.set(key, partitions = new Map());
-    partitions.set(aliasPartition(row.alias), {
-      current: {
-        dataVersion: row.data_version as DataVersion,
-        codeVersion: row.code_version as CodeVersion,
-        inputSignature: undefined,
-        at: new Date(row.at!),
-      },
-      lastAttempt: undefined,
-    });
+    partitions.set(aliasPartition(row.alias), aliasState(row));
   }
   return index;
+}
+
+/** An alias row's state: the partition `@<alias>` at the version the alias points at. */
+function aliasState(row: ChangeRow): PartitionState {
+  return {
+    current: {
+      dataVersion: row.data_version as DataVersion,
+      codeVersion: row.code_version as CodeVersion,
+      inputSignature: undefined,
+      at: new Date(row.at!),
+    },
+    lastAttempt: undefined,
+  };
 }
 
 // The rows the mark's snapshot could not see: written by a transaction that had not begun
