@@ -7,23 +7,32 @@ import {
   type EmbeddedLock,
   type EmbeddedLockOptions,
 } from "./embedded_lock.ts";
+import { createPglite, type PgliteTemplate } from "./pglite_template.ts";
 
 export const IN_MEMORY = ":memory:";
 
 export interface PgliteClientOptions {
   readonly lock?: EmbeddedLockOptions;
+  /** What a new database starts from; the process's template by default. */
+  readonly template?: PgliteTemplate;
 }
 
-/** Opens `dataDir` (creating it when new), or an in-memory database for ":memory:". */
+/**
+ * Opens `dataDir` (creating it when new), or an in-memory database for ":memory:". A new one is
+ * loaded from a template of a fresh cluster rather than running initdb (see pglite_template.ts).
+ */
 export async function openPgliteClient(
   dataDir: string,
   options: PgliteClientOptions = {},
 ): Promise<SqlClient> {
-  if (dataDir === IN_MEMORY) return new PgliteClient(await PGlite.create(), undefined);
+  if (dataDir === IN_MEMORY) {
+    return new PgliteClient(await createPglite(undefined, options.template), undefined);
+  }
   const lock = await acquireEmbeddedLock(dataDir, options.lock);
   try {
     await Deno.mkdir(dataDir, { recursive: true });
-    return new PgliteClient(await PGlite.create(dataDir), lock);
+    // Under the lock, so no other process is making the same dir at once.
+    return new PgliteClient(await createPglite(dataDir, options.template), lock);
   } catch (error) {
     await lock.release();
     throw error;
