@@ -1,7 +1,7 @@
 // A freshly initialised PGlite cluster kept as a tarball, so a new database loads it (~0.4 s)
 // instead of running initdb in WebAssembly (2-4 s): made once a process, cached in the user's cache.
 import { PGlite } from "@electric-sql/pglite";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import denoConfig from "../../deno.json" with { type: "json" };
 
 /** Names the cache file: a template is only valid for the PGlite build that made it. */
@@ -118,7 +118,7 @@ export function defaultTemplateCacheFile(): string | undefined {
 
 /** A reader sees the old file or the whole new one, never a part: write aside, then rename. */
 async function writeAtomically(file: string, blob: Blob): Promise<void> {
-  const dir = join(file, "..");
+  const dir = dirname(file);
   await Deno.mkdir(dir, { recursive: true });
   const temp = `${file}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
   try {
