@@ -16,6 +16,26 @@ const FIELD_COUNT = 9;
 const SEPARATORS = /[\x15\x1e\x1f]/;
 
 /**
+ * The state an alias reads as: the partition `@<alias>` of its asset, at the version the alias
+ * points at, with no input signature and no attempt of its own.
+ */
+export function aliasState(
+  dataVersion: string,
+  codeVersion: string,
+  at: number,
+): PartitionState {
+  return {
+    current: {
+      dataVersion: dataVersion as DataVersion,
+      codeVersion: codeVersion as CodeVersion,
+      inputSignature: undefined,
+      at: new Date(at),
+    },
+    lastAttempt: undefined,
+  };
+}
+
+/**
  * The aggregate of one asset's partitions into one string. Only what statuses need: where a
  * pointer's files are (location, materialization id, rows) is read per step by loadPointers(),
  * which made this query 4x cheaper on 365,000 partitions.

@@ -4,13 +4,12 @@
 // a transaction still open then, or begun after. Exact, whatever ran in between, and unlike a
 // sequence drawn at write time, never ahead of a transaction that commits later.
 import type { AssetKey } from "../../definitions/asset_key.ts";
-import type { CodeVersion, DataVersion } from "../../definitions/version.ts";
 import { aliasPartition, type PartitionKey } from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type { ChangeMark, ChangeStore, StateChanges } from "../change_store.ts";
 import type { PartitionState, StateIndex } from "../partition_store.ts";
 import { LazyPackedStates } from "./lazy_packed_states.ts";
-import { PACKED_STATES, unpackStates } from "./packed_states.ts";
+import { aliasState, PACKED_STATES, unpackStates } from "./packed_states.ts";
 
 export class SqlChangeStore implements ChangeStore {
   constructor(private readonly sql: SqlClient) {}
@@ -35,7 +34,10 @@ export class SqlChangeStore implements ChangeStore {
       }
       let partitions = index.get(key);
       if (!partitions) index.set(key, partitions = new LazyPackedStates(undefined));
-      partitions.add(aliasPartition(row.alias), aliasState(row));
+      partitions.add(
+        aliasPartition(row.alias),
+        aliasState(row.data_version!, row.code_version!, row.at!),
+      );
     }
     return index;
   }
@@ -65,22 +67,12 @@ function indexOf(rows: readonly ChangeRow[]): StateIndex {
     // An alias reads as the partition `@<alias>` of its asset, at the version it points at.
     let partitions = index.get(key);
     if (!partitions) index.set(key, partitions = new Map());
-    partitions.set(aliasPartition(row.alias), aliasState(row));
+    partitions.set(
+      aliasPartition(row.alias),
+      aliasState(row.data_version!, row.code_version!, row.at!),
+    );
   }
   return index;
-}
-
-/** An alias row's state: the partition `@<alias>` at the version the alias points at. */
-function aliasState(row: ChangeRow): PartitionState {
-  return {
-    current: {
-      dataVersion: row.data_version as DataVersion,
-      codeVersion: row.code_version as CodeVersion,
-      inputSignature: undefined,
-      at: new Date(row.at!),
-    },
-    lastAttempt: undefined,
-  };
 }
 
 // The rows the mark's snapshot could not see: written by a transaction that had not begun

@@ -3,7 +3,6 @@
 // the one its reader saw, so two readers never mix their sets. The read with states takes the
 // change feed's columns (change_xid, migration 0008) and loadStates()'s packing.
 import type { AssetKey } from "../../definitions/asset_key.ts";
-import type { CodeVersion, DataVersion } from "../../definitions/version.ts";
 import { aliasPartition, type PartitionKey } from "../../partitions/partition_key.ts";
 import type { SqlClient } from "../../sql_client.ts";
 import type { ChangeMark } from "../change_store.ts";
@@ -13,7 +12,7 @@ import type {
   StatusSnapshotStore,
 } from "../status_snapshot_store.ts";
 import { LazyPackedStates } from "./lazy_packed_states.ts";
-import { PACKED_STATES } from "./packed_states.ts";
+import { aliasState, PACKED_STATES } from "./packed_states.ts";
 
 export class SqlStatusSnapshotStore implements StatusSnapshotStore {
   constructor(private readonly sql: SqlClient) {}
@@ -65,15 +64,7 @@ export class SqlStatusSnapshotStore implements StatusSnapshotStore {
         let partitions = states.get(key);
         if (!partitions) states.set(key, partitions = new LazyPackedStates(undefined));
         const partition = aliasPartition(row.a!);
-        partitions.add(partition, {
-          current: {
-            dataVersion: row.b as DataVersion,
-            codeVersion: row.c as CodeVersion,
-            inputSignature: undefined,
-            at: new Date(row.d!),
-          },
-          lastAttempt: undefined,
-        });
+        partitions.add(partition, aliasState(row.b!, row.c!, row.d!));
         if (row.changed) changedOf(key).push(partition);
       }
     }
