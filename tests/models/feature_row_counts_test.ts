@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
-import { FEATURE_NAMES } from "../../models/features.ts";
 import { countFeatureRows } from "../../models/feature_row_counts.ts";
 import { readFeatureRows } from "../../models/feature_rows.ts";
-
-/** A silver-shaped file of `ids` on `day`; odd ids are fraud. */
-async function writeDay(
-  db: Awaited<ReturnType<typeof openDuckDb>>,
-  dir: string,
-  day: string,
-  ids: readonly number[],
-): Promise<string> {
-  const file = `${dir}/${day}.parquet`;
-  await db.copyToParquet(
-    `SELECT DATE '${day}' AS event_date, 'ord_' || i AS order_id,
-            ${FEATURE_NAMES.map((name) => `i AS ${name}`).join(", ")}, i % 2 = 1 AS is_fraud
-     FROM (SELECT unnest([${ids.join(", ")}]) AS i)`,
-    file,
-  );
-  return file;
-}
+import { writeSilverDay as writeDay } from "./_silver_days.ts";
 
 Deno.test("countFeatureRows() counts the rows, fraud rows and days readFeatureRows would read", async () => {
   const dir = await Deno.makeTempDir();

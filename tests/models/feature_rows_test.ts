@@ -1,28 +1,18 @@
 import assert from "node:assert/strict";
-import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
+import { type DuckDb, openDuckDb } from "../../resources/duckdb/duckdb.ts";
 import { FEATURE_NAMES } from "../../models/features.ts";
 import { parquetList, readFeatureRows } from "../../models/feature_rows.ts";
+import { writeSilverDay } from "./_silver_days.ts";
 
-/** A silver-shaped file: the day, the order id, the label and each feature = row + column/100. */
-async function writeDay(
-  db: Awaited<ReturnType<typeof openDuckDb>>,
-  dir: string,
-  day: string,
-  ids: readonly number[],
-): Promise<string> {
-  const file = `${dir}/${day}.parquet`;
-  const features = FEATURE_NAMES.map((name, f) =>
-    f === 15
-      ? `CASE WHEN i = 2 THEN NULL ELSE i + ${f / 100} END AS ${name}`
-      : `i + ${f / 100} AS ${name}`
-  );
-  await db.copyToParquet(
-    `SELECT DATE '${day}' AS event_date, 'ord_' || i AS order_id, ${features.join(", ")},
-            i % 2 = 1 AS is_fraud
-     FROM (SELECT unnest([${ids.join(", ")}]) AS i) ORDER BY i DESC`,
-    file,
-  );
-  return file;
+/** A silver-shaped day whose feature f is id + f/100, feature 15 null for id 2, ids descending. */
+function writeDay(db: DuckDb, dir: string, day: string, ids: readonly number[]): Promise<string> {
+  return writeSilverDay(db, dir, day, ids, {
+    feature: (name, f) =>
+      f === 15
+        ? `CASE WHEN i = 2 THEN NULL ELSE i + ${f / 100} END AS ${name}`
+        : `i + ${f / 100} AS ${name}`,
+    orderBy: "ORDER BY i DESC",
+  });
 }
 
 Deno.test("readFeatureRows() reads features in contract order, by day and order id, null as NaN", async () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { openDuckDb } from "../../resources/duckdb/duckdb.ts";
-import { FEATURE_NAMES } from "../../models/features.ts";
 import { parquetList, readFeatureRows } from "../../models/feature_rows.ts";
 import { readLabelledScores } from "../../models/labelled_scores.ts";
+import { writeSilverDay } from "./_silver_days.ts";
 
 Deno.test("readLabelledScores() gives the labels and scores readFeatureRows gives, in its order", async () => {
   const dir = await Deno.makeTempDir();
@@ -10,14 +10,7 @@ Deno.test("readLabelledScores() gives the labels and scores readFeatureRows give
   try {
     const files = [];
     for (const [day, ids] of [["2026-03-02", [9, 4]], ["2026-03-01", [3, 1, 2]]] as const) {
-      const file = `${dir}/${day}.parquet`;
-      await db.copyToParquet(
-        `SELECT DATE '${day}' AS event_date, 'ord_' || i AS order_id,
-                ${FEATURE_NAMES.map((name) => `i AS ${name}`).join(", ")}, i % 2 = 1 AS is_fraud
-         FROM (SELECT unnest([${ids.join(", ")}]) AS i)`,
-        file,
-      );
-      files.push(file);
+      files.push(await writeSilverDay(db, dir, day, ids));
     }
     const alerts = `${dir}/alerts.parquet`;
     await db.copyToParquet(

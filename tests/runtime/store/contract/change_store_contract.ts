@@ -23,6 +23,7 @@ import {
   ORDERS,
   SOURCE,
   type StoreTest,
+  writeStatesWithAlias,
 } from "./store_contract_harness.ts";
 
 /** `asset@partition` of every state in `states`, sorted. */
@@ -182,18 +183,7 @@ export function changeStoreContract(test: StoreTest): void {
   });
 
   test("statesOf() returns every state of the assets asked for, aliases included", async (store) => {
-    await store.runs.startRun(newRun("run-1"));
-    await materialize(store, newMaterialization("m-1", "run-1"));
-    await materialize(store, newMaterialization("m-2", "run-1", { partition: DAY2 }));
-    await materialize(store, newMaterialization("m-3", "run-1", { assetKey: ORDERS }));
-    await store.aliases.move({
-      assetKey: ENRICHED,
-      alias: "champion",
-      to: "m-1" as MaterializationId,
-      reason: "test",
-      movedBy: "test",
-      at: at(HOUR),
-    });
+    await writeStatesWithAlias(store);
     const all = await store.partitions.loadStates();
     // Compared as plain maps: a store may hand back maps that unpack lazily.
     const plain = (index: StateIndex) =>

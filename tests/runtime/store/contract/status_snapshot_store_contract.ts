@@ -21,6 +21,7 @@ import {
   newRun,
   ORDERS,
   type StoreTest,
+  writeStatesWithAlias,
 } from "./store_contract_harness.ts";
 
 const A = "gold.a" as AssetKey;
@@ -73,18 +74,7 @@ export function statusSnapshotStoreContract(test: StoreTest): void {
   });
 
   test("readWithStates() returns every state as loadStates() does, each partition looked up or iterated", async (store) => {
-    await store.runs.startRun(newRun("run-1"));
-    await materialize(store, newMaterialization("m-1", "run-1"));
-    await materialize(store, newMaterialization("m-2", "run-1", { partition: DAY2 }));
-    await materialize(store, newMaterialization("m-3", "run-1", { assetKey: ORDERS }));
-    await store.aliases.move({
-      assetKey: ENRICHED,
-      alias: "champion",
-      to: "m-1" as MaterializationId,
-      reason: "test",
-      movedBy: "test",
-      at: at(HOUR),
-    });
+    await writeStatesWithAlias(store);
     const expected = await store.partitions.loadStates();
     const first = await store.snapshots.readWithStates();
     assert.equal(first.stored, undefined);

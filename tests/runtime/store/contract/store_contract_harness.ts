@@ -81,6 +81,25 @@ export async function materialize(store: MetadataStore, m: NewMaterialization): 
   await store.partitions.commitMaterialization(m);
 }
 
+/**
+ * The states the read contracts compare with loadStates(): run-1's materializations m-1 and m-2
+ * (ENRICHED on DAY1 and DAY2) and m-3 (ORDERS), and ENRICHED's alias `champion` on m-1.
+ */
+export async function writeStatesWithAlias(store: MetadataStore): Promise<void> {
+  await store.runs.startRun(newRun("run-1"));
+  await materialize(store, newMaterialization("m-1", "run-1"));
+  await materialize(store, newMaterialization("m-2", "run-1", { partition: DAY2 }));
+  await materialize(store, newMaterialization("m-3", "run-1", { assetKey: ORDERS }));
+  await store.aliases.move({
+    assetKey: ENRICHED,
+    alias: "champion",
+    to: "m-1" as MaterializationId,
+    reason: "test",
+    movedBy: "test",
+    at: at(HOUR),
+  });
+}
+
 /** The store, whose close() also runs `cleanup` (dropping a test database, a temp dir). */
 export function closingAlso(store: MetadataStore, cleanup: () => Promise<void>): MetadataStore {
   const close = store.close.bind(store);
