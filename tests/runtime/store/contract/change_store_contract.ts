@@ -18,6 +18,7 @@ import {
   HOUR,
   LONG_TTL,
   materialize,
+  moveChampion,
   newMaterialization,
   newRun,
   ORDERS,
@@ -44,14 +45,7 @@ export function changeStoreContract(test: StoreTest): void {
     await store.runs.startRun(newRun("run-1"));
     await materialize(store, newMaterialization("m-1", "run-1"));
     await materialize(store, newMaterialization("m-2", "run-1", { assetKey: ORDERS }));
-    await store.aliases.move({
-      assetKey: ENRICHED,
-      alias: "champion",
-      to: "m-1" as MaterializationId,
-      reason: "test",
-      movedBy: "test",
-      at: at(HOUR),
-    });
+    await moveChampion(store);
     const all = await store.changes.statesSince(undefined);
     assert.deepEqual(all.states, await store.partitions.loadStates());
     assert.deepEqual(

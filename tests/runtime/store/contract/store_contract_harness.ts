@@ -81,6 +81,18 @@ export async function materialize(store: MetadataStore, m: NewMaterialization): 
   await store.partitions.commitMaterialization(m);
 }
 
+/** Moves ENRICHED's alias `champion` to materialization m-1, an hour after T0. */
+export async function moveChampion(store: MetadataStore): Promise<void> {
+  await store.aliases.move({
+    assetKey: ENRICHED,
+    alias: "champion",
+    to: "m-1" as MaterializationId,
+    reason: "test",
+    movedBy: "test",
+    at: at(HOUR),
+  });
+}
+
 /**
  * The states the read contracts compare with loadStates(): run-1's materializations m-1 and m-2
  * (ENRICHED on DAY1 and DAY2) and m-3 (ORDERS), and ENRICHED's alias `champion` on m-1.
@@ -90,14 +102,7 @@ export async function writeStatesWithAlias(store: MetadataStore): Promise<void> 
   await materialize(store, newMaterialization("m-1", "run-1"));
   await materialize(store, newMaterialization("m-2", "run-1", { partition: DAY2 }));
   await materialize(store, newMaterialization("m-3", "run-1", { assetKey: ORDERS }));
-  await store.aliases.move({
-    assetKey: ENRICHED,
-    alias: "champion",
-    to: "m-1" as MaterializationId,
-    reason: "test",
-    movedBy: "test",
-    at: at(HOUR),
-  });
+  await moveChampion(store);
 }
 
 /** The store, whose close() also runs `cleanup` (dropping a test database, a temp dir). */
